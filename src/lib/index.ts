@@ -4,3 +4,4 @@ export * from './context.js';
 export * from './exec.js';
 export * from './fsutil.js';
 export * from './mutex.js';
+export * from './filters.js';
