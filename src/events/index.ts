@@ -1,0 +1,3 @@
+export { EventBus, wallClockNs } from './bus.js';
+export type { PublishInput, SubscribeOptions, EventBusOptions } from './bus.js';
+export { matchEvent, EVENT_FILTER_KEYS } from './filter.js';
