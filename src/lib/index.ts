@@ -5,3 +5,6 @@ export * from './exec.js';
 export * from './fsutil.js';
 export * from './mutex.js';
 export * from './filters.js';
+export * from './pidfile.js';
+export * from './version.js';
+export * from './which.js';
