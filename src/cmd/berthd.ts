@@ -1,0 +1,182 @@
+/**
+ * berthd: the composition root of the daemon. Parses flags and daemon.json, takes the pid file
+ * and the data-root lock, brings up containerd (its own child, or the one at --containerd),
+ * builds the services and serves the Engine API on every -H.
+ *
+ * Disk layout it owns (everything else is a service's own):
+ *   <data-root>/berthd.lock            pid of the daemon using this data-root
+ *   <data-root>/engine-id.json         the engine ID /info reports
+ *   <data-root>/containerd/daemon/     containerd's root (managed mode)
+ *   <exec-root>/berthd.pid             default --pidfile
+ *   <exec-root>/containerd/            containerd's state, socket, pidfile, config, log
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  background,
+  createLogger,
+  gitCommit,
+  messageOf,
+  mkdirp,
+  nodeExec,
+  PidFile,
+  which,
+  BERTH_VERSION,
+  type Ctx,
+  type Logger,
+} from '../lib/index.js';
+import { loadConfig, parseFlags, USAGE, SystemService, engineId, probeHost, type DaemonConfig } from '../daemon/index.js';
+import { EventBus } from '../events/index.js';
+import { ContainerdClient, ContainerdSupervisor } from '../containerd/index.js';
+import { createApiServer } from '../api/server/index.js';
+
+interface Running {
+  shutdown(reason: string): Promise<void>;
+}
+
+async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
+  const ctx: Ctx = background(log);
+  await mkdirp(config.dataRoot, 0o711);
+  await mkdirp(config.execRoot, 0o700);
+  const pidfile = await PidFile.acquire(config.pidfile);
+  let rootLock: PidFile | undefined;
+  try {
+    rootLock = await PidFile.acquire(join(config.dataRoot, 'berthd.lock'));
+  } catch (e) {
+    await pidfile.release();
+    throw e;
+  }
+  const releaseLocks = async () => {
+    await rootLock?.release();
+    await pidfile.release();
+  };
+
+  let supervisor: ContainerdSupervisor | undefined;
+  let client: ContainerdClient | undefined;
+  try {
+    let address = config.containerd;
+    if (!address) {
+      const binary = which('containerd');
+      if (!binary) throw new Error('containerd not found in PATH: install the Debian package "containerd"');
+      const cdRun = join(config.execRoot, 'containerd');
+      supervisor = new ContainerdSupervisor(
+        { exec: nodeExec, log: log.with({ module: 'containerd' }) },
+        {
+          binary,
+          root: join(config.dataRoot, 'containerd', 'daemon'),
+          state: join(cdRun, 'daemon'),
+          address: join(cdRun, 'containerd.sock'),
+          pidfile: join(cdRun, 'containerd.pid'),
+          configPath: join(cdRun, 'containerd.toml'),
+          logPath: join(cdRun, 'containerd.log'),
+          debug: config.debug,
+        },
+      );
+      await supervisor.start(ctx);
+      address = supervisor.address;
+    }
+    address = address.replace(/^unix:\/\//, '');
+    client = new ContainerdClient({ address: `unix://${address}`, namespace: config.containerdNamespace });
+    await client.ready(ctx, 20_000);
+
+    const events = new EventBus({ log: log.with({ module: 'events' }) });
+    const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: which(config.initPath || 'tini') }, config.dataRoot);
+    const system = new SystemService(
+      { config, host, containerd: client, containerdAddress: address, events, gitCommit: gitCommit() },
+      await engineId(config.dataRoot),
+    );
+
+    const tls = config.tls
+      ? {
+          cert: readFileSync(config.tlsCert),
+          key: readFileSync(config.tlsKey),
+          ca: config.tlsCaCert ? readFileSync(config.tlsCaCert) : undefined,
+          verify: config.tlsVerify,
+        }
+      : undefined;
+    const server = createApiServer({
+      backends: {
+        system: {
+          version: (c) => system.version(c),
+          info: (c) => system.info(c),
+          events: (c, o) =>
+            system.events(c, {
+              since: o.since !== undefined ? BigInt(o.since) : undefined,
+              until: o.until !== undefined ? BigInt(o.until) : undefined,
+              filters: o.filters,
+            }),
+        },
+      },
+      log: log.with({ module: 'api' }),
+      serverHeader: `Berth/${BERTH_VERSION} (linux)`,
+      experimental: config.experimental,
+      swarmStatus: () => 'inactive',
+    });
+    await server.listen(config.hosts, tls);
+    log.info('API listen on ' + config.hosts.join(', '));
+    log.info('Daemon has completed initialization', { version: BERTH_VERSION, containerd: address });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      shutdown: (reason) =>
+        (stopping ??= (async () => {
+          log.info('Processing signal', { signal: reason });
+          await server.close().catch((e) => log.warn('closing API server', { error: e }));
+          client?.close();
+          if (supervisor) await supervisor.stop(ctx).catch((e) => log.warn('stopping containerd', { error: e }));
+          await releaseLocks();
+          log.info('Daemon shutdown complete');
+        })()),
+    };
+  } catch (e) {
+    client?.close();
+    if (supervisor) await supervisor.stop(ctx).catch(() => {});
+    await releaseLocks();
+    throw e;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let config: DaemonConfig;
+  try {
+    const flags = parseFlags(argv);
+    if (flags.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (flags.version) {
+      process.stdout.write(`Berth version ${BERTH_VERSION}, build ${gitCommit()}\n`);
+      return 0;
+    }
+    config = loadConfig(flags);
+    if (flags.validate) {
+      process.stdout.write('configuration OK\n');
+      return 0;
+    }
+  } catch (e) {
+    process.stderr.write(`${messageOf(e)}\n`);
+    return 125;
+  }
+  const log = createLogger({ level: config.logLevel });
+  if (process.getuid?.() !== 0) {
+    log.error('berthd needs to be started with root privileges');
+    return 1;
+  }
+  let running: Running;
+  try {
+    running = await boot(config, log);
+  } catch (e) {
+    log.error(`failed to start daemon: ${messageOf(e)}`, { error: e });
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      void running.shutdown(sig).then(() => resolve(0));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
+
+// Exit explicitly: after shutdown, lingering sockets or timers must not keep the daemon alive.
+process.exit(await main(process.argv.slice(2)));
