@@ -25,13 +25,25 @@ import {
   type Ctx,
   type Logger,
 } from '../lib/index.js';
-import { loadConfig, parseFlags, USAGE, SystemService, engineId, probeHost, type DaemonConfig } from '../daemon/index.js';
+import {
+  applyReload,
+  engineId,
+  loadConfig,
+  parseFlags,
+  probeHost,
+  SystemService,
+  USAGE,
+  type DaemonConfig,
+  type ParsedFlags,
+} from '../daemon/index.js';
 import { EventBus } from '../events/index.js';
 import { ContainerdClient, ContainerdSupervisor } from '../containerd/index.js';
 import { createApiServer } from '../api/server/index.js';
 
 interface Running {
   shutdown(reason: string): Promise<void>;
+  /** SIGHUP: re-read daemon.json, apply what can change live, emit `daemon reload`. */
+  reload(next: DaemonConfig): void;
 }
 
 async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
@@ -81,9 +93,10 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
 
     const events = new EventBus({ log: log.with({ module: 'events' }) });
     const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: which(config.initPath || 'tini') }, config.dataRoot);
+    const id = await engineId(config.dataRoot);
     const system = new SystemService(
       { config, host, containerd: client, containerdAddress: address, events, gitCommit: gitCommit() },
-      await engineId(config.dataRoot),
+      id,
     );
 
     const tls = config.tls
@@ -118,6 +131,11 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
 
     let stopping: Promise<void> | undefined;
     return {
+      reload: (next) => {
+        const attributes = applyReload(config, next, host.hostname);
+        events.publish({ type: 'daemon', action: 'reload', actorId: id, attributes });
+        log.info('Reloaded configuration', attributes);
+      },
       shutdown: (reason) =>
         (stopping ??= (async () => {
           log.info('Processing signal', { signal: reason });
@@ -138,8 +156,9 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
 
 export async function main(argv: string[]): Promise<number> {
   let config: DaemonConfig;
+  let flags: ParsedFlags;
   try {
-    const flags = parseFlags(argv);
+    flags = parseFlags(argv);
     if (flags.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -175,6 +194,13 @@ export async function main(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    process.on('SIGHUP', () => {
+      try {
+        running.reload(loadConfig(flags));
+      } catch (e) {
+        log.error(`Error reloading configuration: ${messageOf(e)}`);
+      }
+    });
   });
 }
 

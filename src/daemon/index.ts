@@ -1,2 +1,3 @@
 export * from './config.js';
 export * from './system/index.js';
+export * from './reload.js';
