@@ -1,0 +1,204 @@
+/**
+ * The call layer under ContainerdClient: one grpc-js channel per connection, method definitions
+ * looked up once, the `containerd-namespace` (and optional `containerd-lease`) header on every
+ * call, ctx.signal cancelling the call, and gRPC statuses mapped to error kinds (./errors.ts).
+ */
+import grpc from '@grpc/grpc-js';
+import type { Ctx } from '../lib/index.js';
+import { fromGrpcError } from './errors.js';
+import { definitions, type Definitions, type MethodDef } from './protos.js';
+
+/** containerd's default max message size (its grpc.max_recv/send_message_size). */
+const MAX_MESSAGE_BYTES = 16 << 20;
+
+/** `unix://` + path, unless the address already has a scheme. */
+export function grpcTarget(address: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(address)) return address;
+  return `unix://${address}`;
+}
+
+/** One channel to containerd, shared by every namespace/lease view of a client. */
+export class Connection {
+  readonly client: grpc.Client;
+  private readonly defs: Definitions;
+  private readonly methods = new Map<string, MethodDef>();
+
+  constructor(readonly address: string) {
+    this.defs = definitions();
+    this.client = new grpc.Client(grpcTarget(address), grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      // A local socket: reconnect quickly after containerd restarts.
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+    });
+  }
+
+  method(service: string, name: string): MethodDef {
+    const key = `${service}/${name}`;
+    let m = this.methods.get(key);
+    if (!m) {
+      m = this.defs.method(service, name);
+      this.methods.set(key, m);
+    }
+    return m;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** A bidirectional stream used in lock step: send a request, then receive its response. */
+export interface BidiStream<Req, Res> {
+  send(req: Partial<Req>): void;
+  /** The next response; rejects with the mapped error when the call fails or ends early. */
+  recv(): Promise<Res>;
+  /** Half-closes the sending side. */
+  closeSend(): void;
+  /** Cancels the call (idempotent). */
+  cancel(): void;
+}
+
+/** Calls under one namespace (and optionally one lease). Cheap: shares the Connection. */
+export class Rpc {
+  private readonly md: grpc.Metadata;
+
+  constructor(
+    readonly conn: Connection,
+    readonly namespace: string,
+    readonly lease?: string,
+  ) {
+    this.md = new grpc.Metadata();
+    this.md.set('containerd-namespace', namespace);
+    if (lease) this.md.set('containerd-lease', lease);
+  }
+
+  /** A unary call. */
+  unary<Res>(ctx: Ctx, service: string, name: string, req: object): Promise<Res> {
+    const m = this.conn.method(service, name);
+    const signal = ctx.signal;
+    return new Promise<Res>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(fromGrpcError(signal.reason, signal));
+        return;
+      }
+      let call: grpc.ClientUnaryCall | undefined;
+      const onAbort = () => call?.cancel();
+      signal.addEventListener('abort', onAbort, { once: true });
+      call = this.conn.client.makeUnaryRequest<unknown, unknown>(
+        m.path,
+        m.requestSerialize,
+        m.responseDeserialize,
+        req,
+        this.md.clone(),
+        {},
+        (err, res) => {
+          signal.removeEventListener('abort', onAbort);
+          if (err) reject(fromGrpcError(err, signal));
+          else resolve(res as Res);
+        },
+      );
+    });
+  }
+
+  /**
+   * A server-streaming call. The call starts now (so a subscription is active when this
+   * returns); iterate to the end, or break out of the loop / abort ctx to cancel it.
+   */
+  serverStream<Res>(ctx: Ctx, service: string, name: string, req: object): AsyncIterable<Res> {
+    const m = this.conn.method(service, name);
+    const signal = ctx.signal;
+    if (signal.aborted) {
+      const err = fromGrpcError(signal.reason, signal);
+      return {
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(err) }),
+      };
+    }
+    const call = this.conn.client.makeServerStreamRequest<unknown, unknown>(
+      m.path,
+      m.requestSerialize,
+      m.responseDeserialize,
+      req,
+      this.md.clone(),
+      {},
+    );
+    const onAbort = () => call.cancel();
+    signal.addEventListener('abort', onAbort, { once: true });
+    // Until iteration starts, keep errors from being unhandled 'error' events.
+    const parked = (_e: unknown) => {};
+    call.on('error', parked);
+    async function* iterate(): AsyncGenerator<Res> {
+      call.off('error', parked);
+      try {
+        for await (const msg of call) yield msg as Res;
+      } catch (e) {
+        throw fromGrpcError(e, signal);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        call.cancel();
+      }
+    }
+    return iterate();
+  }
+
+  /** Collects a server stream into an array. */
+  async collect<Res>(ctx: Ctx, service: string, name: string, req: object): Promise<Res[]> {
+    const out: Res[] = [];
+    for await (const msg of this.serverStream<Res>(ctx, service, name, req)) out.push(msg);
+    return out;
+  }
+
+  /** A bidirectional-streaming call, driven in lock step (content writes). */
+  bidi<Req, Res>(ctx: Ctx, service: string, name: string): BidiStream<Req, Res> {
+    const m = this.conn.method(service, name);
+    const signal = ctx.signal;
+    const call = this.conn.client.makeBidiStreamRequest<unknown, unknown>(
+      m.path,
+      m.requestSerialize,
+      m.responseDeserialize,
+      this.md.clone(),
+      {},
+    );
+    const queue: Res[] = [];
+    const waiters: { resolve: (r: Res) => void; reject: (e: unknown) => void }[] = [];
+    let failure: unknown;
+    const fail = (e: unknown) => {
+      if (failure !== undefined) return;
+      failure = e;
+      for (const w of waiters.splice(0)) w.reject(e);
+    };
+    const onAbort = () => call.cancel();
+    if (signal.aborted) fail(fromGrpcError(signal.reason, signal));
+    else signal.addEventListener('abort', onAbort, { once: true });
+    call.on('data', (msg: unknown) => {
+      const w = waiters.shift();
+      if (w) w.resolve(msg as Res);
+      else queue.push(msg as Res);
+    });
+    call.on('error', (e: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      fail(fromGrpcError(e, signal));
+    });
+    call.on('end', () => {
+      signal.removeEventListener('abort', onAbort);
+      fail(new Error(`containerd closed ${m.path} stream`));
+    });
+    return {
+      send: (req) => {
+        if (failure === undefined) call.write(req);
+      },
+      recv: () => {
+        const msg = queue.shift();
+        if (msg !== undefined) return Promise.resolve(msg);
+        if (failure !== undefined) return Promise.reject(failure);
+        return new Promise<Res>((resolve, reject) => waiters.push({ resolve, reject }));
+      },
+      closeSend: () => call.end(),
+      cancel: () => {
+        signal.removeEventListener('abort', onAbort);
+        call.cancel();
+      },
+    };
+  }
+}
