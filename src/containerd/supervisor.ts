@@ -21,7 +21,8 @@
  * disappearance, polled) triggers a restart with bounded exponential backoff. stop() sends
  * SIGTERM, then SIGKILL after stopTimeoutMs, and removes the pidfile.
  *
- * Only processes we started or recorded in the pidfile are ever signalled (STYLE D7).
+ * Only processes we started or recorded in the pidfile are ever signalled (STYLE D7). The
+ * supervisor's timers and the detached child do not keep the node process alive by themselves.
  */
 import { closeSync, fstatSync, openSync, readFileSync, promises as fs } from 'node:fs';
 import { basename, dirname } from 'node:path';
