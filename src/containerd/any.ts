@@ -65,7 +65,11 @@ export function packProto(typeName: string, value: object): Any {
   return { type_url: typeName, value: codec.encode(value) };
 }
 
-/** The runc shim options (for tasks.create `options` and container runtime options). */
+/**
+ * The runc shim options (for tasks.create `options` and container runtime options). Set `root`
+ * (runc's state dir) to keep runc state out of /run/containerd/runc, which a system containerd
+ * shares; moby uses <exec-root>/runtime-runc.
+ */
 export function packRuncOptions(opts: Partial<RuncOptions>): Any {
   return packProto(RUNC_OPTIONS_TYPE_URL, opts);
 }

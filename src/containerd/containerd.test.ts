@@ -254,6 +254,15 @@ describe('containerd (integration, real binary)', { timeout: 60_000 }, () => {
       assert.equal(kindOf(await client.content.info(ctx, digest).catch((e) => e)), 'notFound');
       const readErr = await client.content.readAll(ctx, digest).catch((e) => e);
       assert.equal(kindOf(readErr), 'notFound');
+      // An error that arrives before the stream is consumed is not lost.
+      const late = client.content.read(ctx, digest);
+      await sleep(100);
+      await assert.rejects(
+        async () => {
+          for await (const _ of late) assert.fail('no data expected');
+        },
+        (e: unknown) => kindOf(e) === 'notFound',
+      );
     } finally {
       await client.leases.delete(ctx, lease.id);
     }

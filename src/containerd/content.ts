@@ -15,7 +15,7 @@
  */
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Ctx, kindOf, system } from '../lib/index.js';
+import { type Ctx, invalidParameter, kindOf, system } from '../lib/index.js';
 import { GrpcCode, hasGrpcCode } from './errors.js';
 import type { BidiStream, Rpc } from './rpc.js';
 import type { ContentInfo, ContentStatus, Labels, WriteContentRequest, WriteContentResponse } from './types.js';
@@ -175,7 +175,7 @@ export class ContentService {
     let n = 0;
     for await (const msg of this.rpc.serverStream<{ data: Buffer }>(ctx, SVC, 'Read', { digest })) {
       n += msg.data.length;
-      if (n > maxBytes) throw system(`blob ${digest} is larger than ${maxBytes} bytes`);
+      if (n > maxBytes) throw invalidParameter(`blob ${digest} is larger than ${maxBytes} bytes`);
       parts.push(msg.data);
     }
     return Buffer.concat(parts, n);

@@ -3,7 +3,16 @@
  * supervisor that runs containerd as berthd's child.
  */
 export { ContainerdClient, type ContainerdClientOptions } from './client.js';
-export { ContainerdSupervisor, type SupervisorConfig, type SupervisorDeps, containerdConfigToml } from './supervisor.js';
+export {
+  ContainerdSupervisor,
+  type SupervisorConfig,
+  type SupervisorDeps,
+  containerdArgv,
+  containerdConfigToml,
+  containerdEnv,
+  ttrpcAddress,
+  validateSupervisorConfig,
+} from './supervisor.js';
 export { NamespacesService } from './namespaces.js';
 export { IntrospectionService } from './introspection.js';
 export { LeasesService, LEASE_EXPIRE_LABEL, type CreateLeaseOptions } from './leases.js';

@@ -10,6 +10,8 @@ import { definitions, type Definitions, type MethodDef } from './protos.js';
 
 /** containerd's default max message size (its grpc.max_recv/send_message_size). */
 const MAX_MESSAGE_BYTES = 16 << 20;
+/** Messages a server stream buffers before the call is paused (flow control then holds the server). */
+const STREAM_HIGH_WATER = 64;
 
 /** `unix://` + path, unless the address already has a scheme. */
 export function grpcTarget(address: string): string {
@@ -104,7 +106,9 @@ export class Rpc {
 
   /**
    * A server-streaming call. The call starts now (so a subscription is active when this
-   * returns); iterate to the end, or break out of the loop / abort ctx to cancel it.
+   * returns) and its messages queue until iterated (the call is paused while STREAM_HIGH_WATER
+   * messages wait). Iterate to the end, or break out of the loop / abort ctx to cancel it. A
+   * failure surfaces after the messages received before it.
    */
   serverStream<Res>(ctx: Ctx, service: string, name: string, req: object): AsyncIterable<Res> {
     const m = this.conn.method(service, name);
@@ -123,17 +127,48 @@ export class Rpc {
       this.md.clone(),
       {},
     );
+    const queue: Res[] = [];
+    let failure: unknown;
+    let done = false;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    // grpc-js emits 'error' (non-OK status) right after the last message is pushed and before
+    // 'end'; 'close' covers a stream that is destroyed instead of ended.
+    call.on('data', (msg: unknown) => {
+      queue.push(msg as Res);
+      if (queue.length >= STREAM_HIGH_WATER) call.pause();
+      notify();
+    });
+    call.on('error', (e: unknown) => {
+      failure ??= fromGrpcError(e, signal);
+      notify();
+    });
+    const finish = () => {
+      done = true;
+      notify();
+    };
+    call.on('end', finish);
+    call.on('close', finish);
     const onAbort = () => call.cancel();
     signal.addEventListener('abort', onAbort, { once: true });
-    // Until iteration starts, keep errors from being unhandled 'error' events.
-    const parked = (_e: unknown) => {};
-    call.on('error', parked);
     async function* iterate(): AsyncGenerator<Res> {
-      call.off('error', parked);
       try {
-        for await (const msg of call) yield msg as Res;
-      } catch (e) {
-        throw fromGrpcError(e, signal);
+        for (;;) {
+          const msg = queue.shift();
+          if (msg !== undefined) {
+            if (queue.length < STREAM_HIGH_WATER / 2 && call.isPaused()) call.resume();
+            yield msg;
+          } else if (done) {
+            if (failure !== undefined) throw failure;
+            return;
+          } else {
+            await new Promise<void>((resolve) => (wake = resolve));
+          }
+        }
       } finally {
         signal.removeEventListener('abort', onAbort);
         call.cancel();

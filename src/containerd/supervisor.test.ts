@@ -76,6 +76,7 @@ test('start: a stale pidfile is ignored, and a containerd that dies at once fail
       },
     };
     const sup = new ContainerdSupervisor({ exec, log: nopLogger }, cfg);
+    process.env.NOTIFY_SOCKET = '/run/systemd/notify';
     await sup.start(background()).catch(() => {}); // creates the directories
     calls.length = 0;
     // A pidfile naming a live process that is not our containerd (this test process).
@@ -94,10 +95,13 @@ test('start: a stale pidfile is ignored, and a containerd that dies at once fail
     assert.deepEqual(calls[0]!.argv, ['--config', cfg.configPath]);
     assert.equal(calls[0]!.opts?.detached, true);
     assert.equal(typeof calls[0]!.opts?.stdio, 'number');
+    assert.equal(calls[0]!.opts?.env?.NOTIFY_SOCKET, undefined, 'NOTIFY_SOCKET is not passed on');
+    assert.equal(calls[0]!.opts?.env?.PATH, process.env.PATH);
     assert.equal(await readFile(cfg.configPath, 'utf8'), containerdConfigToml(cfg));
     assert.ok(!existsSync(cfg.pidfile), 'pidfile removed after a failed start');
     assert.equal(sup.pid, undefined);
   } finally {
+    delete process.env.NOTIFY_SOCKET;
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -14,6 +14,11 @@
  *   ├── containerd.sock.ttrpc                ttrpc (shims publish events here)
  *   └── daemon/                              state: runtime state, shim bundles, fifos
  *   logPath                                  containerd's stdout+stderr, appended
+ *   /run/containerd/s/<hash>                 shim sockets: a path containerd 1.6 hard-codes; the
+ *                                            hash covers our address, so no clash with a system one
+ *
+ * runc keeps its own state under /run/containerd/runc/<namespace> unless the task's runc options
+ * set `root` (moby passes <exec-root>/runtime-runc); that is the runtime layer's choice.
  *
  * Lifecycle: start() adopts a live containerd named by the pidfile (its cmdline must be our
  * binary with our --config) or spawns one detached in its own session, then waits until it
@@ -82,6 +87,15 @@ export function ttrpcAddress(cfg: Pick<SupervisorConfig, 'address'>): string {
 /** The argv of containerd (STYLE D7: built here and nowhere else). */
 export function containerdArgv(cfg: Pick<SupervisorConfig, 'configPath'>): string[] {
   return ['--config', cfg.configPath];
+}
+
+/**
+ * containerd's environment: ours minus NOTIFY_SOCKET, so that containerd does not tell systemd
+ * that *berthd* is ready (moby's supervisor drops it for the same reason).
+ */
+export function containerdEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NOTIFY_SOCKET: _, ...rest } = env;
+  return rest;
 }
 
 const toml = (s: string) => JSON.stringify(s); // JSON string escapes are valid TOML basic strings
@@ -258,7 +272,11 @@ export class ContainerdSupervisor {
     let child: Started;
     try {
       const lifeCtx: Ctx = { signal: this.lifetime.signal, log: this.log };
-      child = this.exec.start(lifeCtx, this.cfg.binary, containerdArgv(this.cfg), { stdio: fd, detached: true });
+      child = this.exec.start(lifeCtx, this.cfg.binary, containerdArgv(this.cfg), {
+        stdio: fd,
+        detached: true,
+        env: containerdEnv(process.env),
+      });
     } finally {
       closeSync(fd);
     }
