@@ -157,7 +157,6 @@ export class ContainerdSupervisor {
   private readonly cfg: SupervisorConfig;
 
   private currentPid: number | undefined;
-  private child: Started | undefined;
   private startedAt = 0;
   private attempt = 0;
   private stopping = false;
@@ -229,7 +228,6 @@ export class ContainerdSupervisor {
       }
     }
     this.currentPid = undefined;
-    this.child = undefined;
     await fs.rm(this.cfg.pidfile, { force: true });
   }
 
@@ -256,7 +254,6 @@ export class ContainerdSupervisor {
     }
     this.log.info('adopted running containerd', { pid, address: this.cfg.address });
     this.currentPid = pid;
-    this.child = undefined;
     this.startedAt = Date.now();
     this.watchAdopted(pid);
     return true;
@@ -308,7 +305,6 @@ export class ContainerdSupervisor {
       client.close();
     }
     this.currentPid = pid;
-    this.child = child;
     this.startedAt = Date.now();
     void child.exited.then((info) => this.onDeath(pid, info));
     return pid;
@@ -332,7 +328,6 @@ export class ContainerdSupervisor {
   private onDeath(pid: number, info: { code: number | null; signal: NodeJS.Signals | null } | undefined): void {
     if (this.stopping || this.currentPid !== pid) return;
     this.currentPid = undefined;
-    this.child = undefined;
     if (Date.now() - this.startedAt >= STABLE_UPTIME_MS) this.attempt = 0;
     this.log.error('containerd exited unexpectedly; restarting', { pid, status: info ? exitText(info) : 'gone' });
     this.scheduleRestart();
