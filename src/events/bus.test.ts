@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventBus } from './bus.js';
 import { background, Filters } from '../lib/index.js';
-import type { EventMessage } from '../api/types/index.js';
+import type { EventMessage } from './message.js';
 
 function clock(start = 1_000_000_000_000_000_000n) {
   let t = start;

@@ -7,7 +7,7 @@
  * queues at most `queueSize` undelivered events; when a slow reader lets its queue fill, the
  * oldest queued events are dropped (moby drops for slow subscribers too) and a warning is logged.
  */
-import type { EventMessage, EventType } from '../api/types/index.js';
+import type { EventMessage, EventType } from './message.js';
 import type { Ctx, Filters, Logger } from '../lib/index.js';
 import { nopLogger } from '../lib/index.js';
 import { matchEvent } from './filter.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchEvent } from './filter.js';
 import { Filters } from '../lib/index.js';
-import type { EventMessage } from '../api/types/index.js';
+import type { EventMessage } from './message.js';
 
 const ev = (over: Partial<EventMessage> & { attrs?: Record<string, string> }): EventMessage => ({
   Type: over.Type ?? 'container',

@@ -2,7 +2,7 @@
  * Docker's event filters (moby daemon/events/filter.go): container, event, image, label, type,
  * volume, network, daemon, plugin, node, service, secret, config, scope.
  */
-import type { EventMessage } from '../api/types/index.js';
+import type { EventMessage } from './message.js';
 import type { Filters } from '../lib/index.js';
 
 export const EVENT_FILTER_KEYS = [
