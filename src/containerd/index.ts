@@ -43,3 +43,4 @@ export {
 } from './any.js';
 export { protoDir } from './protos.js';
 export type * from './types.js';
+export { startTestContainerd, type TestContainerd } from './testkit.js';

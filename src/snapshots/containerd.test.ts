@@ -1,0 +1,47 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestContainerd, type TestContainerd } from '../containerd/index.js';
+import { background, sha256 } from '../lib/index.js';
+import { ContainerdSnapshotter } from './containerd.js';
+import { snapshotterSuite } from './testsuite.js';
+import { chainIds } from './snapshotter.js';
+
+let cd: TestContainerd;
+before(async () => {
+  cd = await startTestContainerd();
+});
+after(async () => {
+  await cd?.cleanup();
+});
+
+describe('containerd snapshotter', () => {
+  snapshotterSuite('containerd', async () => new ContainerdSnapshotter(cd.client));
+
+  test('apply unpacks a layer tar and returns its diff ID', async () => {
+    const ctx = background();
+    const src = mkdtempSync('/tmp/layer-');
+    try {
+      mkdirSync(join(src, 'etc'));
+      writeFileSync(join(src, 'etc', 'hello'), 'world\n');
+      const tar = execFileSync('tar', ['-C', src, '-cf', '-', 'etc']);
+      const { digest, size } = await cd.client.content.writeBlob(ctx, 'layer-test', tar, { expected: sha256(tar) });
+      const sn = new ContainerdSnapshotter(cd.client);
+      const key = `extract-${Date.now()}`;
+      const mounts = await sn.prepare(ctx, key);
+      const diffId = await sn.apply(ctx, { mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest, size }, mounts);
+      assert.equal(diffId, sha256(tar));
+      await sn.commit(ctx, diffId, key);
+      // The committed layer holds the file: mount a view and read it.
+      const view = await sn.view(ctx, `v-${Date.now()}`, diffId);
+      const m = view[0]!;
+      const dir = m.type === 'bind' ? m.source : null;
+      if (dir) assert.equal(readFileSync(join(dir, 'etc', 'hello'), 'utf8'), 'world\n');
+      assert.deepEqual(chainIds(['a', 'b'], (s) => `h(${s})`), ['a', 'h(a b)']);
+    } finally {
+      rmSync(src, { recursive: true, force: true });
+    }
+  });
+});
