@@ -1,0 +1,33 @@
+/**
+ * ImageRecords: the name -> target descriptor table (containerd's image service). Names are
+ * canonical references: `docker.io/library/busybox:latest` for tags,
+ * `docker.io/library/busybox@sha256:…` for repo digests, and `moby-dangling@sha256:…` for
+ * images that lost their last name (moby's containerd image store does the same).
+ * The containerd-backed implementation lives in daemon/ (images/ does not import containerd).
+ */
+import type { Ctx } from '../lib/index.js';
+import type { Descriptor } from '../oci/index.js';
+
+export interface ImageRecord {
+  name: string;
+  target: Descriptor;
+  labels: Record<string, string>;
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
+export interface ImageRecords {
+  /** Throws notFound. */
+  get(ctx: Ctx, name: string): Promise<ImageRecord>;
+  list(ctx: Ctx): Promise<ImageRecord[]>;
+  /** Creates or replaces the record `rec.name`. */
+  put(ctx: Ctx, rec: ImageRecord): Promise<void>;
+  /** Deletes a record; with sync, containerd's GC runs before this returns. Throws notFound. */
+  delete(ctx: Ctx, name: string, opts?: { sync?: boolean }): Promise<void>;
+}
+
+export const DANGLING_PREFIX = 'moby-dangling@';
+
+export function isDanglingName(name: string): boolean {
+  return name.startsWith(DANGLING_PREFIX);
+}

@@ -1,0 +1,174 @@
+/**
+ * Tar handling shared by image import/load, layers and build contexts: decompression by magic
+ * number, and the hostile-entry checks every archive from a client passes before anything of it
+ * is used. Parsing is tar-stream's (a maintained streaming tar implementation).
+ *
+ * Refused: absolute names, `..` components, names that go through an earlier symlink, symlinks
+ * whose relative target climbs out of the archive root, hardlinks to absolute or outside paths
+ * or to entries not seen before, device nodes, and (optionally) anything but files, dirs and
+ * links. Every refusal is invalidParameter with the entry named.
+ */
+import { posix } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { extract as tarExtract, type Header as Headers } from 'tar-stream';
+import { invalidParameter } from './errdefs.js';
+
+export type { Header as TarHeader } from 'tar-stream';
+
+export interface TarCheckOptions {
+  /** Allow character and block devices (never for client archives here). */
+  allowDevices?: boolean;
+}
+
+/** Normalises an entry name: strips `./` and trailing `/`; throws on absolute or `..`. */
+export function cleanEntryName(name: string): string {
+  if (name.startsWith('/')) throw invalidParameter(`invalid tar entry ${JSON.stringify(name)}: absolute paths are not allowed`);
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) throw invalidParameter(`invalid tar entry ${JSON.stringify(name)}: path escapes the archive root`);
+  return parts.join('/');
+}
+
+/** Whether following relative `target` from directory `dir` (archive-relative) leaves the root. */
+function climbsOut(dir: string, target: string): boolean {
+  let depth = dir === '.' || dir === '' ? 0 : dir.split('/').length;
+  for (const part of target.split('/')) {
+    if (part === '..') depth--;
+    else if (part !== '' && part !== '.') depth++;
+    if (depth < 0) return true;
+  }
+  return false;
+}
+
+/** Stateful checker: feed it every header in order. */
+export class TarChecker {
+  private readonly symlinks = new Set<string>();
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly opts: TarCheckOptions = {}) {}
+
+  check(h: Headers): void {
+    const name = cleanEntryName(h.name);
+    if (name === '') {
+      if (h.type === 'directory') return;
+      throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: empty name`);
+    }
+    const parts = name.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (this.symlinks.has(prefix)) {
+        throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: it would be written through the symlink ${prefix}`);
+      }
+    }
+    switch (h.type) {
+      case 'file':
+      case 'contiguous-file':
+      case 'directory':
+      case 'fifo':
+        break;
+      case 'symlink': {
+        const target = h.linkname ?? '';
+        if (target === '') throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: empty symlink target`);
+        if (!target.startsWith('/')) {
+          if (climbsOut(posix.dirname(name), target)) {
+            throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: symlink target ${JSON.stringify(target)} points outside the archive`);
+          }
+        }
+        this.symlinks.add(name);
+        break;
+      }
+      case 'link': {
+        const raw = h.linkname ?? '';
+        if (raw.startsWith('/')) throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: hardlink to an absolute path ${JSON.stringify(raw)}`);
+        let target: string;
+        try {
+          target = cleanEntryName(raw);
+        } catch {
+          throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: hardlink target ${JSON.stringify(raw)} points outside the archive`);
+        }
+        if (!this.seen.has(target)) {
+          throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: hardlink to ${JSON.stringify(raw)}, which is not in the archive`);
+        }
+        break;
+      }
+      case 'character-device':
+      case 'block-device':
+        if (!this.opts.allowDevices) throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: device nodes are not allowed`);
+        break;
+      default:
+        throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: unsupported entry type ${h.type}`);
+    }
+    if (h.type !== 'symlink') this.symlinks.delete(name);
+    this.seen.add(name);
+  }
+}
+
+/**
+ * Returns a stream of the uncompressed bytes of `input` (gzip is detected by its magic number;
+ * anything else passes through). A corrupt gzip stream fails with invalidParameter.
+ */
+export function decompressed(input: Readable): Readable {
+  const out = new PassThrough();
+  let decided = false;
+  let gunzip: Transform | undefined;
+  const fail = (e: Error) => out.destroy(invalidParameter(`invalid archive: ${e.message}`, e));
+  input.on('error', (e) => out.destroy(e));
+  const route = (chunk: Buffer) => {
+    if (!decided) {
+      decided = true;
+      if (chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
+        gunzip = createGunzip();
+        gunzip.on('error', fail);
+        gunzip.pipe(out);
+      }
+    }
+    return gunzip ? gunzip.write(chunk) : out.write(chunk);
+  };
+  (async () => {
+    try {
+      for await (const chunk of input) {
+        if (!route(chunk as Buffer)) await new Promise<void>((r) => (gunzip ?? out).once('drain', r));
+      }
+      if (gunzip) gunzip.end();
+      else out.end();
+    } catch (e) {
+      out.destroy(e as Error);
+    }
+  })();
+  return out;
+}
+
+/**
+ * Checks a whole tar stream entry by entry without keeping it; resolves when the archive ended
+ * cleanly, rejects (invalidParameter) on a hostile entry or a truncated/garbled archive.
+ * Feed it with write()/end(); it honours backpressure.
+ */
+export function tarValidator(opts: TarCheckOptions = {}): { sink: NodeJS.WritableStream; done: Promise<void> } {
+  const ex = tarExtract();
+  const checker = new TarChecker(opts);
+  let entries = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (h, stream, next) => {
+      stream.on('error', () => {});
+      try {
+        checker.check(h);
+        entries++;
+      } catch (e) {
+        stream.resume();
+        ex.destroy(e as Error);
+        return;
+      }
+      stream.on('end', next);
+      stream.resume();
+    });
+    ex.on('finish', () => (entries === 0 ? reject(invalidParameter('invalid archive: no entries (empty or not a tar)')) : resolve()));
+    ex.on('error', (e: Error) =>
+      reject(kindSafe(e)),
+    );
+  });
+  return { sink: ex, done };
+}
+
+function kindSafe(e: Error): Error {
+  return (e as { kind?: string }).kind ? e : invalidParameter(`invalid archive: ${e.message}`, e);
+}
