@@ -98,6 +98,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       { config, host, containerd: client, containerdAddress: address, events, gitCommit: gitCommit() },
       id,
     );
+    supervisor?.onRestart(() => system.containerdRestarted());
 
     const tls = config.tls
       ? {

@@ -59,13 +59,22 @@ export class SystemService {
     private readonly id: string,
   ) {}
 
+  private cdVersion: { version: string; revision: string } | undefined;
+
+  /** containerd's version, asked once and then remembered (/version must answer at once). */
   private async containerdVersion(ctx: Ctx): Promise<{ version: string; revision: string } | undefined> {
+    if (this.cdVersion) return this.cdVersion;
     try {
-      return await this.deps.containerd.version(ctx);
+      return (this.cdVersion = await this.deps.containerd.version(ctx));
     } catch (e) {
       ctx.log.warn('containerd version unavailable', { error: e });
       return undefined;
     }
+  }
+
+  /** Forgets the remembered containerd version (after containerd restarts, possibly upgraded). */
+  containerdRestarted(): void {
+    this.cdVersion = undefined;
   }
 
   async version(ctx: Ctx): Promise<VersionResponse> {
