@@ -1,0 +1,49 @@
+/**
+ * CLI configuration (STYLE D8): the config directory (`--config`, else $DOCKER_CONFIG, else
+ * ~/.docker) and its config.json (docker's ConfigFile: auths, credsStore, proxies, ...). The
+ * file is read on first use only; a missing file is an empty config.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface AuthConfig {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  serveraddress?: string;
+}
+
+export interface ConfigFile {
+  auths?: Record<string, AuthConfig>;
+  credsStore?: string;
+  credHelpers?: Record<string, string>;
+  psFormat?: string;
+  imagesFormat?: string;
+  detachKeys?: string;
+  currentContext?: string;
+  proxies?: Record<string, Record<string, string>>;
+  [key: string]: unknown;
+}
+
+/** docker's config.Dir(): $DOCKER_CONFIG or ~/.docker. */
+export function defaultConfigDir(env: Record<string, string | undefined>): string {
+  return env['DOCKER_CONFIG'] || join(env['HOME'] || homedir(), '.docker');
+}
+
+/** Loads `<dir>/config.json`; throws with docker's wording when it is not valid JSON. */
+export function loadConfigFile(dir: string): ConfigFile {
+  const path = join(dir, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  try {
+    return JSON.parse(text) as ConfigFile;
+  } catch (e) {
+    throw new Error(`loading config file: ${path}: ${(e as Error).message}`);
+  }
+}
