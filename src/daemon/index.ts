@@ -1,3 +1,4 @@
 export * from './config.js';
 export * from './system/index.js';
 export * from './reload.js';
+export * from './images/index.js';

@@ -1,0 +1,18 @@
+/** POST /images/{name}/tag */
+import { invalidParameter, type Ctx } from '../../lib/index.js';
+import { isValidTag, parseNormalizedNamed, referenceString, withDefaultTag } from '../../oci/index.js';
+import type { ImagesServiceBase } from './service.js';
+
+export async function tagImage(svc: ImagesServiceBase, ctx: Ctx, source: string, repo: string, tag: string): Promise<void> {
+  const img = await svc.store.resolve(ctx, source);
+  if (tag && !isValidTag(tag)) throw invalidParameter(`invalid tag format`);
+  let ref = parseNormalizedNamed(repo);
+  if (ref.digest) throw invalidParameter('refusing to create a tag with a digest reference');
+  if (ref.tag && tag) throw invalidParameter('refusing to create an ambiguous tag using digest algorithm as name');
+  if (tag) ref = { ...ref, tag };
+  ref = withDefaultTag(ref);
+  await svc.store.setName(ctx, referenceString(ref), img.manifest);
+  // The image lost its dangling record, if it had one.
+  for (const r of img.records) if (r.name.startsWith('moby-dangling@')) await svc.store.deleteRecord(ctx, r.name, false);
+  svc.emitRef('tag', img, ref);
+}
