@@ -118,19 +118,18 @@ export class Cli {
       try {
         tls = { verify: o.tlsverify };
         if (o.tlsverify) tls.ca = readPem(o.tlscacert);
-        // compat: docker drops a default cert/key that does not exist (SetDefaultOptions)
-        const certGiven = o.changed.has('tlscert');
-        const keyGiven = o.changed.has('tlskey');
-        const certPath = o.tlscert;
-        const keyPath = o.tlskey;
+        // compat: docker drops a default cert/key that does not exist (SetDefaultOptions), and
+        // loads the pair when either is left (go-connections tlsconfig)
         const exists = (p: string) => statSync(p, { throwIfNoEntry: false }) !== undefined;
-        const useCert = certGiven || exists(certPath);
-        const useKey = keyGiven || exists(keyPath);
-        if (useCert && useKey) {
-          tls.cert = readPem(certPath);
-          tls.key = readPem(keyPath);
-        } else if (useCert !== useKey) {
-          throw new Error('could not load X509 key pair: both a certificate and a key are required');
+        const certPath = o.changed.has('tlscert') || exists(o.tlscert) ? o.tlscert : '';
+        const keyPath = o.changed.has('tlskey') || exists(o.tlskey) ? o.tlskey : '';
+        if (certPath || keyPath) {
+          try {
+            tls.cert = readPem(certPath);
+            tls.key = readPem(keyPath);
+          } catch (e) {
+            throw new Error(`Could not load X509 key pair: ${messageOf(e)}`);
+          }
         }
       } catch (e) {
         throw fail(messageOf(e));

@@ -7,7 +7,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { spawn } from 'node:child_process';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -301,5 +303,56 @@ describe('--help', () => {
       r.stderr,
       "Usage:  berth system COMMAND\n\nManage Berth\n\nCommands:\n  events      Get real time events from the server\n  info        Display system-wide information\n\nRun 'berth system COMMAND --help' for more information on a command.\n",
     );
+  });
+});
+
+describe('TLS flags and environment', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-cli-tls-'));
+  let server: https.Server;
+  let host: string;
+  before(async () => {
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    ssl('req', '-x509', ...ec, '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=test-ca');
+    ssl('req', ...ec, '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', '/CN=localhost');
+    execFileSync('sh', ['-c', "printf 'subjectAltName = IP:127.0.0.1\\n' > ext.cnf"], { cwd: dir });
+    ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'server-cert.pem', '-days', '2', '-extfile', 'ext.cnf');
+    ssl('req', ...ec, '-keyout', 'key.pem', '-out', 'client.csr', '-subj', '/CN=client');
+    ssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'cert.pem', '-days', '2');
+    const pem = (n: string) => readFileSync(join(dir, n));
+    server = https.createServer({ key: pem('server-key.pem'), cert: pem('server-cert.pem'), ca: pem('ca.pem'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      res.setHeader('Api-Version', '1.44');
+      if (req.url === '/_ping') return res.end();
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(JSON.parse(golden('version-20.10.json'))));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    host = `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('-H tcp://… --tlsverify with --tlscacert/--tlscert/--tlskey', async () => {
+    const r = await berth(['-H', host, '--tlsverify', '--tlscacert', join(dir, 'ca.pem'), '--tlscert', join(dir, 'cert.pem'), '--tlskey', join(dir, 'key.pem'), 'version', '--format', '{{.Server.Version}}']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, '20.10.24+dfsg1\n');
+  });
+
+  test('DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', async () => {
+    const r = await berth(['version', '--format', '{{.Server.Version}}'], { DOCKER_HOST: host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir });
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, '20.10.24+dfsg1\n');
+  });
+
+  test('without client certificates the refusal carries docker\'s hint', async () => {
+    const r = await berth(['-H', host, '--tlsverify', '--tlscacert', join(dir, 'ca.pem'), '--tlscert', '/nonexistent', 'version', '--format', '{{.Server.Version}}'], { DOCKER_CERT_PATH: join(dir, 'none') });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /open \/nonexistent: no such file or directory/);
+    const bare = await berth(['-H', host, '--tlsverify', '--tlscacert', join(dir, 'ca.pem'), 'version', '--format', '{{.Server.Version}}'], { DOCKER_CERT_PATH: join(dir, 'none') });
+    assert.equal(bare.code, 1);
+    assert.match(bare.stderr, /the server probably has client authentication \(--tlsverify\) enabled/);
   });
 });

@@ -66,12 +66,14 @@ export function connectionError(err: unknown, host: string, opts: { https: boole
   const e = err as NodeJS.ErrnoException & { code?: string; reason?: string };
   if (e?.name === 'AbortError') return e;
   const code = e?.code ?? '';
+  // OpenSSL's messages carry file names and codes; its `reason` is the readable part.
+  const text = code.startsWith('ERR_SSL_') && e.reason ? `remote error: tls: ${e.reason}` : (e?.message ?? String(err)).trim();
   if (!opts.https && code.startsWith('HPE_')) {
     return new ConnectionError(`${opts.url}: net/http: HTTP/1.x transport connection broken: malformed HTTP response.\n${TLS_HINT}`, err);
   }
   if (opts.https && /bad certificate|certificate required|alert (number )?4[0-9]|tlsv1 alert|unknown ca/i.test(e?.message ?? '')) {
     return new ConnectionError(
-      `the server probably has client authentication (--tlsverify) enabled; check your TLS client certification settings: ${opts.url}: ${e.message}`,
+      `the server probably has client authentication (--tlsverify) enabled; check your TLS client certification settings: ${opts.url}: ${text}`,
       err,
     );
   }
@@ -82,5 +84,5 @@ export function connectionError(err: unknown, host: string, opts: { https: boole
     );
   }
   if (CONNECT_CODES.has(code) && !(code === 'ECONNRESET' && opts.https)) return cannotConnect(host, err);
-  return new ConnectionError(`error during connect: ${opts.url}: ${e?.message ?? String(err)}`, err);
+  return new ConnectionError(`error during connect: ${opts.url}: ${text}`, err);
 }
