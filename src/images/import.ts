@@ -66,6 +66,9 @@ export async function importImage(ctx: Ctx, store: ImageStore, opts: ImportOptio
       names: opts.names,
     });
     return id;
+  } catch (e) {
+    await leased.release(true);
+    throw e;
   } finally {
     await leased.release();
   }

@@ -6,3 +6,4 @@ export { importImage, writeCheckedLayer, type ImportOptions } from './import.js'
 export { applyChanges } from './changes.js';
 export { saveImages, type SaveItem } from './archive/save.js';
 export { loadImages, type LoadResult, type LoadedImage } from './archive/load.js';
+export { busyboxRootfsTar, BUSYBOX_BIN } from './testkit.js';

@@ -71,7 +71,8 @@ export interface StoreDeps {
 export interface Leased {
   content: ContentStore;
   snapshotter: Snapshotter;
-  release(): Promise<void>;
+  /** Drops the lease; after a failure pass `collect` to have containerd collect what it held right away. */
+  release(collect?: boolean): Promise<void>;
 }
 
 export interface NewImage {
@@ -111,7 +112,7 @@ export class ImageStore {
     return {
       content: this.deps.content.withLease(id),
       snapshotter: this.deps.snapshotter.withLease(id),
-      release: () => this.deps.leases.delete(ctx, id).catch(() => {}),
+      release: (collect = false) => this.deps.leases.delete(ctx, id, { sync: collect }).catch(() => {}),
     };
   }
 
@@ -170,50 +171,44 @@ export class ImageStore {
   /** Every image, one entry per image ID, names gathered from all records. */
   async list(ctx: Ctx): Promise<Image[]> {
     const records = await this.deps.records.list(ctx);
-    const byId = new Map<string, Image>();
-    await Promise.all(
+    // Resolve every record to its manifest and config first (in parallel), then group.
+    const resolved = await Promise.all(
       records.map(async (rec) => {
-        let manifestDesc: Descriptor;
-        let manifest: Manifest;
         try {
-          manifestDesc = await this.resolveManifest(ctx, rec.target);
-          manifest = await this.readJson<Manifest>(ctx, manifestDesc.digest);
+          const manifestDesc = await this.resolveManifest(ctx, rec.target);
+          const manifest = await this.readJson<Manifest>(ctx, manifestDesc.digest);
+          const config = await this.readJson<ImageConfig>(ctx, manifest.config.digest);
+          const size = await this.unpackedSize(ctx, manifest.config.digest);
+          return { rec, manifestDesc, manifest, config, size };
         } catch (e) {
           ctx.log.debug('skipping unreadable image record', { name: rec.name, error: e });
-          return;
-        }
-        const id = manifest.config.digest;
-        let img = byId.get(id);
-        if (!img) {
-          const config = await this.readJson<ImageConfig>(ctx, id).catch(() => undefined);
-          if (!config) return;
-          img = {
-            id,
-            manifest: manifestDesc,
-            records: [],
-            config,
-            layers: manifest.layers,
-            tags: [],
-            digests: [],
-            size: await this.unpackedSize(ctx, id),
-          };
-          byId.set(id, img);
-        }
-        img.records.push(rec);
-        if (isDanglingName(rec.name)) return;
-        let ref: Reference;
-        try {
-          ref = parseNormalizedNamed(rec.name);
-        } catch {
-          return;
-        }
-        if (ref.digest && !ref.tag) img.digests.push(ref);
-        else if (ref.tag) {
-          img.tags.push(ref);
-          if (rec.updatedAt && (!img.lastTagTime || rec.updatedAt > img.lastTagTime)) img.lastTagTime = rec.updatedAt;
+          return undefined;
         }
       }),
     );
+    const byId = new Map<string, Image>();
+    for (const r of resolved) {
+      if (!r) continue;
+      const id = r.manifest.config.digest;
+      let img = byId.get(id);
+      if (!img) {
+        img = { id, manifest: r.manifestDesc, records: [], config: r.config, layers: r.manifest.layers, tags: [], digests: [], size: r.size };
+        byId.set(id, img);
+      }
+      img.records.push(r.rec);
+      if (isDanglingName(r.rec.name)) continue;
+      let ref: Reference;
+      try {
+        ref = parseNormalizedNamed(r.rec.name);
+      } catch {
+        continue;
+      }
+      if (ref.digest && !ref.tag) img.digests.push(ref);
+      else if (ref.tag) {
+        img.tags.push(ref);
+        if (r.rec.updatedAt && (!img.lastTagTime || r.rec.updatedAt > img.lastTagTime)) img.lastTagTime = r.rec.updatedAt;
+      }
+    }
     const out = [...byId.values()];
     for (const img of out) {
       img.tags.sort((a, b) => referenceString(a).localeCompare(referenceString(b)));

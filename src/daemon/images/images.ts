@@ -3,8 +3,8 @@ import type { Readable } from 'node:stream';
 import { sha256, type Ctx, type Filters } from '../../lib/index.js';
 import { chainIds } from '../../snapshots/index.js';
 import type { ImageDeleteItem, ImageHistoryItem, ImageInspect, ImagesPruneReport, ImageSummary } from '../../api/types/index.js';
-import { parseNormalizedNamed, withDefaultTag, parsePlatform, type Reference } from '../../oci/index.js';
-import { importImage, SNAPSHOTTER } from '../../images/index.js';
+import { fullName, parseNormalizedNamed, withDefaultTag, parsePlatform, referenceString, type Reference } from '../../oci/index.js';
+import { importImage, loadImages, saveImages, SNAPSHOTTER, type LoadResult, type SaveItem } from '../../images/index.js';
 import { ImagesServiceBase } from './service.js';
 import { listImages } from './list.js';
 import { tagImage } from './tag.js';
@@ -69,6 +69,49 @@ export class ImagesService extends ImagesServiceBase {
     });
     this.emit('import', id, id);
     return id;
+  }
+
+  /**
+   * GET /images/get: `name:tag` saves that tag, a bare repository name every tag of that
+   * repository, an ID the image without names. Resolves all names before streaming.
+   */
+  async save(ctx: Ctx, names: string[]): Promise<Readable> {
+    const items = new Map<string, SaveItem>();
+    const all = await this.store.list(ctx);
+    for (const name of names) {
+      const img = await this.store.resolve(ctx, name);
+      const item = items.get(img.id) ?? { image: img, names: [] };
+      items.set(img.id, item);
+      let ref: Reference | undefined;
+      try {
+        ref = parseNormalizedNamed(name);
+      } catch {
+        ref = undefined;
+      }
+      if (!ref || img.id.slice(7).startsWith(name.replace(/^sha256:/, ''))) continue;
+      if (ref.tag || ref.digest) {
+        const r = withDefaultTag(ref);
+        if (r.tag && !item.names.some((n) => referenceString(n) === referenceString(r))) item.names.push(r);
+        continue;
+      }
+      for (const other of all) {
+        for (const t of other.tags) {
+          if (fullName(t) !== fullName(ref)) continue;
+          const it = items.get(other.id) ?? { image: other, names: [] };
+          items.set(other.id, it);
+          if (!it.names.some((n) => referenceString(n) === referenceString(t))) it.names.push(t);
+        }
+      }
+    }
+    for (const it of items.values()) this.emit('save', it.image.id, it.names[0] ? referenceString(it.names[0]) : it.image.id);
+    return saveImages(ctx, this.store, [...items.values()]);
+  }
+
+  /** POST /images/load */
+  async load(ctx: Ctx, input: Readable): Promise<LoadResult> {
+    const result = await loadImages(ctx, this.store, input);
+    for (const img of result.images) this.emit('load', img.id, img.names[0] ? referenceString(img.names[0]) : img.id);
+    return result;
   }
 
   get snapshotterName(): string {

@@ -246,6 +246,9 @@ export async function loadImages(ctx: Ctx, store: ImageStore, input: Readable): 
       throw invalidParameter('invalid archive: it holds neither manifest.json nor index.json');
     }
     return result;
+  } catch (e) {
+    await leased.release(true);
+    throw e;
   } finally {
     await leased.release();
   }
