@@ -11,10 +11,28 @@
 import { posix } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { PassThrough, Readable, Transform } from 'node:stream';
-import { extract as tarExtract, type Header as Headers } from 'tar-stream';
+import { createRequire } from 'node:module';
+import type { Header as Headers, Extract, Pack } from 'tar-stream';
 import { invalidParameter } from './errdefs.js';
 
-export type { Header as TarHeader } from 'tar-stream';
+export type { Header as TarHeader, Extract as TarExtract, Pack as TarPack } from 'tar-stream';
+
+// tar-stream (CommonJS) is loaded on first use: the CLI imports lib/ and must start fast.
+const requireCjs = createRequire(import.meta.url);
+let tarStream: typeof import('tar-stream') | undefined;
+function lib(): typeof import('tar-stream') {
+  return (tarStream ??= requireCjs('tar-stream') as typeof import('tar-stream'));
+}
+
+/** A tar-stream extractor (streaming tar reader). */
+export function tarExtract(): Extract {
+  return lib().extract();
+}
+
+/** A tar-stream packer (streaming tar writer). */
+export function tarPack(): Pack {
+  return lib().pack();
+}
 
 export interface TarCheckOptions {
   /** Allow character and block devices (never for client archives here). */

@@ -8,13 +8,13 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { posix } from 'node:path';
-import { extract as tarExtract } from 'tar-stream';
 import {
   Digester,
   TarChecker,
   decompressed,
   invalidParameter,
   isDigest,
+  tarExtract,
   tarValidator,
   type Ctx,
 } from '../../lib/index.js';

@@ -9,8 +9,8 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pack as tarPack, type Pack } from 'tar-stream';
-import { encoded, type Ctx } from '../../lib/index.js';
+import type { TarPack as Pack } from '../../lib/index.js';
+import { encoded, tarPack, type Ctx } from '../../lib/index.js';
 import { MediaType, familiarName, familiarString, referenceString, type Descriptor, type Reference } from '../../oci/index.js';
 import type { Image, ImageStore } from '../store.js';
 
