@@ -8,3 +8,8 @@ export * from './filters.js';
 export * from './pidfile.js';
 export * from './version.js';
 export * from './which.js';
+export * from './query.js';
+export * from './jsonlines.js';
+export * from './stdcopy.js';
+export * from './digest.js';
+export * from './tar.js';

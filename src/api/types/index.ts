@@ -1,2 +1,5 @@
 export * from './version.js';
 export * from './system.js';
+export * from './jsonmessage.js';
+export * from './images.js';
+export * from './image-config.js';

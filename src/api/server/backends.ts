@@ -1,0 +1,11 @@
+/**
+ * The backends the API server serves (STYLE D3: api/server never imports the daemon; cmd/
+ * passes the services in as these interfaces). Each route file declares the interface it
+ * needs; later areas join here as optional members, and their routes are mounted only when
+ * the member is present.
+ */
+import type { SystemBackend } from './routes/system.js';
+
+export interface Backends {
+  system: SystemBackend;
+}

@@ -1,0 +1,13 @@
+/**
+ * All route tables. An area adds `routes/<area>.ts` exporting `<area>Routes(backend, env):
+ * Route[]` and its `<Area>Backend` interface, adds an optional member to `Backends`
+ * (backends.ts), and appends its table to the list below, mounted only when the backend
+ * is present, e.g. `...(b.containers ? containerRoutes(b.containers, env) : [])`.
+ */
+import type { Backends } from '../backends.js';
+import type { Route, RouteEnv } from '../router.js';
+import { systemRoutes } from './system.js';
+
+export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
+  return [...systemRoutes(b.system, env)];
+}
