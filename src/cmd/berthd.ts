@@ -32,12 +32,17 @@ import {
   parseFlags,
   probeHost,
   SystemService,
+  ImagesService,
+  ContainerdImageRecords,
   USAGE,
   type DaemonConfig,
   type ParsedFlags,
 } from '../daemon/index.js';
 import { EventBus } from '../events/index.js';
 import { ContainerdClient, ContainerdSupervisor } from '../containerd/index.js';
+import { ContainerdContentStore, ContainerdLeases } from '../content/index.js';
+import { ContainerdSnapshotter } from '../snapshots/index.js';
+import { ImageStore } from '../images/index.js';
 import { createApiServer } from '../api/server/index.js';
 
 interface Running {
@@ -92,10 +97,27 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     await client.ready(ctx, 20_000);
 
     const events = new EventBus({ log: log.with({ module: 'events' }) });
+    const imageStore = new ImageStore({
+      records: new ContainerdImageRecords(client),
+      content: new ContainerdContentStore(client),
+      snapshotter: new ContainerdSnapshotter(client),
+      leases: new ContainerdLeases(client),
+    });
+    const stale = await imageStore.releaseStaleLeases(ctx);
+    if (stale > 0) log.info('released leases of interrupted operations', { count: stale });
+    const images = new ImagesService({ store: imageStore, events });
     const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: which(config.initPath || 'tini') }, config.dataRoot);
     const id = await engineId(config.dataRoot);
     const system = new SystemService(
-      { config, host, containerd: client, containerdAddress: address, events, gitCommit: gitCommit() },
+      {
+        config,
+        host,
+        containerd: client,
+        containerdAddress: address,
+        events,
+        gitCommit: gitCommit(),
+        counts: async (c) => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: (await imageStore.list(c)).length }),
+      },
       id,
     );
     supervisor?.onRestart(() => system.containerdRestarted());
@@ -120,6 +142,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
               filters: o.filters,
             }),
         },
+        images,
       },
       log: log.with({ module: 'api' }),
       serverHeader: `Berth/${BERTH_VERSION} (linux)`,

@@ -5,7 +5,9 @@
  * the member is present.
  */
 import type { SystemBackend } from './routes/system.js';
+import type { ImagesBackend } from './routes/images.js';
 
 export interface Backends {
   system: SystemBackend;
+  images?: ImagesBackend;
 }

@@ -26,3 +26,4 @@ export {
 } from './hijack.js';
 export { parseHost, PLAIN_HTTP_ON_TLS_ANSWER, type HostSpec, type TlsConfig } from './listeners.js';
 export { systemRoutes, type EventsOptions, type SystemBackend } from './routes/system.js';
+export { imageRoutes, type ImagesBackend, type ImportOptions as ImageImportOptions } from './routes/images.js';

@@ -7,7 +7,8 @@
 import type { Backends } from '../backends.js';
 import type { Route, RouteEnv } from '../router.js';
 import { systemRoutes } from './system.js';
+import { imageRoutes } from './images.js';
 
 export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
-  return [...systemRoutes(b.system, env)];
+  return [...systemRoutes(b.system, env), ...(b.images ? imageRoutes(b.images) : [])];
 }
