@@ -109,7 +109,8 @@ export class ApiResponse {
 
   /**
    * Sends the headers of a streamed body now and returns the raw response to write to
-   * (chunked). The server ends it if the handler does not.
+   * (chunked; write with encode.ts writeChunk() to respect backpressure). The server ends
+   * it if the handler does not.
    */
   startStream(opts: Omit<StreamOptions, 'signal'> = {}): ServerResponse {
     const ct = opts.contentType === undefined ? 'application/json' : opts.contentType;

@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { notFound, conflict, unavailable, notModified, notImplemented, forbidden, unauthorized } from '../../lib/index.js';
 import type { Route } from './router.js';
 import { rawExchange, request, startTestServer, type TestServer } from './testkit.js';
@@ -341,37 +342,45 @@ test('loose booleans, ints and both filter encodings', async () => {
   assert.equal(badf.status, 400);
 });
 
-test('the socket is mode 0660 and a stale socket file is replaced', async () => {
+test('the socket is mode 0660; an existing socket file is replaced, any other file refused', async () => {
   const st = await stat(ts.sock);
   assert.equal(st.mode & 0o777, 0o660);
-  const second = await startTestServer();
-  const sock = second.sock;
-  // a second server on the same path (the first one "crashed" without cleanup)
   const { createApiServer } = await import('./server.js');
   const { fakeSystem, captureLogger } = await import('./testkit.js');
-  const srv = createApiServer({
-    backends: { system: fakeSystem() },
-    log: captureLogger([]),
-    serverHeader: 'x',
-    experimental: true,
-  });
-  await srv.listen([`unix://${sock}`]);
-  const r = await request(sock, 'GET', '/_ping');
+  const mk = () =>
+    createApiServer({ backends: { system: fakeSystem() }, log: captureLogger([]), serverHeader: 'x', experimental: true });
+  // a socket left behind by a daemon that died without cleaning up
+  const stale = join(ts.dir, 'stale.sock');
+  const leftover = net.createServer();
+  await new Promise<void>((r) => leftover.listen(stale, r));
+  const srv = mk();
+  await srv.listen([`unix://${stale}`]);
+  const r = await request(stale, 'GET', '/_ping');
   assert.equal(r.headers['docker-experimental'], 'true');
   await srv.close();
-  await second.close();
+  leftover.close();
+  const file = join(ts.dir, 'not-a-socket');
+  await writeFile(file, 'x');
+  await assert.rejects(mk().listen([`unix://${file}`]), /exists and is not a socket/);
 });
 
-test('bad hosts are rejected clearly', async () => {
+test('several hosts at once; bad hosts are rejected clearly and nothing stays bound', async () => {
   const { createApiServer } = await import('./server.js');
   const { fakeSystem } = await import('./testkit.js');
-  const srv = createApiServer({ backends: { system: fakeSystem() }, log: (await import('../../lib/index.js')).nopLogger, serverHeader: 'x', experimental: false });
+  const { nopLogger } = await import('../../lib/index.js');
+  const srv = createApiServer({ backends: { system: fakeSystem() }, log: nopLogger, serverHeader: 'x', experimental: false });
   await assert.rejects(srv.listen(['fd://']), /fd:\/\/ .*not supported/);
   await assert.rejects(srv.listen(['http://x']), /invalid host/);
-  await srv.listen(['tcp://127.0.0.1:0']);
-  const [addr] = srv.addresses();
-  assert.match(addr!, /^tcp:\/\/127\.0\.0\.1:\d+$/);
-  const port = Number(addr!.split(':').pop());
+  const sock = join(ts.dir, 'multi.sock');
+  await assert.rejects(srv.listen([`unix://${sock}`, 'tcp://256.1.1.1:1']));
+  assert.deepEqual(srv.addresses(), []);
+  await assert.rejects(stat(sock), /ENOENT/);
+
+  await srv.listen([`unix://${sock}`, 'tcp://127.0.0.1:0']);
+  const [unixAddr, tcpAddr] = srv.addresses();
+  assert.equal(unixAddr, `unix://${sock}`);
+  assert.match(tcpAddr!, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+  const port = Number(tcpAddr!.split(':').pop());
   const r = await new Promise<number>((resolve, reject) => {
     http.get({ host: '127.0.0.1', port, path: '/_ping' }, (res) => {
       res.resume();
@@ -379,5 +388,20 @@ test('bad hosts are rejected clearly', async () => {
     }).on('error', reject);
   });
   assert.equal(r, 200);
+  assert.equal((await request(sock, 'GET', '/_ping')).body, 'OK');
   await srv.close();
+  await assert.rejects(stat(sock), /ENOENT/, 'the socket file is removed on close');
+});
+
+test('host parsing', async () => {
+  const { parseHost } = await import('./listeners.js');
+  assert.deepEqual(parseHost('unix:///run/x.sock', false), { kind: 'unix', path: '/run/x.sock' });
+  assert.deepEqual(parseHost('unix://', false), { kind: 'unix', path: '/var/run/docker.sock' });
+  assert.deepEqual(parseHost('tcp://:2375', false), { kind: 'tcp', host: '', port: 2375 });
+  assert.deepEqual(parseHost('tcp://0.0.0.0', true), { kind: 'tcp', host: '0.0.0.0', port: 2376 });
+  assert.deepEqual(parseHost('tcp://[::1]:2375', false), { kind: 'tcp', host: '::1', port: 2375 });
+  assert.deepEqual(parseHost('tcp://127.0.0.1:2375/', false), { kind: 'tcp', host: '127.0.0.1', port: 2375 });
+  assert.throws(() => parseHost('tcp://127.0.0.1:x', false), /invalid port/);
+  assert.throws(() => parseHost('tcp://127.0.0.1:2375/path', false), /path element/);
+  assert.throws(() => parseHost('unix://relative.sock', false), /absolute/);
 });

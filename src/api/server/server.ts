@@ -323,18 +323,29 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         makeHttp(secure);
         secure.on('tlsClientError', (e) => log.debug('TLS handshake failed', { error: e }));
       }
-      for (const spec of specs) {
-        const useTls = spec.kind === 'tcp' && secure !== undefined;
-        const s = secure;
-        const onTls = (sock: net.Socket) => s!.emit('connection', sock);
-        const handler = useTls ? tlsPeek(onTls, log) : (sock: net.Socket) => plain.emit('connection', sock);
-        const server = net.createServer({ allowHalfOpen: true }, (sock) => {
-          track(sock);
-          handler(sock);
-        });
-        await listenOn(spec, server);
-        bound.push({ spec, server });
+      const mine: Bound[] = [];
+      try {
+        for (const spec of specs) {
+          const tlsServer = spec.kind === 'tcp' ? secure : undefined;
+          const handler = tlsServer
+            ? tlsPeek((sock) => tlsServer.emit('connection', sock), log)
+            : (sock: net.Socket) => plain.emit('connection', sock);
+          const server = net.createServer({ allowHalfOpen: true }, (sock) => {
+            track(sock);
+            handler(sock);
+          });
+          await listenOn(spec, server);
+          mine.push({ spec, server });
+        }
+      } catch (e) {
+        // all or nothing: release what this call bound before failing
+        for (const b of mine) {
+          await new Promise<void>((resolve) => b.server.close(() => resolve()));
+          if (b.spec.kind === 'unix') await fs.rm(b.spec.path, { force: true });
+        }
+        throw e;
       }
+      bound.push(...mine);
     },
 
     async close(): Promise<void> {

@@ -2,10 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
+import type { Route } from './router.js';
 import { rm } from 'node:fs/promises';
 import { nopLogger } from '../../lib/index.js';
 import { createApiServer, type ApiServer } from './server.js';
-import { fakeSystem, makePki, rawExchange, type Pki } from './testkit.js';
+import { fakeSystem, makePki, rawExchange, readToEnd, readUntil, type Pki } from './testkit.js';
 import { PLAIN_HTTP_ON_TLS_ANSWER } from './listeners.js';
 
 let pki: Pki;
@@ -16,10 +18,28 @@ let oPort: number;
 
 const portOf = (s: ApiServer) => Number(s.addresses()[0]!.split(':').pop());
 
+/** Echoes stdin until the client's half-close, then answers once more. */
+const echoRoute: Route = {
+  method: 'POST',
+  path: '/echo',
+  hijack: true,
+  handler: async (_req, res) => {
+    const h = await res.hijack({ multiplexed: false });
+    for await (const c of h.stdin) await h.write(c as Buffer);
+    await h.write('|after-eof');
+  },
+};
+
 before(async () => {
   pki = await makePki();
   const mk = () =>
-    createApiServer({ backends: { system: fakeSystem() }, log: nopLogger, serverHeader: 'Berth/test (linux)', experimental: false });
+    createApiServer({
+      backends: { system: fakeSystem() },
+      log: nopLogger,
+      serverHeader: 'Berth/test (linux)',
+      experimental: false,
+      extraRoutes: [echoRoute],
+    });
   verifying = mk();
   await verifying.listen(['tcp://127.0.0.1:0'], { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, verify: true });
   open = mk();
@@ -79,4 +99,20 @@ test('plain HTTP on a TLS port gets Go\'s answer', async () => {
     assert.equal(out, PLAIN_HTTP_ON_TLS_ANSWER);
     assert.equal(out, 'HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
   }
+});
+
+test('hijack over TLS: a client half-close (close_notify) ends stdin only', async () => {
+  const tcp = net.connect({ host: '127.0.0.1', port: vPort, allowHalfOpen: true });
+  const c = tls.connect({ socket: tcp, servername: 'localhost', ca: pki.ca, cert: pki.clientCert, key: pki.clientKey });
+  await new Promise<void>((resolve, reject) => {
+    c.once('secureConnect', () => resolve());
+    c.once('error', reject);
+  });
+  c.write('POST /v1.44/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n');
+  await readUntil(c, (s) => s.includes('\r\n\r\n'));
+  c.write('ping');
+  await readUntil(c, (s) => s.includes('ping'));
+  c.end();
+  const rest = (await readToEnd(c)).toString();
+  assert.equal(rest, '|after-eof');
 });

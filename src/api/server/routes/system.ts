@@ -38,8 +38,9 @@ export interface SystemBackend {
    * live ones, in order, each matching `filters`. With `until` the iterable ends by itself
    * once no more events up to `until` can come (right after the replay when `until` is
    * already past). It must stop when ctx.signal aborts (client gone, `until` reached), also
-   * while waiting for the next event. Throws invalidParameter for a bad filter, before the
-   * first event.
+   * while waiting for the next event. Validation errors (invalidParameter for a bad filter)
+   * must be thrown by events() itself, synchronously: the response headers go out as soon as
+   * it returns, so an error from inside the iterable can only cut the stream.
    */
   events(ctx: Ctx, opts: EventsOptions): AsyncIterable<EventMessage>;
 }
