@@ -195,6 +195,16 @@ export class TestDaemon {
     return request(this.socket, method, path, body, headers);
   }
 
+  /**
+   * Makes `busybox:latest` (or `name`) through Berth's own import path, with the real docker
+   * CLI: `docker import -c 'CMD ["sh"]' busybox.tar name`. Returns the image ID.
+   */
+  async importBusybox(name = 'busybox:latest'): Promise<string> {
+    const r = await this.docker(['import', '-c', 'CMD ["sh"]', await busyboxTar(), name]);
+    if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
   /** containerd's pid as recorded by berthd's supervisor, when it runs its own. */
   containerdPid(): number | undefined {
     const p = join(this.execRoot, 'containerd', 'containerd.pid');
@@ -228,6 +238,19 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
     throw e;
   }
   return d;
+}
+
+let busyboxTarPath: string | undefined;
+
+/** A busybox rootfs tarball built from the host's busybox-static (written once per process). */
+export async function busyboxTar(): Promise<string> {
+  if (busyboxTarPath && existsSync(busyboxTarPath)) return busyboxTarPath;
+  const { busyboxRootfsTar } = await import('../../src/images/index.js');
+  const dir = mkdtempSync('/tmp/be-bb-');
+  const p = join(dir, 'busybox.tar');
+  (await import('node:fs')).writeFileSync(p, await busyboxRootfsTar());
+  busyboxTarPath = p;
+  return p;
 }
 
 /** The CLIs the CLI-level cases run with: ours, and the real docker CLI as the oracle. */
