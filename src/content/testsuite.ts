@@ -14,6 +14,7 @@ async function readStream(s: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(out).toString();
 }
 
+/** `make` returns a store whose writes are kept (e.g. held by a lease) for the test's duration. */
 export function contentStoreSuite(name: string, make: () => Promise<ContentStore>): void {
   const ctx = background();
 
