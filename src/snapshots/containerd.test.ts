@@ -10,15 +10,18 @@ import { snapshotterSuite } from './testsuite.js';
 import { chainIds } from './snapshotter.js';
 
 let cd: TestContainerd;
+let lease = '';
 before(async () => {
   cd = await startTestContainerd();
+  // Unreferenced snapshots are garbage: hold the suite's by a lease, as berthd does.
+  lease = (await cd.client.leases.create(background(), { expireAfterMs: 600_000 })).id;
 });
 after(async () => {
   await cd?.cleanup();
 });
 
 describe('containerd snapshotter', () => {
-  snapshotterSuite('containerd', async () => new ContainerdSnapshotter(cd.client));
+  snapshotterSuite('containerd', async () => new ContainerdSnapshotter(cd.client).withLease(lease));
 
   test('apply unpacks a layer tar and returns its diff ID', async () => {
     const ctx = background();
@@ -27,8 +30,8 @@ describe('containerd snapshotter', () => {
       mkdirSync(join(src, 'etc'));
       writeFileSync(join(src, 'etc', 'hello'), 'world\n');
       const tar = execFileSync('tar', ['-C', src, '-cf', '-', 'etc']);
-      const { digest, size } = await cd.client.content.writeBlob(ctx, 'layer-test', tar, { expected: sha256(tar) });
-      const sn = new ContainerdSnapshotter(cd.client);
+      const { digest, size } = await cd.client.withLease(lease).content.writeBlob(ctx, 'layer-test', tar, { expected: sha256(tar) });
+      const sn = new ContainerdSnapshotter(cd.client).withLease(lease);
       const key = `extract-${Date.now()}`;
       const mounts = await sn.prepare(ctx, key);
       const diffId = await sn.apply(ctx, { mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest, size }, mounts);
