@@ -116,6 +116,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         containerdAddress: address,
         events,
         gitCommit: gitCommit(),
+        imagesDiskUsage: (c, v) => images.diskUsage(c, v),
         counts: async (c) => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: (await imageStore.list(c)).length }),
       },
       id,
@@ -135,6 +136,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         system: {
           version: (c) => system.version(c),
           info: (c) => system.info(c),
+          df: (c, o) => system.df(c, o),
           events: (c, o) =>
             system.events(c, {
               since: o.since !== undefined ? BigInt(o.since) : undefined,

@@ -91,6 +91,17 @@ describe('images with the docker CLI', () => {
     assert.deepEqual(left, ['127.0.0.1:5000/bb:v1', 'busybox:latest', 'dang:1']);
   });
 
+  test('system df counts shared layers once', async () => {
+    const df = (await ok(d.docker(['system', 'df', '--format', '{{.Type}}|{{.TotalCount}}|{{.Size}}']))).trim().split('\n');
+    const images = df.find((l) => l.startsWith('Images|'))!.split('|');
+    const n = (await ok(d.docker(['images', '-q']))).trim().split('\n').length;
+    assert.equal(Number(images[1]), n);
+    const one = JSON.parse(await ok(d.docker(['image', 'inspect', 'busybox'])))[0].Size;
+    // every image here holds the same busybox layer: the total is about one layer, not n of them
+    const total = parseFloat(images[2]!) * (images[2]!.endsWith('MB') ? 1e6 : images[2]!.endsWith('kB') ? 1e3 : 1);
+    assert.ok(total < one * 1.5, `total ${images[2]} for ${n} images of ${one} bytes`);
+  });
+
   test('hostile archives are refused with a clear error and leave nothing', async () => {
     const before = (await ok(d.docker(['images', '-qa']))).trim();
     const evil = join(d.dir, 'evil');

@@ -144,3 +144,12 @@ export type EventType =
   | 'secret'
   | 'service'
   | 'volume';
+
+/** GET /system/df (moby api/types.DiskUsage). */
+export interface DiskUsage {
+  LayersSize: number;
+  Images: import('./images.js').ImageSummary[] | null;
+  Containers: unknown[] | null;
+  Volumes: unknown[] | null;
+  BuildCache: unknown[] | null;
+}

@@ -11,6 +11,7 @@ import { tagImage } from './tag.js';
 import { removeImage } from './remove.js';
 import { pruneImages } from './prune.js';
 import { history, inspect } from './view.js';
+import { imagesDiskUsage, type ImagesDiskUsage } from './df.js';
 
 export interface ImportRequest {
   source: Readable;
@@ -112,6 +113,11 @@ export class ImagesService extends ImagesServiceBase {
     const result = await loadImages(ctx, this.store, input);
     for (const img of result.images) this.emit('load', img.id, img.names[0] ? referenceString(img.names[0]) : img.id);
     return result;
+  }
+
+  /** The image rows of /system/df. */
+  diskUsage(ctx: Ctx, apiVersion: string): Promise<ImagesDiskUsage> {
+    return imagesDiskUsage(this, ctx, apiVersion);
   }
 
   get snapshotterName(): string {

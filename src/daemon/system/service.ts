@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { EventMessage, Info, VersionResponse } from '../../api/types/index.js';
+import type { DiskUsage, EventMessage, Info, VersionResponse } from '../../api/types/index.js';
 import { API_VERSION_MAX, API_VERSION_MIN_REPORTED } from '../../api/types/index.js';
 import type { Ctx, Filters } from '../../lib/index.js';
 import { BERTH_VERSION, readJson, writeJsonAtomic, invalidParameter } from '../../lib/index.js';
@@ -36,7 +36,11 @@ export interface SystemServiceDeps {
   gitCommit: string;
   counts?: (ctx: Ctx) => Promise<Counts>;
   swarm?: () => Info['Swarm'];
+  /** The image rows of /system/df. */
+  imagesDiskUsage?: (ctx: Ctx, apiVersion: string) => Promise<{ layersSize: number; images: DiskUsage['Images'] }>;
 }
+
+const DF_TYPES = ['image', 'container', 'volume', 'build-cache'];
 
 const LOG_DRIVERS = ['json-file', 'local', 'none'];
 const NETWORK_DRIVERS = ['bridge', 'host', 'null', 'overlay'];
@@ -229,6 +233,20 @@ export class SystemService {
         Address: this.deps.containerdAddress,
         Namespaces: { Containers: config.containerdNamespace, Plugins: `${config.containerdNamespace}-plugins` },
       },
+    };
+  }
+
+  /** GET /system/df: images so far; containers, volumes and build cache join with their issues. */
+  async df(ctx: Ctx, opts: { types: string[]; apiVersion: string }): Promise<DiskUsage> {
+    for (const t of opts.types) if (!DF_TYPES.includes(t)) throw invalidParameter(`unknown object type: ${t}`);
+    const want = (t: string) => opts.types.length === 0 || opts.types.includes(t);
+    const images = want('image') && this.deps.imagesDiskUsage ? await this.deps.imagesDiskUsage(ctx, opts.apiVersion) : undefined;
+    return {
+      LayersSize: images?.layersSize ?? 0,
+      Images: want('image') ? (images?.images ?? []) : null,
+      Containers: want('container') ? [] : null,
+      Volumes: want('volume') ? [] : null,
+      BuildCache: want('build-cache') ? [] : null,
     };
   }
 

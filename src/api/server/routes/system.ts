@@ -8,6 +8,7 @@ import { invalidParameter, type Ctx, type Filters } from '../../../lib/index.js'
 import {
   API_VERSION_MAX,
   API_VERSION_MIN_REPORTED,
+  type DiskUsage,
   type EventMessage,
   type Info,
   type VersionResponse,
@@ -43,6 +44,11 @@ export interface SystemBackend {
    * it returns, so an error from inside the iterable can only cut the stream.
    */
   events(ctx: Ctx, opts: EventsOptions): AsyncIterable<EventMessage>;
+  /**
+   * GET /system/df: disk usage of the object types asked for (all when `types` is empty:
+   * image, container, volume, build-cache). Throws invalidParameter for an unknown type.
+   */
+  df?(ctx: Ctx, opts: { types: string[]; apiVersion: string }): Promise<DiskUsage>;
 }
 
 const PING_TYPE = 'text/plain; charset=utf-8';
@@ -112,6 +118,16 @@ export function systemRoutes(backend: SystemBackend, env: RouteEnv): Route[] {
     { method: 'GET', path: '/version', handler: version },
     { method: 'GET', path: '/info', handler: info },
     { method: 'GET', path: '/events', handler: events },
+    ...(backend.df
+      ? [
+          {
+            method: 'GET' as const,
+            path: '/system/df',
+            // since API 1.42: `type` narrows the report
+            handler: (req: ApiRequest) => backend.df!(req.ctx, { types: req.query.getAll('type'), apiVersion: req.apiVersion }),
+          },
+        ]
+      : []),
   ];
 }
 
