@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { TestDaemon, DOCKER, BERTH, run } from '../test/e2e/harness.js';
 import { scenarios, type Target } from './scenarios.js';
 
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 9);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       }
       for (let i = 0; i < RUNS; i++) {
         for (const t of i % 2 ? [...targets].reverse() : targets) {
+          await sc.beforeEach?.(t, state[t.name]);
           const t0 = performance.now();
           await sc.run(t, state[t.name]);
           times[t.name]!.push(performance.now() - t0);

@@ -56,6 +56,8 @@ export class Cli {
   readonly in: CliIO['stdin'];
   readonly env: Record<string, string | undefined>;
   readonly options: GlobalOptions;
+  /** The command path as typed, e.g. ["image", "ls"] or ["images"] (set before run). */
+  commandPath: readonly string[] = [];
   private readonly nowFn: () => Date;
   private clientInstance: EngineClient | undefined;
   private configFile: ConfigFile | undefined;
@@ -68,6 +70,11 @@ export class Cli {
     this.env = io.env;
     this.options = options;
     this.nowFn = io.now ?? (() => new Date());
+  }
+
+  /** The name the command was invoked by (cobra's CalledAs): "images", "ls", "list". */
+  get calledAs(): string {
+    return this.commandPath[this.commandPath.length - 1] ?? '';
   }
 
   get debug(): boolean {

@@ -70,7 +70,7 @@ function pluralize(word: string, n: number) {
 function checkArgs(path: readonly string[], mod: CommandModule, args: string[]): string | undefined {
   const { min, max } = mod.args ?? {};
   const cmdPath = [BIN, ...path].join(' ');
-  const tail = (see: 'Run' | 'See') => `\n\nUsage:  ${useLine(path, mod)}\n\n${see} '${cmdPath} --help' for more information`;
+  const tail = (see: 'Run' | 'See' | 'SRun') => `\n\nUsage:  ${useLine(path, mod)}\n\n${see} '${cmdPath} --help' for more information`;
   if (max === 0 && args.length > 0) return `${BIN}: '${cmdPath}' accepts no arguments${tail('Run')}`;
   if (min !== undefined && max !== undefined && min === max && args.length !== min) {
     return `${BIN}: '${cmdPath}' requires ${min} ${pluralize('argument', min)}${tail('Run')}`;
@@ -82,7 +82,8 @@ function checkArgs(path: readonly string[], mod: CommandModule, args: string[]):
     return `${BIN}: '${cmdPath}' requires at least ${min} ${pluralize('argument', min)}${tail('See')}`;
   }
   if (max !== undefined && args.length > max) {
-    return `${BIN}: '${cmdPath}' requires at most ${max} ${pluralize('argument', max)}${tail('Run')}`;
+    // compat: docker 28's RequiresMaxArgs really says "SRun" (cli/required.go)
+    return `${BIN}: '${cmdPath}' requires at most ${max} ${pluralize('argument', max)}${tail('SRun')}`;
   }
   return undefined;
 }
@@ -159,6 +160,7 @@ class Runner {
       return 1;
     }
     this.cli.initialize();
+    this.cli.commandPath = path;
     const { help: _help, ...opts } = parsed.values;
     const code = await mod.run(this.cli, opts as never, parsed.args);
     return code ?? 0;

@@ -35,11 +35,46 @@ export const SYSTEM: ManagementEntry = {
   subcommands: { events: systemEvents, info: systemInfo },
 };
 
+const imageHistory = cmd(() => import('./commands/image/history.js'));
+const imageImport = cmd(() => import('./commands/image/import.js'));
+const imageLoad = cmd(() => import('./commands/image/load.js'));
+const imageLs = cmd(() => import('./commands/image/list.js'), 7);
+const imageRm = cmd(() => import('./commands/image/remove.js'));
+const imageSave = cmd(() => import('./commands/image/save.js'));
+const imageTag = cmd(() => import('./commands/image/tag.js'));
+
+export const IMAGE: ManagementEntry = {
+  kind: 'management',
+  description: 'Manage images',
+  subcommands: {
+    history: imageHistory,
+    import: imageImport,
+    inspect: cmd(() => import('./commands/image/inspect.js')),
+    load: imageLoad,
+    ls: imageLs,
+    list: imageLs,
+    prune: cmd(() => import('./commands/image/prune.js')),
+    rm: imageRm,
+    rmi: imageRm,
+    remove: imageRm,
+    save: imageSave,
+    tag: imageTag,
+  },
+};
+
 /** Top-level commands in name order (docker lists them so). */
 export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   events: systemEvents,
+  history: imageHistory,
+  image: IMAGE,
+  images: imageLs,
+  import: imageImport,
   info: systemInfo,
+  load: imageLoad,
+  rmi: imageRm,
+  save: imageSave,
   system: SYSTEM,
+  tag: imageTag,
   version: cmd(() => import('./commands/system/version.js'), 10),
 };
 

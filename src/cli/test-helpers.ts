@@ -2,7 +2,11 @@
  * Helpers for the CLI's tests. tsc does not copy testdata/, so tests read golden files from the
  * source tree: dist/src/cli/x -> src/cli/x.
  */
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /** The `testdata` folder beside the source of the test module `importMetaUrl`. */
@@ -47,4 +51,158 @@ export function parseGolden(text: string): GoldenCase[] {
   }
   close();
   return cases;
+}
+
+/** One request as the fake engine saw it. */
+export interface SeenRequest {
+  method: string;
+  /** Path without the /vX.Y prefix and query. */
+  path: string;
+  /** The full request line target (with version prefix and query). */
+  url: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export type FakeHandler = (req: SeenRequest, res: http.ServerResponse) => void | Promise<void>;
+
+/**
+ * A fake Engine API on a temp unix socket: answers /_ping with Api-Version, routes
+ * "METHOD /path" (path without the version prefix; a trailing `*` matches any rest) to
+ * handlers, records every request with its body, and answers 404 "page not found" otherwise.
+ */
+export class FakeEngine {
+  readonly dir = mkdtempSync(join(tmpdir(), 'berth-fake-engine-'));
+  readonly socket = join(this.dir, 'engine.sock');
+  readonly seen: SeenRequest[] = [];
+  apiVersion = '1.44';
+  private readonly routes: [string, string, FakeHandler][] = [];
+  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+
+  /** Adds a route; `path` may end in `*`. */
+  on(method: string, path: string, handler: FakeHandler): this {
+    this.routes.push([method, path, handler]);
+    return this;
+  }
+
+  /** Adds a route answering JSON (`\n`-terminated, as Go's encoder). */
+  json(method: string, path: string, body: unknown, status = 200): this {
+    return this.on(method, path, (_req, res) => {
+      res.statusCode = status;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(body) + '\n');
+    });
+  }
+
+  /** Adds a route answering a daemon error `{"message": …}`. */
+  error(method: string, path: string, status: number, message: string): this {
+    return this.json(method, path, { message }, status);
+  }
+
+  /** Forgets the routes and the recorded requests. */
+  reset(): void {
+    this.routes.length = 0;
+    this.seen.length = 0;
+  }
+
+  /** The recorded requests other than pings, as "METHOD /path?query". */
+  get calls(): string[] {
+    return this.seen.filter((r) => r.path !== '/_ping').map((r) => `${r.method} ${r.url.replace(/^\/v[0-9.]+/, '')}`);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const url = new URL(req.url!, 'http://x');
+    const path = decodeURIComponent(url.pathname.replace(/^\/v[0-9.]+\//, '/'));
+    const seen: SeenRequest = { method: req.method!, path, url: req.url!, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
+    this.seen.push(seen);
+    res.setHeader('Api-Version', this.apiVersion);
+    res.setHeader('Ostype', 'linux');
+    if (path === '/_ping') {
+      res.end(req.method === 'GET' ? 'OK' : undefined);
+      return;
+    }
+    const route = this.routes.find(([m, p]) => m === req.method && (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : p === path));
+    if (!route) {
+      res.statusCode = 404;
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{"message":"page not found"}\n');
+      return;
+    }
+    try {
+      await route[2](seen, res);
+    } catch (e) {
+      res.statusCode = 500;
+      res.end(JSON.stringify({ message: String(e) }));
+    }
+  }
+
+  listen(): Promise<void> {
+    return new Promise((r) => this.server.listen(this.socket, r));
+  }
+
+  get host(): string {
+    return `unix://${this.socket}`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A collecting output stream. */
+export class Collector {
+  private readonly chunks: Buffer[] = [];
+  constructor(
+    readonly isTTY = false,
+    readonly columns?: number,
+  ) {}
+  write(chunk: string | Uint8Array): boolean {
+    this.chunks.push(Buffer.from(chunk));
+    return true;
+  }
+  get buffer(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+  get text(): string {
+    return this.buffer.toString('utf8');
+  }
+}
+
+export interface RunOptions {
+  /** Daemon address (DOCKER_HOST). */
+  host?: string;
+  env?: Record<string, string>;
+  /** Bytes on stdin (none: an empty, non-tty stdin). */
+  stdin?: string | Buffer;
+  stdinTTY?: boolean;
+  stdoutTTY?: boolean;
+  columns?: number;
+  now?: Date;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout as bytes (tar output). */
+  out: Buffer;
+}
+
+/** Runs the CLI in-process (main()) with collected output and a config dir that does not exist. */
+export async function runCli(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const { main } = await import('./main.js');
+  const stdout = new Collector(opts.stdoutTTY ?? false, opts.columns);
+  const stderr = new Collector();
+  const stdin = Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]) as Readable & { isTTY?: boolean };
+  stdin.isTTY = opts.stdinTTY ?? false;
+  const env: Record<string, string> = { DOCKER_CONFIG: join(tmpdir(), 'berth-no-such-config-dir'), ...opts.env };
+  if (opts.host) env['DOCKER_HOST'] = opts.host;
+  const now = opts.now;
+  const code = await main(argv, { stdout, stderr, stdin, env, now: now ? () => now : undefined });
+  return { code, stdout: stdout.text, stderr: stderr.text, out: stdout.buffer };
 }

@@ -13,4 +13,5 @@ export {
 } from './client.js';
 export { ResponseError, ConnectionError, kindForStatus, cannotConnect, TLS_HINT } from './errors.js';
 export { parseHost, DEFAULT_HOST, type DaemonAddress } from './host.js';
-export { encodeQuery, encodeFilters, queryEscape, type Query, type QueryValue, type FilterMap } from './query.js';
+export { encodeQuery, encodeFilters, queryEscape, escapePath, type Query, type QueryValue, type FilterMap } from './query.js';
+export { decodeJsonValues, type DecodeOptions } from './decode.js';

@@ -48,3 +48,18 @@ export function encodeQuery(q: Query | undefined): string {
   }
   return parts.length ? '?' + parts.join('&') : '';
 }
+
+/**
+ * A name as docker's client puts it into a path (`/images/` + name + `/json`): Go's URL
+ * encoding escapes what a path cannot hold (space, `?`, `#`, `%`, non-ASCII) and keeps `/`,
+ * `:` and `@`, so `127.0.0.1:5000/app:v1` and `busybox@sha256:…` travel as they are.
+ */
+export function escapePath(s: string): string {
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9\-_.~$&+,/:;=@]/.test(c)) out += c;
+    else out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}

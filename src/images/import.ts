@@ -22,7 +22,11 @@ export interface ImportOptions {
  * Streams a tar (after decompression) into the content store through a TarChecker; resolves
  * with the blob's digest and size once both the write and the check succeeded.
  */
-export async function writeCheckedLayer(ctx: Ctx, leased: Leased, source: Readable): Promise<{ digest: string; size: number }> {
+export async function writeCheckedLayer(
+  ctx: Ctx,
+  leased: Leased,
+  source: Readable,
+): Promise<{ digest: string; size: number; fileBytes: number }> {
   const raw = decompressed(source);
   const v = tarValidator();
   let failure: unknown;
@@ -38,8 +42,8 @@ export async function writeCheckedLayer(ctx: Ctx, leased: Leased, source: Readab
     await v.done;
   }
   const written = await leased.content.write(ctx, chunks());
-  await v.done;
-  return written;
+  const stats = await v.done;
+  return { ...written, fileBytes: stats.fileBytes };
 }
 
 /** Imports a rootfs tarball; returns the image ID. */
@@ -64,6 +68,7 @@ export async function importImage(ctx: Ctx, store: ImageStore, opts: ImportOptio
       config: Buffer.from(JSON.stringify(config)),
       layers: [{ mediaType: MediaType.DockerLayer, digest: layer.digest, size: layer.size }],
       names: opts.names,
+      layerSizes: [layer.fileBytes],
     });
     return id;
   } catch (e) {

@@ -35,6 +35,8 @@ import { DANGLING_PREFIX, isDanglingName, type ImageRecord, type ImageRecords } 
 
 export const SNAPSHOTTER = 'overlayfs';
 export const SIZE_LABEL = 'berth.io/unpacked-size';
+/** On a committed layer snapshot: the bytes of the regular files of that layer. */
+export const LAYER_SIZE_LABEL = 'berth.io/layer-size';
 export const LEASE_LABEL = 'berth.io/operation';
 /** Leases expire by themselves if berthd dies mid-operation. */
 const LEASE_TTL_MS = 60 * 60 * 1000;
@@ -84,6 +86,8 @@ export interface NewImage {
   names: Reference[];
   /** The manifest media type to write (Docker schema 2 by default). */
   manifestMediaType?: string;
+  /** Per layer, the bytes of its regular files (Docker's layer size); else the snapshot usage counts. */
+  layerSizes?: number[];
 }
 
 const HEX_ID_RE = /^(sha256:)?[a-f0-9]{1,64}$/;
@@ -288,7 +292,13 @@ export class ImageStore {
    * Unpacks `layers` into committed snapshots named by chain ID (skipping those that exist) and
    * returns the top chain ID and the summed usage. Verifies each applied diff ID.
    */
-  async unpack(ctx: Ctx, leased: Leased, layers: Descriptor[], diffIds: string[]): Promise<{ top: string; size: number }> {
+  async unpack(
+    ctx: Ctx,
+    leased: Leased,
+    layers: Descriptor[],
+    diffIds: string[],
+    layerSizes: number[] = [],
+  ): Promise<{ top: string; size: number }> {
     if (layers.length !== diffIds.length) {
       throw invalidParameter(`image has ${layers.length} layers but its config lists ${diffIds.length} diff IDs`);
     }
@@ -296,13 +306,13 @@ export class ImageStore {
     let size = 0;
     for (let i = 0; i < layers.length; i++) {
       const chain = chains[i]!;
-      let exists = true;
+      let info;
       try {
-        await leased.snapshotter.stat(ctx, chain);
+        info = await leased.snapshotter.stat(ctx, chain);
       } catch {
-        exists = false;
+        info = undefined;
       }
-      if (!exists) {
+      if (!info) {
         const key = `extract-${randomBytes(6).toString('hex')} ${chain}`;
         const mounts = await leased.snapshotter.prepare(ctx, key, i === 0 ? '' : chains[i - 1]!);
         try {
@@ -310,15 +320,25 @@ export class ImageStore {
           if (applied !== diffIds[i]) {
             throw invalidParameter(`layer ${layers[i]!.digest} has diff ID ${applied}, but the image config expects ${diffIds[i]}`);
           }
-          await leased.snapshotter.commit(ctx, chain, key);
+          const known = layerSizes[i];
+          await leased.snapshotter.commit(ctx, chain, key, known !== undefined ? { [LAYER_SIZE_LABEL]: String(known) } : {});
+          info = { labels: known !== undefined ? { [LAYER_SIZE_LABEL]: String(known) } : {} };
         } catch (e) {
           await leased.snapshotter.remove(ctx, key).catch(() => {});
           throw e;
         }
       }
-      size += (await leased.snapshotter.usage(ctx, chain)).size;
+      size += await this.layerSize(ctx, chain, info.labels);
     }
     return { top: chains[chains.length - 1] ?? '', size };
+  }
+
+  /** A committed layer's size: its label when known, else the snapshot's disk usage. */
+  async layerSize(ctx: Ctx, chain: string, labels?: Record<string, string>): Promise<number> {
+    const l = labels ?? (await this.deps.snapshotter.stat(ctx, chain)).labels;
+    const known = l[LAYER_SIZE_LABEL];
+    if (known !== undefined) return Number(known);
+    return (await this.deps.snapshotter.usage(ctx, chain)).size;
   }
 
   /**
@@ -333,7 +353,7 @@ export class ImageStore {
       throw invalidParameter(`invalid image config: ${(e as Error).message}`, e);
     }
     const diffIds = config.rootfs?.diff_ids ?? [];
-    const { top, size } = await this.unpack(ctx, leased, img.layers, diffIds);
+    const { top, size } = await this.unpack(ctx, leased, img.layers, diffIds, img.layerSizes);
     const configLabels: Record<string, string> = { [SIZE_LABEL]: String(size) };
     if (top) configLabels[GcLabel.snapshot(SNAPSHOTTER)] = top;
     const configDesc = await leased.content.write(ctx, img.config, { labels: configLabels });

@@ -26,7 +26,7 @@ async function validate(buf: Buffer): Promise<void> {
   const input = decompressed(Readable.from([buf]));
   input.on('error', (e) => (v.sink as unknown as { destroy(e: Error): void }).destroy(e));
   input.pipe(v.sink as NodeJS.WritableStream);
-  return v.done;
+  await v.done;
 }
 
 test('cleanEntryName', () => {

@@ -156,21 +156,29 @@ export function decompressed(input: Readable): Readable {
   return out;
 }
 
+export interface TarStats {
+  entries: number;
+  /** Sum of the sizes of the regular files: what Docker reports as a layer's size. */
+  fileBytes: number;
+}
+
 /**
  * Checks a whole tar stream entry by entry without keeping it; resolves when the archive ended
  * cleanly, rejects (invalidParameter) on a hostile entry or a truncated/garbled archive.
  * Feed it with write()/end(); it honours backpressure.
  */
-export function tarValidator(opts: TarCheckOptions = {}): { sink: NodeJS.WritableStream; done: Promise<void> } {
+export function tarValidator(opts: TarCheckOptions = {}): { sink: NodeJS.WritableStream; done: Promise<TarStats> } {
   const ex = tarExtract();
   const checker = new TarChecker(opts);
   let entries = 0;
-  const done = new Promise<void>((resolve, reject) => {
+  let fileBytes = 0;
+  const done = new Promise<TarStats>((resolve, reject) => {
     ex.on('entry', (h, stream, next) => {
       stream.on('error', () => {});
       try {
         checker.check(h);
         entries++;
+        if (h.type === 'file' || h.type === 'contiguous-file') fileBytes += h.size ?? 0;
       } catch (e) {
         stream.resume();
         ex.destroy(e as Error);
@@ -179,7 +187,9 @@ export function tarValidator(opts: TarCheckOptions = {}): { sink: NodeJS.Writabl
       stream.on('end', next);
       stream.resume();
     });
-    ex.on('finish', () => (entries === 0 ? reject(invalidParameter('invalid archive: no entries (empty or not a tar)')) : resolve()));
+    ex.on('finish', () =>
+      entries === 0 ? reject(invalidParameter('invalid archive: no entries (empty or not a tar)')) : resolve({ entries, fileBytes }),
+    );
     ex.on('error', (e: Error) =>
       reject(kindSafe(e)),
     );

@@ -162,3 +162,55 @@ export function getTimestamp(value: string, now: Date): string {
   }
   return value;
 }
+
+/** Go's "-0700" of a Date in local time. */
+function numericZone(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const a = Math.abs(off);
+  return (off < 0 ? '-' : '+') + p2(Math.floor(a / 60)) + p2(a % 60);
+}
+
+/**
+ * The zone abbreviation Go prints for local time ("UTC", "CET"); zones without a letter
+ * abbreviation get tzdata's numeric form ("+03", "+0530"), as Go shows them.
+ */
+function zoneAbbr(d: Date): string {
+  const name = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  if (/^[A-Z]{2,5}$/.test(name)) return name;
+  const z = numericZone(d);
+  return z.endsWith('00') ? z.slice(0, 3) : z;
+}
+
+/** Go's time.Time.String() of a Unix time in seconds, local time: "2026-11-29 17:59:40 +0000 UTC". */
+export function formatGoTime(unixSeconds: number): string {
+  const d = new Date(unixSeconds * 1000);
+  return (
+    `${String(d.getFullYear()).padStart(4, '0')}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ` +
+    `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${numericZone(d)} ${zoneAbbr(d)}`
+  );
+}
+
+/** time.RFC3339 ("2006-01-02T15:04:05Z07:00") of a Unix time in seconds, local time. */
+export function formatRFC3339(unixSeconds: number): string {
+  const d = new Date(unixSeconds * 1000);
+  return (
+    `${String(d.getFullYear()).padStart(4, '0')}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}` +
+    `T${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}${zone(d)}`
+  );
+}
+
+/** Go's time.Duration.String() of a whole number of seconds ("1h2m3s", "45s", "0s"). */
+export function formatGoSeconds(seconds: number): string {
+  if (seconds === 0) return '0s';
+  const neg = seconds < 0;
+  let s = Math.abs(seconds);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  let out = '';
+  if (h > 0) out += `${h}h`;
+  if (h > 0 || m > 0) out += `${m}m`;
+  out += `${s}s`;
+  return (neg ? '-' : '') + out;
+}

@@ -21,6 +21,12 @@ export interface ExecOptions {
   strict?: boolean;
   /** Go type name of the data, for error messages ("*events.Message"). */
   typeName?: string;
+  /**
+   * Objects are Go maps decoded from JSON (docker's inspect fallback over the raw document):
+   * keys match exactly, and a missing key is an error, as with Go's `missingkey=error`
+   * (`map has no entry for key "Foo"`).
+   */
+  rawMaps?: boolean;
 }
 
 export class TemplateExecError extends Error {
@@ -103,6 +109,7 @@ function field(
   if (receiver === null) errorAt(st, node.pos, node.src, `nil pointer evaluating interface {}.${name}`);
   if (receiver instanceof Map) {
     if (hasArgs) errorAt(st, node.pos, node.src, `${name} is not a method but has arguments`);
+    if (!receiver.has(name) && st.opts.rawMaps) errorAt(st, node.pos, node.src, `map has no entry for key ${JSON.stringify(name)}`);
     return receiver.has(name) ? receiver.get(name) : MISSING;
   }
   if (typeof receiver !== 'object' && typeof receiver !== 'function') {
@@ -113,7 +120,7 @@ function field(
   }
   const obj = receiver as Record<string, unknown>;
   let key: string | undefined = hasField(obj, name) ? name : undefined;
-  if (key === undefined) {
+  if (key === undefined && !st.opts.rawMaps) {
     const lower = name.toLowerCase();
     const matches = Object.getOwnPropertyNames(obj).filter((k) => k.toLowerCase() === lower);
     if (matches.length === 1) key = matches[0];
@@ -123,6 +130,7 @@ function field(
       errorAt(st, node.pos, node.src, `can't evaluate field ${name} in type ${typeNameOf(st, obj, isRoot)}`);
     }
     if (hasArgs) errorAt(st, node.pos, node.src, `${name} is not a method but has arguments`);
+    if (st.opts.rawMaps) errorAt(st, node.pos, node.src, `map has no entry for key ${JSON.stringify(name)}`);
     return MISSING;
   }
   const v = obj[key];

@@ -21,7 +21,7 @@ export async function imagesDiskUsage(svc: ImagesServiceBase, ctx: Ctx, apiVersi
   }
   const usage = new Map<string, number>();
   await Promise.all(
-    [...refs.keys()].map(async (c) => usage.set(c, await svc.store.snapshotter.usage(ctx, c).then((u) => u.size, () => 0))),
+    [...refs.keys()].map(async (c) => usage.set(c, await svc.store.layerSize(ctx, c).catch(() => 0))),
   );
   const rows: ImageSummary[] = [];
   for (const img of images) {

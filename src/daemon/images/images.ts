@@ -36,7 +36,7 @@ export class ImagesService extends ImagesServiceBase {
     const img = await this.store.resolve(ctx, name);
     const diffIds = img.config.rootfs?.diff_ids ?? [];
     const sizes = await Promise.all(
-      chainIds(diffIds, sha256).map((c) => this.store.snapshotter.usage(ctx, c).then((u) => u.size, () => 0)),
+      chainIds(diffIds, sha256).map((c) => this.store.layerSize(ctx, c).catch(() => 0)),
     );
     return history(img, sizes);
   }

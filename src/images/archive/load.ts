@@ -47,6 +47,8 @@ interface StoredFile {
   diffId: string;
   /** Why the file is not a usable layer tar, if it is not. */
   notALayer?: string;
+  /** Bytes of the regular files in the layer (Docker's layer size). */
+  fileBytes: number;
 }
 
 export interface LoadedImage {
@@ -70,7 +72,8 @@ async function ingest(ctx: Ctx, leased: Leased, src: AsyncIterable<Buffer>): Pro
   const diff = new Digester();
   const v = tarValidator();
   let notALayer: string | undefined;
-  v.done.catch((e) => (notALayer = (e as Error).message));
+  let fileBytes = 0;
+  v.done.then((st) => (fileBytes = st.fileBytes), (e) => (notALayer = (e as Error).message));
   const consumed = (async () => {
     try {
       for await (const c of plain) {
@@ -97,7 +100,7 @@ async function ingest(ctx: Ctx, leased: Leased, src: AsyncIterable<Buffer>): Pro
     inner.end();
     await consumed;
   }
-  return { digest: stored.digest, size: stored.size, diffId: diff.digest(), notALayer };
+  return { digest: stored.digest, size: stored.size, diffId: diff.digest(), notALayer, fileBytes };
 }
 
 function parseJson<T>(data: Buffer, what: string): T {
@@ -193,14 +196,16 @@ export async function loadImages(ctx: Ctx, store: ImageStore, input: Readable): 
         throw invalidParameter(`invalid archive: the config lists ${diffIds.length} diff IDs for ${layerPaths.length} layers`);
       }
       const layers: Descriptor[] = [];
+      const layerSizes: number[] = [];
       for (let i = 0; i < layerPaths.length; i++) {
         const f = await layerFile(layerPaths[i]!);
         if (f.diffId !== diffIds[i]) {
           throw invalidParameter(`invalid archive: layer ${layerPaths[i]} has diff ID ${f.diffId}, the config expects ${diffIds[i]}`);
         }
         layers.push({ mediaType: f.digest === f.diffId ? MediaType.DockerLayer : MediaType.DockerLayerGzip, digest: f.digest, size: f.size });
+        layerSizes.push(f.fileBytes);
       }
-      const { id } = await store.create(ctx, leased, { config: configBytes, layers, names });
+      const { id } = await store.create(ctx, leased, { config: configBytes, layers, names, layerSizes });
       result.images.push({ id, names });
       if (names.length === 0) result.messages.push(`Loaded image ID: ${id}`);
       for (const n of names) result.messages.push(`Loaded image: ${familiarString(n)}`);
