@@ -28,6 +28,11 @@ export interface ArgsSpec {
 export interface CommandModule<Fs extends readonly FlagSpec[] = readonly FlagSpec[]> {
   name: string;
   aliases?: readonly string[];
+  /**
+   * docker's "aliases" annotation: the command paths (without the binary) shown on help's
+   * Aliases line, when docker lists fewer than every way in (`image rm` omits `image rmi`).
+   */
+  helpAliases?: readonly string[];
   usage: string;
   description: string;
   flags: Fs;
@@ -66,6 +71,17 @@ export class CliError extends Error {
 export const BIN = 'berth';
 /** The root command's Use line (docker's "docker [OPTIONS] COMMAND [ARG...]"). */
 export const ROOT_USE = `${BIN} [OPTIONS] COMMAND [ARG...]`;
+
+/**
+ * The path cobra shows for a command reached through one of its aliases under the same parent:
+ * `image list` is `image ls` in usage lines and messages. Top-level shortcuts (`images`,
+ * `rmi`) are commands of their own in docker and keep their name.
+ */
+export function canonicalPath(path: readonly string[], mod: CommandModule): string[] {
+  const last = path[path.length - 1];
+  if (path.length > 1 && last !== mod.name && mod.aliases?.includes(last!)) return [...path.slice(0, -1), mod.name];
+  return [...path];
+}
 
 /** cobra's UseLine: the command path, then the usage minus its first word. */
 export function useLine(path: readonly string[], mod: CommandModule): string {

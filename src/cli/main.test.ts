@@ -288,7 +288,11 @@ describe('--help', () => {
   test('root help lists the commands; bare `berth` prints it on stderr', async () => {
     const r = await berth(['--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^Usage:  berth \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  version     Show the Berth version information\n  info        Display system-wide information\n\nManagement Commands:\n  system      Manage Berth\n\nCommands:\n  events      Get real time events from the server\n\nGlobal Options:\n/);
+    assert.match(
+      r.stdout,
+      /^Usage:  berth \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  images      List images\n  version     Show the Berth version information\n  info        Display system-wide information\n\nManagement Commands:\n  image       Manage images\n  system      Manage Berth\n\nCommands:\n  events      Get real time events from the server\n  history     Show the history of an image\n/,
+    );
+    assert.match(r.stdout, /\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nGlobal Options:\n/);
     assert.match(r.stdout, /\n  -H, --host list          Daemon socket to connect to\n/);
     const bare = await berth([]);
     assert.equal(bare.code, 0);

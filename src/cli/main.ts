@@ -13,7 +13,7 @@
  */
 import { kindOf } from '../lib/index.js';
 import { Cli, defaultCertPath, defaultGlobalOptions, type GlobalOptions } from './cli.js';
-import { BIN, CliError, ROOT_USE, StatusError, flagErrorText, useLine, type CommandModule } from './command.js';
+import { BIN, CliError, ROOT_USE, StatusError, canonicalPath, flagErrorText, useLine, type CommandModule } from './command.js';
 import { defaultConfigDir } from './config.js';
 import { FlagError, HELP_FLAG, parseFlags, type FlagSpec } from './flags.js';
 import type { CliIO } from './io.js';
@@ -138,8 +138,9 @@ class Runner {
     return 0;
   }
 
-  private async leaf(path: string[], entry: CommandEntry, rest: string[]): Promise<number> {
+  private async leaf(typed: string[], entry: CommandEntry, rest: string[]): Promise<number> {
     const mod = (await entry.load()).default;
+    const path = canonicalPath(typed, mod);
     const cmdPath = [BIN, ...path].join(' ');
     let parsed;
     try {
@@ -160,7 +161,7 @@ class Runner {
       return 1;
     }
     this.cli.initialize();
-    this.cli.commandPath = path;
+    this.cli.commandPath = typed;
     const { help: _help, ...opts } = parsed.values;
     const code = await mod.run(this.cli, opts as never, parsed.args);
     return code ?? 0;
@@ -186,7 +187,8 @@ class Runner {
       }
       const s = Object.hasOwn(entry.subcommands, sub) ? entry.subcommands[sub] : undefined;
       if (!s || more.length) return unknown();
-      write(this.io.stdout, (await usage()).commandHelp([name!, sub], s, (await s.load()).default, this.cols));
+      const mod = (await s.load()).default;
+      write(this.io.stdout, (await usage()).commandHelp(canonicalPath([name!, sub], mod), s, mod, this.cols));
       return 0;
     }
     if (sub !== undefined) return unknown();

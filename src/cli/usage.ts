@@ -24,6 +24,7 @@ export const ROOT_DESCRIPTION = 'A self-sufficient runtime for containers';
 
 /** The "Aliases:" line: every way to reach the command. */
 export function aliasesLine(entry: CommandEntry, mod: CommandModule): string {
+  if (mod.helpAliases) return mod.helpAliases.map((p) => `${BIN} ${p}`).join(', ');
   const paths = pathsOf(entry).map((p) => [BIN, ...p].join(' '));
   // cobra aliases under the same parent, for modules not reached through the table twice
   const canonical = paths[0];

@@ -23,12 +23,19 @@ export function queryEscape(s: string): string {
   return out;
 }
 
-/** The map-form JSON of filters, or undefined when there are none. */
+/** The map-form JSON of filters, or undefined when there are none; keys sorted, as Go encodes maps. */
 export function encodeFilters(f: Filters | FilterMap | undefined | null): string | undefined {
   if (!f) return undefined;
   const filters = f instanceof Filters ? f : Filters.fromEntries(f);
   if (filters.size === 0) return undefined;
-  return JSON.stringify(filters.toJSON());
+  const map = filters.toJSON();
+  const sorted: Record<string, Record<string, boolean>> = {};
+  for (const k of Object.keys(map).sort()) {
+    const inner: Record<string, boolean> = {};
+    for (const v of Object.keys(map[k]!).sort()) inner[v] = map[k]![v]!;
+    sorted[k] = inner;
+  }
+  return JSON.stringify(sorted);
 }
 
 /** "?a=1&b=x" (or "" when nothing is set). */

@@ -19,7 +19,7 @@
  *   };
  *   cli.out.write(renderList(opts.format, images, imageFormatter, { trunc: !opts.noTrunc }));
  */
-import { goJson } from './gofmt.js';
+import { goJson, JSON_ESCAPE_HTML } from './gofmt.js';
 import { Template, TemplateExecError, TemplateParseError, headerFuncs, type TemplateFunc } from './template.js';
 import { TabWriter } from './tabwriter.js';
 
@@ -130,6 +130,7 @@ export function rowContext(fields: Record<string, (...args: never[]) => unknown>
       Object.defineProperty(row, name, { enumerable: false, value: fn });
     }
   }
+  Object.defineProperty(row, JSON_ESCAPE_HTML, { enumerable: false, value: true });
   Object.defineProperty(row, 'toJSON', {
     enumerable: false,
     value: () => {

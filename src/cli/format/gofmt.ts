@@ -260,6 +260,15 @@ export function sprintf(format: string, args: unknown[]): string {
  * encoding/json with SetEscapeHTML(false), as docker's `json` template function: Map keys are
  * sorted, undefined and functions are skipped, toJSON() is honoured, bigint prints its digits.
  */
+/**
+ * Marks an object whose toJSON stands for a Go MarshalJSON built on json.Marshal (docker's
+ * formatter contexts): its output has <, > and & escaped as \u003c, \u003e, \u0026, which
+ * the template's json function then keeps.
+ */
+export const JSON_ESCAPE_HTML: unique symbol = Symbol('berth.jsonEscapeHTML');
+
+const escapeHtml = (json: string) => json.replace(/[<>&]/g, (c) => (c === '<' ? '\\u003c' : c === '>' ? '\\u003e' : '\\u0026'));
+
 export function goJson(v: unknown): string {
   return encode(v, new Set());
 }
@@ -282,7 +291,8 @@ function encode(v: unknown, seen: Set<unknown>): string {
   if (seen.has(v)) throw new Error('json: unsupported value: encountered a cycle');
   const withToJSON = v as { toJSON?: (key?: string) => unknown };
   if (typeof withToJSON.toJSON === 'function') {
-    return encode(withToJSON.toJSON(''), seen);
+    const text = encode(withToJSON.toJSON(''), seen);
+    return (v as { [JSON_ESCAPE_HTML]?: boolean })[JSON_ESCAPE_HTML] ? escapeHtml(text) : text;
   }
   seen.add(v);
   try {

@@ -15,6 +15,7 @@ import { defineCommand } from '../../command.js';
 import { FORMAT_HELP } from '../../common-flags.js';
 import { renderList, rowContext, TABLE_FORMAT_KEY, type Formatter } from '../../format/formatter.js';
 import { formatRFC3339 } from '../../format/gotime.js';
+import { GO_TYPE } from '../../format/template.js';
 import { displayWidth } from '../../format/tabwriter.js';
 import { humanDuration, humanSizeWithPrecision } from '../../format/units.js';
 import { truncateId } from './list.js';
@@ -59,7 +60,7 @@ export function historyFormatter(human: boolean, now: () => Date): Formatter<Ima
     defaultTable: DEFAULT_TABLE,
     row: (h, { trunc }) => {
       const createdAt = () => formatRFC3339(h.Created);
-      return rowContext({
+      const row = rowContext({
         ID: () => (trunc ? truncateId(h.Id) : h.Id),
         CreatedAt: createdAt,
         CreatedSince: () => {
@@ -74,6 +75,8 @@ export function historyFormatter(human: boolean, now: () => Date): Formatter<Ima
         Size: () => (human ? humanSizeWithPrecision(h.Size, 3) : String(h.Size)),
         Comment: () => h.Comment ?? '',
       });
+      Object.defineProperty(row, GO_TYPE, { value: '*image.historyContext' });
+      return row;
     },
   };
 }

@@ -17,6 +17,7 @@ import { defineCommand } from '../../command.js';
 import { FORMAT_HELP, filterFlag } from '../../common-flags.js';
 import { renderList, rowContext, TABLE_FORMAT_KEY, type Formatter } from '../../format/formatter.js';
 import { formatGoTime } from '../../format/gotime.js';
+import { GO_TYPE } from '../../format/template.js';
 import { humanDuration, humanSize, humanSizeWithPrecision } from '../../format/units.js';
 import { familiarName, parseNormalizedNamed, type Reference } from '../../reference.js';
 
@@ -131,7 +132,7 @@ export function imageFormatter(now: () => Date): Formatter<ImageRow> {
     defaultTable: DEFAULT_TABLE,
     row: (r, { trunc }) => {
       const i = r.image;
-      return rowContext({
+      const row = rowContext({
         ID: () => (trunc ? truncateId(i.Id) : i.Id),
         Repository: () => r.repo,
         Tag: () => r.tag,
@@ -144,6 +145,8 @@ export function imageFormatter(now: () => Date): Formatter<ImageRow> {
         SharedSize: () => (i.SharedSize === -1 ? 'N/A' : humanSize(i.SharedSize)),
         UniqueSize: () => (i.Size === -1 || i.SharedSize === -1 ? 'N/A' : humanSize(i.Size - i.SharedSize)),
       });
+      Object.defineProperty(row, GO_TYPE, { value: '*formatter.imageContext' });
+      return row;
     },
   };
 }

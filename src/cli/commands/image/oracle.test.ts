@@ -24,7 +24,7 @@ const recorded = parseGolden(readFileSync(join(TESTDATA, 'oracle.golden'), 'utf8
 const byName = new Map(CASES.map((c) => [c.name, c]));
 
 /** docker's name in its own messages ("docker: 'docker images' requires…", "Run 'docker tag --help'"). */
-const asBerth = (s: string) => s.replace(/\bdocker(?=[ '])/g, 'berth');
+const asBerth = (s: string) => s.replace(/\bdocker(?=[ ':])/g, 'berth');
 
 /** List outputs: the header line, then the other lines sorted. */
 const unordered = (s: string) => {

@@ -17,6 +17,7 @@ import { encodePlatform, requireApiVersion } from '../../platform.js';
 export default defineCommand({
   name: 'rm',
   aliases: ['rmi', 'remove'],
+  helpAliases: ['image rm', 'image remove', 'rmi'],
   usage: 'rm [OPTIONS] IMAGE [IMAGE...]',
   description: 'Remove one or more images',
   flags: [
