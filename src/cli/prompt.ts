@@ -20,8 +20,9 @@ export function readLine(input: NodeJS.ReadableStream): Promise<string | undefin
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       const rest = buf.slice(nl + 1);
-      if (rest && typeof (input as { unshift?: unknown }).unshift === 'function') (input as NodeJS.ReadableStream & { unshift(c: Buffer): void }).unshift(Buffer.from(rest));
       done(buf.slice(0, nl).replace(/\r$/, ''));
+      // what came after the line stays for the next reader
+      if (rest) input.unshift(Buffer.from(rest));
     };
     const onEnd = () => done(buf === '' ? undefined : buf);
     const onError = (err: Error) => {

@@ -66,6 +66,7 @@ export interface SeenRequest {
 }
 
 export type FakeHandler = (req: SeenRequest, res: http.ServerResponse) => void | Promise<void>;
+export type RawHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
 /**
  * A fake Engine API on a temp unix socket: answers /_ping with Api-Version, routes
@@ -77,12 +78,18 @@ export class FakeEngine {
   readonly socket = join(this.dir, 'engine.sock');
   readonly seen: SeenRequest[] = [];
   apiVersion = '1.44';
-  private readonly routes: [string, string, FakeHandler][] = [];
+  private readonly routes: [string, string, FakeHandler | RawHandler, boolean][] = [];
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
 
   /** Adds a route; `path` may end in `*`. */
   on(method: string, path: string, handler: FakeHandler): this {
-    this.routes.push([method, path, handler]);
+    this.routes.push([method, path, handler, false]);
+    return this;
+  }
+
+  /** Adds a route that gets the request as it arrives (the body unread; recorded without it). */
+  onRaw(method: string, path: string, handler: RawHandler): this {
+    this.routes.push([method, path, handler, true]);
     return this;
   }
 
@@ -112,10 +119,11 @@ export class FakeEngine {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url!, 'http://x');
     const path = decodeURIComponent(url.pathname.replace(/^\/v[0-9.]+\//, '/'));
+    const route = this.routes.find(([m, p]) => m === req.method && (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : p === path));
+    const chunks: Buffer[] = [];
+    if (!route?.[3]) for await (const c of req) chunks.push(c as Buffer);
     const seen: SeenRequest = { method: req.method!, path, url: req.url!, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
     this.seen.push(seen);
     res.setHeader('Api-Version', this.apiVersion);
@@ -124,7 +132,6 @@ export class FakeEngine {
       res.end(req.method === 'GET' ? 'OK' : undefined);
       return;
     }
-    const route = this.routes.find(([m, p]) => m === req.method && (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : p === path));
     if (!route) {
       res.statusCode = 404;
       res.setHeader('Content-Type', 'application/json');
@@ -132,7 +139,8 @@ export class FakeEngine {
       return;
     }
     try {
-      await route[2](seen, res);
+      if (route[3]) await (route[2] as RawHandler)(req, res);
+      else await (route[2] as FakeHandler)(seen, res);
     } catch (e) {
       res.statusCode = 500;
       res.end(JSON.stringify({ message: String(e) }));
@@ -177,8 +185,8 @@ export interface RunOptions {
   /** Daemon address (DOCKER_HOST). */
   host?: string;
   env?: Record<string, string>;
-  /** Bytes on stdin (none: an empty, non-tty stdin). */
-  stdin?: string | Buffer;
+  /** Bytes (or a stream) on stdin (none: an empty, non-tty stdin). */
+  stdin?: string | Buffer | Readable;
   stdinTTY?: boolean;
   stdoutTTY?: boolean;
   columns?: number;
@@ -198,7 +206,9 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<Run
   const { main } = await import('./main.js');
   const stdout = new Collector(opts.stdoutTTY ?? false, opts.columns);
   const stderr = new Collector();
-  const stdin = Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]) as Readable & { isTTY?: boolean };
+  const stdin = (
+    opts.stdin instanceof Readable ? opts.stdin : Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)])
+  ) as Readable & { isTTY?: boolean };
   stdin.isTTY = opts.stdinTTY ?? false;
   const env: Record<string, string> = { DOCKER_CONFIG: join(tmpdir(), 'berth-no-such-config-dir'), ...opts.env };
   if (opts.host) env['DOCKER_HOST'] = opts.host;

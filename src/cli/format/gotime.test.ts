@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getTimestamp, parseGoDuration, formatANSIC, reformatDate, formatRFC3339NanoFixed } from './gotime.js';
+import { getTimestamp, parseGoDuration, formatANSIC, reformatDate, formatRFC3339NanoFixed, formatGoTime, formatRFC3339, formatGoSeconds } from './gotime.js';
 import { bytesSize, humanSize, humanDuration } from './units.js';
 
 // These expectations assume UTC; the CLI tests run children with TZ=UTC, and so does this
@@ -69,4 +69,18 @@ test('go-units sizes and durations', () => {
   assert.equal(humanDuration(90_000), 'About a minute');
   assert.equal(humanDuration(5 * 3600_000), '5 hours');
   assert.equal(humanDuration(3 * 86400_000), '3 days');
+});
+
+test('Time.String, RFC 3339 and Duration.String of whole seconds', { skip: !utc && 'needs TZ=UTC' }, () => {
+  assert.equal(formatGoTime(1795975180), '2026-11-29 17:59:40 +0000 UTC');
+  assert.equal(formatRFC3339(1795975180), '2026-11-29T17:59:40Z');
+  assert.equal(formatRFC3339(0), '1970-01-01T00:00:00Z');
+});
+
+test('Duration.String of whole seconds', () => {
+  assert.equal(formatGoSeconds(0), '0s');
+  assert.equal(formatGoSeconds(45), '45s');
+  assert.equal(formatGoSeconds(60), '1m0s');
+  assert.equal(formatGoSeconds(3723), '1h2m3s');
+  assert.equal(formatGoSeconds(-5), '-5s');
 });
