@@ -10,7 +10,7 @@
  *      offset, except that offset 0 truncates the ingest and restarts it. One reply per request.
  *   3. COMMIT {offset, data?, labels}: containerd verifies size and digest, then the blob becomes
  *      visible (FAILED_PRECONDITION on a mismatch).
- * We keep up to WRITE_WINDOW requests in flight (WRITE_CHUNK bytes each, so at most 4 MiB
+ * We keep up to WRITE_WINDOW requests in flight (WRITE_CHUNK bytes each, so at most 16 MiB
  * buffered per writer) and check every reply's offset.
  */
 import { Readable } from 'node:stream';
@@ -22,8 +22,8 @@ import type { ContentInfo, ContentStatus, Labels, WriteContentRequest, WriteCont
 
 const SVC = 'containerd.services.content.v1.Content';
 
-export const WRITE_CHUNK = 1 << 20;
-export const WRITE_WINDOW = 4;
+export const WRITE_CHUNK = 2 << 20;
+export const WRITE_WINDOW = 8;
 /** How long writeBlob retries while another session holds the same ref. */
 const LOCKED_RETRY_MS = 10_000;
 

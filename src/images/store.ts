@@ -86,7 +86,7 @@ export interface NewImage {
   names: Reference[];
   /** The manifest media type to write (Docker schema 2 by default). */
   manifestMediaType?: string;
-  /** Per layer, the bytes of its regular files (Docker's layer size); else the snapshot usage counts. */
+  /** Per layer, the bytes of its regular files (Docker's layer size); -1 or absent: the snapshot usage counts. */
   layerSizes?: number[];
 }
 
@@ -320,7 +320,7 @@ export class ImageStore {
           if (applied !== diffIds[i]) {
             throw invalidParameter(`layer ${layers[i]!.digest} has diff ID ${applied}, but the image config expects ${diffIds[i]}`);
           }
-          const known = layerSizes[i];
+          const known = layerSizes[i] !== undefined && layerSizes[i]! >= 0 ? layerSizes[i] : undefined;
           await leased.snapshotter.commit(ctx, chain, key, known !== undefined ? { [LAYER_SIZE_LABEL]: String(known) } : {});
           info = { labels: known !== undefined ? { [LAYER_SIZE_LABEL]: String(known) } : {} };
         } catch (e) {

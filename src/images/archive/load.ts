@@ -47,8 +47,8 @@ interface StoredFile {
   diffId: string;
   /** Why the file is not a usable layer tar, if it is not. */
   notALayer?: string;
-  /** Bytes of the regular files in the layer (Docker's layer size). */
-  fileBytes: number;
+  /** Bytes of the regular files in the layer (Docker's layer size); unknown when not re-read. */
+  fileBytes?: number;
 }
 
 export interface LoadedImage {
@@ -62,45 +62,77 @@ export interface LoadResult {
   messages: string[];
 }
 
+/** Re-yields `first` and the rest of `it`. */
+async function* prepend(first: Buffer | undefined, it: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  if (first) yield first;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+/** Feeds chunks to a writable, honouring backpressure; errors of the sink are left to its owner. */
+async function feed(sink: NodeJS.WritableStream, c: Buffer): Promise<void> {
+  if (!sink.write(c)) await new Promise<void>((r) => sink.once('drain', r));
+}
+
 /**
- * Streams one file into the content store, computing its uncompressed digest and checking it as
- * a layer tar on the side. A file that is not a tar is stored all the same (notALayer says why).
+ * Streams one file into the content store, checking it as a layer tar on the side and computing
+ * its uncompressed digest (the diff ID: the blob digest itself for a plain tar, hashed only for a
+ * gzip one). A file that is not a tar is stored all the same (notALayer says why).
+ * When `known` names a blob the store already holds, the bytes are only hashed to verify them:
+ * nothing is written and the layer, stored before, is not checked again.
  */
-async function ingest(ctx: Ctx, leased: Leased, src: AsyncIterable<Buffer>): Promise<StoredFile> {
+async function ingest(ctx: Ctx, leased: Leased, src: AsyncIterable<Buffer>, known?: string): Promise<StoredFile> {
+  const it = src[Symbol.asyncIterator]();
+  const head = await it.next();
+  const first = head.done ? undefined : head.value;
+  const gzip = !!first && first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  const chunks = prepend(first, it);
+
+  // The uncompressed side: diff ID (gzip only) and, when storing, the tar check.
+  const diff = gzip ? new Digester() : undefined;
   const inner = new PassThrough();
-  const plain = decompressed(inner);
-  const diff = new Digester();
-  const v = tarValidator();
+  const plain = gzip ? decompressed(inner) : inner;
+  const present = known ? await leased.content.info(ctx, known).then(() => true, () => false) : false;
+  const v = present ? undefined : tarValidator();
   let notALayer: string | undefined;
-  let fileBytes = 0;
-  v.done.then((st) => (fileBytes = st.fileBytes), (e) => (notALayer = (e as Error).message));
+  let fileBytes: number | undefined;
+  v?.done.then((st) => (fileBytes = st.fileBytes), (e) => (notALayer = (e as Error).message));
   const consumed = (async () => {
     try {
       for await (const c of plain) {
-        diff.update(c as Buffer);
-        if (!notALayer && !v.sink.write(c as Buffer)) await new Promise<void>((r) => v.sink.once('drain', r));
+        diff?.update(c as Buffer);
+        if (v && !notALayer) await feed(v.sink, c as Buffer);
       }
     } catch (e) {
       notALayer ??= (e as Error).message;
     }
-    v.sink.end();
-    await v.done.catch(() => {});
+    v?.sink.end();
+    await v?.done.catch(() => {});
   })();
   async function* tee(): AsyncGenerator<Buffer> {
-    for await (const c of src) {
-      if (!inner.write(c)) await new Promise<void>((r) => inner.once('drain', r));
+    for await (const c of chunks) {
+      if (gzip || v) await feed(inner, c);
       yield c;
     }
     inner.end();
   }
-  let stored;
+  let stored: { digest: string; size: number };
   try {
-    stored = await leased.content.write(ctx, tee());
+    if (present) {
+      const d = new Digester();
+      for await (const c of tee()) d.update(c);
+      stored = { digest: d.digest(), size: d.size };
+    } else {
+      stored = await leased.content.write(ctx, tee());
+    }
   } finally {
     inner.end();
     await consumed;
   }
-  return { digest: stored.digest, size: stored.size, diffId: diff.digest(), notALayer, fileBytes };
+  return { digest: stored.digest, size: stored.size, diffId: diff ? diff.digest() : stored.digest, notALayer, fileBytes };
 }
 
 function parseJson<T>(data: Buffer, what: string): T {
@@ -147,7 +179,8 @@ export async function loadImages(ctx: Ctx, store: ImageStore, input: Readable): 
           small.set(name, Buffer.concat(parts));
           smallTotal += size;
         } else {
-          big.set(name, await ingest(ctx, leased, entry as AsyncIterable<Buffer>));
+          const named = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
+          big.set(name, await ingest(ctx, leased, entry as AsyncIterable<Buffer>, named ? `sha256:${named[1]}` : undefined));
         }
       }
     } catch (e) {
@@ -203,7 +236,7 @@ export async function loadImages(ctx: Ctx, store: ImageStore, input: Readable): 
           throw invalidParameter(`invalid archive: layer ${layerPaths[i]} has diff ID ${f.diffId}, the config expects ${diffIds[i]}`);
         }
         layers.push({ mediaType: f.digest === f.diffId ? MediaType.DockerLayer : MediaType.DockerLayerGzip, digest: f.digest, size: f.size });
-        layerSizes.push(f.fileBytes);
+        layerSizes.push(f.fileBytes ?? -1);
       }
       const { id } = await store.create(ctx, leased, { config: configBytes, layers, names, layerSizes });
       result.images.push({ id, names });
