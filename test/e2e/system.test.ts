@@ -177,6 +177,25 @@ describe('bad input', () => {
   });
 });
 
+describe('external containerd', () => {
+  test('--containerd uses the given containerd and starts none of its own', async () => {
+    const sock = join(d.execRoot, 'containerd', 'containerd.sock');
+    const other = new TestDaemon({ args: ['--containerd', sock] });
+    try {
+      await other.start();
+      const info = JSON.parse((await other.docker(['info', '--format', '{{json .}}'])).stdout);
+      assert.equal(info.Containerd.Address, sock);
+      assert.equal(other.containerdPid(), undefined);
+      const v = await other.docker(['version', '--format', '{{range .Server.Components}}{{.Name}} {{end}}']);
+      assert.match(v.stdout, /containerd/);
+    } finally {
+      await other.cleanup();
+    }
+    // the first daemon's containerd is untouched
+    assert.equal((await d.docker(['version', '--format', '{{.Server.Version}}'])).code, 0);
+  });
+});
+
 describe('crash and restart', () => {
   test('after kill -9 berthd comes back on the same containerd and answers within 2 s', async () => {
     const cpid = d.containerdPid();
