@@ -3,3 +3,4 @@ export * from './system.js';
 export * from './jsonmessage.js';
 export * from './images.js';
 export * from './image-config.js';
+export * from './containers.js';
