@@ -6,8 +6,10 @@
  */
 import type { SystemBackend } from './routes/system.js';
 import type { ImagesBackend } from './routes/images.js';
+import type { ContainersBackend } from './routes/containers.js';
 
 export interface Backends {
   system: SystemBackend;
   images?: ImagesBackend;
+  containers?: ContainersBackend;
 }

@@ -27,3 +27,12 @@ export {
 export { parseHost, PLAIN_HTTP_ON_TLS_ANSWER, type HostSpec, type TlsConfig } from './listeners.js';
 export { systemRoutes, type EventsOptions, type SystemBackend } from './routes/system.js';
 export { imageRoutes, type ImagesBackend, type ImportOptions as ImageImportOptions } from './routes/images.js';
+export {
+  containerRoutes,
+  type ContainersBackend,
+  type AttachStreams,
+  type AttachOptions,
+  type LogsOptions,
+  type OutputChunk,
+  type WaitCondition,
+} from './routes/containers.js';

@@ -8,7 +8,8 @@ import type { Backends } from '../backends.js';
 import type { Route, RouteEnv } from '../router.js';
 import { systemRoutes } from './system.js';
 import { imageRoutes } from './images.js';
+import { containerRoutes } from './containers.js';
 
 export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
-  return [...systemRoutes(b.system, env), ...(b.images ? imageRoutes(b.images) : [])];
+  return [...systemRoutes(b.system, env), ...(b.images ? imageRoutes(b.images) : []), ...(b.containers ? containerRoutes(b.containers) : [])];
 }

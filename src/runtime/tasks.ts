@@ -1,0 +1,252 @@
+/**
+ * ContainerdTasks: containers and their processes on containerd (TaskRuntime).
+ *
+ * A container's containerd record lives from `docker create` to `docker rm`: it references the
+ * container's rw snapshot (so containerd's GC keeps it) and carries the runtime spec, replaced at
+ * every start. A task (the running init process) lives from start to exit. Processes' stdio goes
+ * through FIFOs under `<stateDir>/<id>/` (./fifo.ts), which survive a berthd restart.
+ * runc keeps its state under `runcRoot` (never the system containerd's /run/containerd/runc).
+ */
+import type { Readable, Writable } from 'node:stream';
+import { join } from 'node:path';
+import { promises as fs } from 'node:fs';
+import { isNotFound, type Ctx, type Exec } from '../lib/index.js';
+import {
+  PROCESS_TYPE_URL,
+  SPEC_TYPE_URL,
+  packJson,
+  packRuncOptions,
+  signalNumber,
+  type ContainerdClient,
+  type Mount,
+} from '../containerd/index.js';
+import { createFifos, fifoPaths, openReader, openWriter, removeFifos, type FifoPaths } from './fifo.js';
+
+export const RUNTIME_NAME = 'io.containerd.runc.v2';
+
+export interface ProcessIO {
+  stdin: Writable | null;
+  stdout: Readable | null;
+  /** Null with a tty (the tty merges both streams into stdout). */
+  stderr: Readable | null;
+}
+
+export interface TasksConfig {
+  /** Where FIFOs go: <stateDir>/<container id>/. */
+  stateDir: string;
+  /** runc's --root for our containers. */
+  runcRoot: string;
+  snapshotter: string;
+  /** runc binary (runtime_path); empty = containerd's default lookup. */
+  runcBinary?: string;
+}
+
+export type TaskState = 'running' | 'paused' | 'created' | 'stopped' | 'unknown';
+
+export interface TaskStatus {
+  state: TaskState;
+  pid: number;
+  exitStatus: number;
+  exitedAt?: Date;
+}
+
+export class ContainerdTasks {
+  constructor(
+    private readonly cd: ContainerdClient,
+    private readonly run: Exec,
+    private readonly cfg: TasksConfig,
+  ) {}
+
+  private dir(id: string): string {
+    return join(this.cfg.stateDir, id);
+  }
+
+  /** Creates the containerd record for a container whose rw snapshot is `snapshotKey`. Throws conflict. */
+  async createContainer(ctx: Ctx, id: string, snapshotKey: string, spec: object, labels: Record<string, string> = {}): Promise<void> {
+    await this.cd.containers.create(ctx, {
+      id,
+      labels,
+      image: '',
+      runtime: { name: RUNTIME_NAME, options: null },
+      spec: packJson(SPEC_TYPE_URL, spec),
+      snapshotter: this.cfg.snapshotter,
+      snapshot_key: snapshotKey,
+    });
+  }
+
+  /** Replaces the runtime spec (before each start). */
+  async updateSpec(ctx: Ctx, id: string, spec: object): Promise<void> {
+    await this.cd.containers.update(ctx, { id, spec: packJson(SPEC_TYPE_URL, spec) } as never, ['spec']);
+  }
+
+  /** Deletes the containerd record (the snapshot is then the caller's to remove). Ignores notFound. */
+  async deleteContainer(ctx: Ctx, id: string): Promise<void> {
+    await this.cd.containers.delete(ctx, id).catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
+    await fs.rm(this.dir(id), { recursive: true, force: true });
+  }
+
+  /**
+   * Creates and starts the init task on `rootfs`; returns its pid and stdio. The stdio is wired
+   * before the process starts, so nothing it writes is lost.
+   */
+  async start(
+    ctx: Ctx,
+    id: string,
+    rootfs: Mount[],
+    opts: { tty: boolean; stdin: boolean },
+  ): Promise<{ pid: number; io: ProcessIO }> {
+    const paths = fifoPaths(this.dir(id), 'init', opts);
+    const keep = await createFifos(ctx, this.run, this.dir(id), paths);
+    try {
+      await this.cd.tasks.create(ctx, {
+        container_id: id,
+        rootfs,
+        stdin: paths.stdin,
+        stdout: paths.stdout,
+        stderr: paths.stderr,
+        terminal: opts.tty,
+        options: packRuncOptions({ root: this.cfg.runcRoot }),
+        runtime_path: this.cfg.runcBinary ?? '',
+      });
+      const io = this.open(paths);
+      keep.release();
+      const pid = await this.cd.tasks.start(ctx, id).catch(async (e) => {
+        io.stdout?.destroy();
+        io.stderr?.destroy();
+        io.stdin?.destroy();
+        await this.cd.tasks.delete(ctx, id).catch(() => {});
+        throw e;
+      });
+      return { pid, io };
+    } finally {
+      keep.release();
+    }
+  }
+
+  private open(paths: FifoPaths): ProcessIO {
+    return { stdin: openWriter(paths.stdin), stdout: openReader(paths.stdout), stderr: openReader(paths.stderr) };
+  }
+
+  /** Re-opens the stdio of a process that survived a berthd restart. */
+  reopen(id: string, processId: string, opts: { tty: boolean; stdin: boolean }): ProcessIO {
+    return this.open(fifoPaths(this.dir(id), processId, opts));
+  }
+
+  /** Starts an exec process in the running task; returns its pid and stdio. */
+  async startExec(
+    ctx: Ctx,
+    id: string,
+    execId: string,
+    process: object,
+    opts: { tty: boolean; stdin: boolean },
+  ): Promise<{ pid: number; io: ProcessIO }> {
+    const paths = fifoPaths(this.dir(id), `exec-${execId}`, opts);
+    const keep = await createFifos(ctx, this.run, this.dir(id), paths);
+    try {
+      await this.cd.tasks.exec(ctx, {
+        container_id: id,
+        exec_id: execId,
+        stdin: paths.stdin,
+        stdout: paths.stdout,
+        stderr: paths.stderr,
+        terminal: opts.tty,
+        spec: packJson(PROCESS_TYPE_URL, process),
+      });
+      const io = this.open(paths);
+      keep.release();
+      const pid = await this.cd.tasks.start(ctx, id, execId).catch(async (e) => {
+        io.stdout?.destroy();
+        io.stderr?.destroy();
+        io.stdin?.destroy();
+        await this.cd.tasks.deleteProcess(ctx, id, execId).catch(() => {});
+        throw e;
+      });
+      return { pid, io };
+    } finally {
+      keep.release();
+    }
+  }
+
+  /** Reaps an exited exec process and removes its FIFOs. */
+  async deleteExec(ctx: Ctx, id: string, execId: string): Promise<void> {
+    await this.cd.tasks.deleteProcess(ctx, id, execId).catch(() => {});
+    await removeFifos(fifoPaths(this.dir(id), `exec-${execId}`, { tty: false, stdin: true }));
+  }
+
+  /** The task's state; `stopped` with the exit status when it has exited, notFound when there is none. */
+  async status(ctx: Ctx, id: string): Promise<TaskStatus> {
+    const p = await this.cd.tasks.get(ctx, id);
+    const state = (p.status ?? 'UNKNOWN').toLowerCase() as TaskState;
+    return { state: ['running', 'paused', 'created', 'stopped'].includes(state) ? state : 'unknown', pid: p.pid, exitStatus: p.exit_status };
+  }
+
+  /** Deletes an exited task (reaps it); returns its exit status. Ignores a missing task. */
+  async deleteTask(ctx: Ctx, id: string): Promise<{ exitStatus: number; exitedAt?: Date } | undefined> {
+    try {
+      const r = await this.cd.tasks.delete(ctx, id);
+      return { exitStatus: r.exit_status };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async kill(ctx: Ctx, id: string, signal: string | number, opts: { execId?: string; all?: boolean } = {}): Promise<void> {
+    await this.cd.tasks.kill(ctx, id, typeof signal === 'number' ? signal : signalNumber(signal), opts);
+  }
+
+  async pause(ctx: Ctx, id: string): Promise<void> {
+    await this.cd.tasks.pause(ctx, id);
+  }
+
+  async resume(ctx: Ctx, id: string): Promise<void> {
+    await this.cd.tasks.resume(ctx, id);
+  }
+
+  async resize(ctx: Ctx, id: string, execId: string, width: number, height: number): Promise<void> {
+    await this.cd.tasks.resizePty(ctx, id, execId, width, height);
+  }
+
+  async closeStdin(ctx: Ctx, id: string, execId = ''): Promise<void> {
+    await this.cd.tasks.closeIO(ctx, id, execId);
+  }
+
+  async pids(ctx: Ctx, id: string): Promise<number[]> {
+    return (await this.cd.tasks.pids(ctx, id)).map((p) => p.pid);
+  }
+
+  /** Every task of our namespace: id -> status (used at boot for live restore). */
+  async list(ctx: Ctx): Promise<Map<string, TaskStatus>> {
+    const out = new Map<string, TaskStatus>();
+    for (const p of await this.cd.tasks.list(ctx)) {
+      const state = (p.status ?? 'UNKNOWN').toLowerCase() as TaskState;
+      out.set(p.id, { state, pid: p.pid, exitStatus: p.exit_status });
+    }
+    return out;
+  }
+
+  /** Task exits (init and exec processes), re-subscribing when containerd restarts. */
+  async *exits(ctx: Ctx): AsyncGenerator<{ containerId: string; processId: string; pid: number; exitStatus: number; exitedAt: Date }> {
+    while (!ctx.signal.aborted) {
+      try {
+        for await (const ev of this.cd.events.subscribe(ctx, ['topic=="/tasks/exit"'])) {
+          if (ev.payload.type !== 'TaskExit') continue;
+          const e = ev.payload.event;
+          yield {
+            containerId: e.container_id,
+            processId: e.id,
+            pid: e.pid,
+            exitStatus: e.exit_status,
+            exitedAt: ev.timestamp,
+          };
+        }
+      } catch (e) {
+        if (ctx.signal.aborted) return;
+        ctx.log.warn('containerd event stream ended; re-subscribing', { error: e });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+}
