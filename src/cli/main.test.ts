@@ -258,6 +258,9 @@ describe("flag and command errors in docker's wording", () => {
     [['-H', 'unix:///a', '-H', 'unix:///b', 'version'], 1, 'Failed to initialize: unable to resolve docker endpoint: Specify only one -H\n'],
     [['--tlsverify', '--tlscacert', '/nonexistent/ca.pem', 'version'], 1, 'Failed to initialize: unable to resolve docker endpoint: open /nonexistent/ca.pem: no such file or directory\n'],
     [['help', 'nosuch'], 1, 'unknown help topic: nosuch\n'],
+    // cobra names an alias by its command (`image list` is `image ls`); shortcuts keep theirs
+    [['image', 'list', '--foo'], 125, "unknown flag: --foo\n\nUsage:  berth image ls [OPTIONS] [REPOSITORY[:TAG]]\n\nRun 'berth image ls --help' for more information\n"],
+    [['images', 'a', 'b'], 1, "berth: 'berth images' requires at most 1 argument\n\nUsage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\nSRun 'berth images --help' for more information\n"],
   ];
   for (const [args, code, stderr] of cases) {
     test(`berth ${args.join(' ')} -> ${code}`, async () => {
@@ -281,6 +284,10 @@ describe('--help', () => {
       assert.equal(r.stdout, golden(file), args.join(' '));
       assert.equal(r.stderr, '');
     }
+    const rmi = await berth(['image', 'rmi', '--help']);
+    assert.match(rmi.stdout, /^Usage:  berth image rm \[OPTIONS\] IMAGE \[IMAGE\.\.\.\]\n\nRemove one or more images\n\nAliases:\n  berth image rm, berth image remove, berth rmi\n\nOptions:\n/);
+    const ls = await berth(['images', '--help']);
+    assert.match(ls.stdout, /\n\nAliases:\n  berth image ls, berth image list, berth images\n\n/);
     const sys = await berth(['system', 'info', '--help']);
     assert.match(sys.stdout, /^Usage:  berth system info \[OPTIONS\]\n\nDisplay system-wide information\n\nAliases:\n  berth system info, berth info\n\nOptions:\n/);
   });

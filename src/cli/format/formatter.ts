@@ -117,7 +117,8 @@ export class RowContext {
 /**
  * Builds a row context from field getters: fields are evaluated lazily (only those the template
  * uses), functions with parameters stay methods (`{{.Label "com.example"}}`), and JSON output
- * (`--format json`) has every zero-argument field with sorted keys, as docker's MarshalJSON.
+ * (`--format json`) has every zero-argument field with sorted keys and <, >, & escaped, as
+ * docker's MarshalJSON (json.Marshal of a map).
  */
 export function rowContext(fields: Record<string, (...args: never[]) => unknown>): RowContext {
   const row = Object.create(RowContext.prototype) as RowContext;
