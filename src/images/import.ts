@@ -4,7 +4,7 @@
  * store; a hostile or broken archive leaves nothing behind (the lease is dropped).
  */
 import type { Readable } from 'node:stream';
-import { decompressed, tarValidator, type Ctx } from '../lib/index.js';
+import { decompressed, tarValidator, writeTo, type Ctx } from '../lib/index.js';
 import { MediaType, hostPlatform, type ImageConfig, type Platform, type Reference } from '../oci/index.js';
 import { applyChanges } from './changes.js';
 import type { ImageStore, Leased } from './store.js';
@@ -35,7 +35,7 @@ export async function writeCheckedLayer(
     for await (const chunk of raw) {
       if (failure) throw failure;
       const b = chunk as Buffer;
-      if (!v.sink.write(b)) await new Promise<void>((r) => v.sink.once('drain', r));
+      await writeTo(v.sink, b);
       yield b;
     }
     v.sink.end();

@@ -22,6 +22,7 @@ import {
   parseNormalizedNamed,
   withDefaultTag,
   referenceString,
+  familiarString,
   type Descriptor,
   type ImageConfig,
   type Index,
@@ -256,7 +257,8 @@ export class ImageStore {
       if (matches.length === 1) return matches[0]!;
       if (matches.length > 1) throw invalidParameter(`ambiguous image reference ${refOrId}: it matches several images`);
     }
-    throw notFound(`No such image: ${refOrId}`);
+    // compat: dockerd names the normalized reference (`No such image: busybox:latest`).
+    throw notFound(`No such image: ${ref ? familiarString(ref) : refOrId}`);
   }
 
   /** Points `name` (canonical) at `target`; the image it named before turns dangling if nothing else names it. */

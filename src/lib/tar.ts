@@ -47,6 +47,27 @@ export function cleanEntryName(name: string): string {
   return parts.join('/');
 }
 
+/**
+ * Writes `chunk` honouring backpressure; resolves on 'drain', or at once when the sink is gone
+ * (closed or failed: its owner reports that error).
+ */
+export async function writeTo(sink: NodeJS.WritableStream, chunk: Buffer): Promise<void> {
+  const w = sink as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
+  if (w.destroyed || w.writableEnded) return;
+  if (sink.write(chunk)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      sink.removeListener('drain', done);
+      sink.removeListener('close', done);
+      sink.removeListener('error', done);
+      resolve();
+    };
+    sink.once('drain', done);
+    sink.once('close', done);
+    sink.once('error', done);
+  });
+}
+
 /** Whether following relative `target` from directory `dir` (archive-relative) leaves the root. */
 function climbsOut(dir: string, target: string): boolean {
   let depth = dir === '.' || dir === '' ? 0 : dir.split('/').length;

@@ -169,6 +169,7 @@ describe('images on containerd', () => {
       ['truncated', rootfs.subarray(0, 5000), /invalid|manifest/],
       ['corrupt gzip', gzipSync(rootfs).subarray(0, 3000), /invalid/],
       ['not a tar', Buffer.from('hello world, this is not an archive'), /invalid/],
+      ['a rootfs tar, not an image archive', rootfs, /neither manifest.json nor index.json/],
     ];
     for (const [name, buf, msg] of cases) {
       await assert.rejects(svc.load(ctx, Readable.from([buf])), (e) => {

@@ -16,6 +16,7 @@ import {
   isDigest,
   tarExtract,
   tarValidator,
+  writeTo,
   type Ctx,
 } from '../../lib/index.js';
 import {
@@ -72,10 +73,7 @@ async function* prepend(first: Buffer | undefined, it: AsyncIterator<Buffer>): A
   }
 }
 
-/** Feeds chunks to a writable, honouring backpressure; errors of the sink are left to its owner. */
-async function feed(sink: NodeJS.WritableStream, c: Buffer): Promise<void> {
-  if (!sink.write(c)) await new Promise<void>((r) => sink.once('drain', r));
-}
+const feed = writeTo;
 
 /**
  * Streams one file into the content store, checking it as a layer tar on the side and computing
