@@ -41,3 +41,5 @@ export {
 } from './spec-defaults.js';
 export { OCI_VERSION } from './oci-spec.js';
 export type * from './oci-spec.js';
+export { ContainerdTasks, RUNTIME_NAME } from './tasks.js';
+export type { ProcessIO, TasksConfig, TaskState, TaskStatus } from './tasks.js';

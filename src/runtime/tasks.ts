@@ -94,7 +94,7 @@ export class ContainerdTasks {
   async start(
     ctx: Ctx,
     id: string,
-    rootfs: Mount[],
+    rootfs: { type: string; source: string; target?: string; options: string[] }[],
     opts: { tty: boolean; stdin: boolean },
   ): Promise<{ pid: number; io: ProcessIO }> {
     const paths = fifoPaths(this.dir(id), 'init', opts);
@@ -102,7 +102,7 @@ export class ContainerdTasks {
     try {
       await this.cd.tasks.create(ctx, {
         container_id: id,
-        rootfs,
+        rootfs: rootfs.map((m): Mount => ({ type: m.type, source: m.source, target: m.target ?? '', options: m.options })),
         stdin: paths.stdin,
         stdout: paths.stdout,
         stderr: paths.stderr,
