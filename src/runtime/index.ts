@@ -1,6 +1,6 @@
 /**
  * runtime: OCI runtime spec generation with Docker's defaults (capabilities, mounts, masked paths,
- * cgroups, devices, namespaces, users). Tasks through containerd and stdio plumbing come later.
+ * cgroups, devices, namespaces, users), and tasks through containerd with their stdio FIFOs.
  */
 export { generateSpec, cgroupsPath, containerEnv } from './spec.js';
 export type { SpecInput, GenerateOptions } from './spec.js';
