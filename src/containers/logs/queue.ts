@@ -32,8 +32,9 @@ export class WriteQueue {
   push(rec: Buffer): boolean {
     if (this.closedFlag) throw system('cannot write because the output file was closed');
     const { mode, maxBytes } = this.opts;
-    if (mode === 'non-blocking' && this.bytes + rec.length > maxBytes && this.pending() > 0) {
-      // compat: moby's ring buffer drops when full, but always takes one message into an empty ring
+    if (mode === 'non-blocking' && this.bytes > 0 && this.bytes + rec.length > maxBytes) {
+      // compat: moby's ring buffer drops when full, but takes one message of any size when empty.
+      // The bound counts the batch being written too: it is all of the memory held.
       this.dropped++;
       return true;
     }

@@ -50,6 +50,8 @@ interface Range {
   start: number;
   end: number;
   name: string;
+  /** Set by readRange: the bytes of an incomplete record at the end. */
+  rest?: Buffer;
 }
 
 function toNano(t: LogTime | undefined): bigint | undefined {
@@ -197,9 +199,10 @@ async function* readRange(
   r: Range,
   signal: AbortSignal,
   at: { pos: number },
+  carry: Buffer = Buffer.alloc(0),
 ): AsyncGenerator<LogEntry> {
   let pos = r.start;
-  let rem: Buffer = Buffer.alloc(0);
+  let rem: Buffer = carry;
   while (pos < r.end) {
     if (signal.aborted) return;
     const chunk = await r.src.readAt(pos, Math.min(CHUNK, r.end - pos));
@@ -221,8 +224,9 @@ async function* readRange(
       throw e;
     }
     at.pos = pos - buf.length + consumed;
-    yield* out;
     rem = consumed < buf.length ? Buffer.from(buf.subarray(consumed)) : Buffer.alloc(0);
+    r.rest = rem;
+    yield* out;
   }
 }
 
@@ -271,55 +275,52 @@ async function* follow(
       // register for the wake-up before looking, so an append in between is not missed
       const change = o.live?.nextChange();
       const closed = o.live?.closed ?? false;
-      let st: import('node:fs').Stats | undefined;
-      try {
-        st = await fs.stat(o.path);
-      } catch {
-        st = undefined;
-      }
-      if (!fh) {
-        if (st) {
-          try {
-            fh = await fs.open(o.path, 'r');
-            ino = (await fh.stat()).ino;
-            pos = 0;
-          } catch {
-            fh = undefined;
-          }
+      const st = await fs.stat(o.path).catch(() => undefined);
+      if (!fh && st) {
+        try {
+          fh = await fs.open(o.path, 'r');
+          ino = (await fh.stat()).ino;
+          pos = 0;
+          rem = Buffer.alloc(0);
+        } catch {
+          fh = undefined;
         }
       }
       if (fh) {
         // drain the open handle
         const size = (await fh.stat()).size;
         if (size < pos) pos = 0; // truncated under us
-        while (pos < size) {
-          if (signal.aborted) return;
-          const src = new FileSource(fh, size);
-          const chunk = await src.readAt(pos, Math.min(CHUNK, size - pos));
-          if (chunk.length === 0) break;
-          pos += chunk.length;
-          const buf = rem.length ? Buffer.concat([rem, chunk]) : chunk;
-          const out: LogEntry[] = [];
-          let consumed = buf.length;
-          try {
-            consumed = o.format.parse(buf, (e) => out.push(e)).consumed;
-          } catch (e) {
-            if (!(e instanceof CorruptLogError)) throw e;
-            o.log.warn('corrupt log record while following; skipping to the end of the file', { file: o.path });
-            pos = size;
-          }
-          for (const e of out) {
+        if (pos < size) {
+          const at = { pos };
+          const range: Range = { src: new FileSource(fh, size), start: pos, end: size, name: o.path };
+          for await (const e of readRange(o, range, signal, at, rem)) {
             if (win.admit(e)) yield e;
             if (win.done) return;
           }
-          rem = consumed < buf.length ? Buffer.from(buf.subarray(consumed)) : Buffer.alloc(0);
+          if (signal.aborted) return;
+          rem = Buffer.from(range.rest ?? Buffer.alloc(0));
+          pos = size;
         }
         if (st && st.ino !== ino) {
-          // rotated: what the old handle had is read; move on to the new file
+          // rotated: what the old handle had is read. Files rotated past us since (several
+          // rotations between two wake-ups) are read whole, then the new current file.
           if (rem.length) o.log.debug('dropping a torn record at rotation', { file: o.path, bytes: rem.length });
           rem = Buffer.alloc(0);
+          const missed = await openRotatedAfter(o, ino);
           await fh.close().catch(() => {});
           fh = undefined;
+          try {
+            for (const m of missed) {
+              const src = await m.open();
+              for await (const e of readRange(o, { src, start: 0, end: src.size, name: m.name }, signal, { pos: 0 })) {
+                if (win.admit(e)) yield e;
+                if (win.done) return;
+              }
+              if (signal.aborted) return;
+            }
+          } finally {
+            for (const m of missed) await m.close();
+          }
           continue;
         }
       }
@@ -329,4 +330,50 @@ async function* follow(
   } finally {
     if (fh) await fh.close().catch(() => {});
   }
+}
+
+interface OpenedFile {
+  name: string;
+  open(): Promise<Source>;
+  close(): Promise<void>;
+}
+
+/**
+ * The rotated files newer than the one with inode `ino` (which the caller still holds open, so
+ * the inode cannot have been reused), oldest first, opened under the writer's lock when there is
+ * one. Empty when that file is no longer among the plain rotated files (deleted, or compressed:
+ * then which files came after it is unknown, and a warning says lines may have been skipped).
+ */
+async function openRotatedAfter(o: FileReaderOptions, ino: number): Promise<OpenedFile[]> {
+  const run = async (): Promise<OpenedFile[]> => {
+    const rotated = await listRotated(o.path);
+    let mine = -1;
+    for (const r of rotated) {
+      if (r.gz) continue;
+      const st = await fs.stat(r.path).catch(() => undefined);
+      if (st?.ino === ino) mine = r.index;
+    }
+    if (mine < 0) {
+      if (rotated.length > 0) {
+        o.log.warn('log file rotations may have been missed while following; some lines may have been skipped', {
+          file: o.path,
+        });
+      }
+      return [];
+    }
+    const out: OpenedFile[] = [];
+    for (const r of rotated) {
+      if (r.index >= mine) continue;
+      const fh = await fs.open(r.path, 'r').catch(() => undefined);
+      if (!fh) continue;
+      const size = r.gz ? 0 : (await fh.stat()).size;
+      out.push({
+        name: r.path,
+        open: async () => (r.gz ? new BufferSource(await gunzipHandle(fh)) : new FileSource(fh, size)),
+        close: () => fh.close().catch(() => {}),
+      });
+    }
+    return out;
+  };
+  return o.live ? o.live.fsLock.run('fs', run) : run();
 }
