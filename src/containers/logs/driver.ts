@@ -5,13 +5,15 @@
  * when the line continues in the next message). Writes are queued in memory and written by a
  * background loop, so the copier never waits on the disk:
  *
- *   - mode=blocking (Docker's default): write() always queues and returns false once the queue
- *     holds `max-buffer-size` bytes or more (default 1 MiB here); the caller then awaits drain()
- *     before writing again (stop reading the FIFO: backpressure reaches the container, as Docker's
- *     blocking mode does). A caller that ignores the false return grows the queue past the bound.
- *   - mode=non-blocking: the queue is a hard bound of `max-buffer-size` bytes (Docker's default
- *     1m); a message that does not fit is dropped and counted (stats().dropped), as Docker's ring
- *     buffer drops. write() then always returns true.
+ *   - mode=blocking (Docker's default): write() always queues, and returns false once the queue
+ *     holds `max-buffer-size` bytes or more (default 1,000,000, the default of Docker's ring
+ *     buffer). The caller then awaits drain() before writing again, i.e. stops reading the
+ *     FIFO, so backpressure reaches the container as in Docker's blocking mode. A caller that
+ *     ignores the false return grows the queue past the bound.
+ *   - mode=non-blocking: `max-buffer-size` is a hard bound; a message that does not fit is
+ *     dropped and counted (stats().dropped), as Docker's ring buffer drops, and write() always
+ *     returns true. The bound counts the batch being written too, so it bounds all the memory
+ *     the queue holds (an empty queue still takes one message of any size, as moby's ring).
  *
  * A write error (disk full) is logged once per streak and the failed batch is dropped; later
  * messages are still attempted.

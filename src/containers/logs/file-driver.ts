@@ -35,6 +35,8 @@ export function logPathFor(containerDir: string, containerId: string, driver: st
 }
 
 export class FileLogDriver implements LogDriver, LogReader {
+  private closing: Promise<void> | undefined;
+
   private constructor(
     readonly name: string,
     readonly path: string,
@@ -72,10 +74,12 @@ export class FileLogDriver implements LogDriver, LogReader {
     return this.queue.flush();
   }
 
-  async close(): Promise<void> {
-    if (this.queue.closed && this.file.closed) return;
-    await this.queue.close();
-    await this.file.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.queue.close();
+      await this.file.close();
+    })();
+    return this.closing;
   }
 
   stats(): LogDriverStats {

@@ -24,6 +24,15 @@ const SAFE = new Uint8Array(128);
 for (let b = 0x20; b < 0x80; b++) SAFE[b] = 1;
 for (const c of '"\\<>&') SAFE[c.charCodeAt(0)] = 0;
 
+/** True when every byte is printable ASCII that needs no escaping. */
+function isPlain(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i]!;
+    if (b >= 0x80 || SAFE[b] === 0) return false;
+  }
+  return true;
+}
+
 /** Length of the valid UTF-8 sequence at buf[i] (Go's utf8.DecodeRune), 0 when invalid. */
 function utf8Len(buf: Buffer, i: number): { len: number; rune: number } {
   const b0 = buf[i]!;
@@ -175,28 +184,53 @@ const NEWLINE = Buffer.from([NL]);
 
 export class JsonFileFormat implements LogFormat {
   private readonly attrsJson: string | undefined;
+  private lastSecs = -1n;
+  private lastPrefix = '';
 
   constructor(attrs?: Record<string, string>) {
     this.attrsJson = attrs && Object.keys(attrs).length > 0 ? goJsonStringMap(attrs) : undefined;
   }
 
   encode(msg: LogMessage): Buffer {
-    const line = msg.partial ? msg.line : Buffer.concat([msg.line, NEWLINE]);
     const ns = msg.timeNano ?? dateToNano(msg.time);
+    const tail = `${this.attrsJson ? `,"attrs":${this.attrsJson}` : ''},"time":"${this.time(ns)}"}\n`;
+    const stream = msg.stream === 'stdout' || msg.stream === 'stderr' ? msg.stream : undefined;
+    const line = msg.line;
+    if (stream && isPlain(line)) {
+      // fast path: nothing to escape (most log lines)
+      const head = `{"log":"`;
+      const mid = `${msg.partial ? '' : '\\n'}","stream":"${stream}"`;
+      if (line.length === 0 && msg.partial) return Buffer.from(`{"stream":"${stream}"${tail}`);
+      const out = Buffer.allocUnsafe(head.length + line.length + mid.length + Buffer.byteLength(tail));
+      let off = out.write(head, 0, 'latin1');
+      off += line.copy(out, off);
+      off += out.write(mid, off, 'latin1');
+      out.write(tail, off, 'utf8');
+      return out;
+    }
+    const full = msg.partial ? line : Buffer.concat([line, NEWLINE]);
     const parts: Buffer[] = [];
     let first = true;
-    if (line.length > 0) {
+    if (full.length > 0) {
       first = false;
-      parts.push(LOG_KEY, ffjsonString(line));
+      parts.push(LOG_KEY, ffjsonString(full));
     } else {
       parts.push(Buffer.from('{'));
     }
-    let tail = '';
-    tail += (first ? '' : ',') + `"stream":${goJsonString(msg.stream)}`;
-    if (this.attrsJson) tail += `,"attrs":${this.attrsJson}`;
-    tail += `,"time":"${formatRfc3339Nano(ns)}"}\n`;
-    parts.push(Buffer.from(tail));
+    parts.push(Buffer.from(`${first ? '' : ','}"stream":${goJsonString(msg.stream)}${tail}`));
     return Buffer.concat(parts);
+  }
+
+  /** RFC3339Nano of ns, reusing the formatted second (log lines come many per second). */
+  private time(ns: bigint): string {
+    const secs = ns / 1_000_000_000n;
+    const frac = ns - secs * 1_000_000_000n;
+    if (frac < 0n) return formatRfc3339Nano(ns);
+    if (secs !== this.lastSecs) {
+      this.lastSecs = secs;
+      this.lastPrefix = formatRfc3339Nano(secs * 1_000_000_000n).slice(0, -1);
+    }
+    return frac === 0n ? `${this.lastPrefix}Z` : `${this.lastPrefix}.${frac.toString().padStart(9, '0').replace(/0+$/, '')}Z`;
   }
 
   parse(buf: Buffer, emit: (e: LogEntry) => void): ParseResult {

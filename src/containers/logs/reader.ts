@@ -144,32 +144,41 @@ export async function* readLogFiles(o: FileReaderOptions, opts: ReadOptions): As
       throw system(`error opening log files: ${(e as Error).message}`, e);
     }
 
-    // 2. which ranges
-    const ranges: Range[] = [];
+    // 2. which ranges (a compressed file is decompressed only when reached)
+    type Lazy = { name: string; get: () => Promise<{ src: Source; start: number; end: number }> };
+    const ranges: Lazy[] = [];
     // where following the current file starts: after its last complete record
     let followFrom = 0;
     const cur = current ? new FileSource(current, currentSize) : undefined;
     if (cur) followFrom = (await o.format.tailStart(cur, cur.size, 0)).end;
     if (tail !== 0) {
-      const sources: { src: Source; name: string }[] = [];
-      for (const f of files) sources.push({ src: await f.open(), name: f.name });
-      if (cur) sources.push({ src: cur, name: o.path });
+      const all = [...files];
+      if (cur) all.push({ name: o.path, open: async () => cur });
       if (tail < 0) {
-        for (const s of sources) ranges.push({ src: s.src, start: 0, end: s.src.size, name: s.name });
+        for (const f of all) {
+          ranges.push({
+            name: f.name,
+            get: async () => {
+              const src = await f.open();
+              return { src, start: 0, end: src.size };
+            },
+          });
+        }
       } else {
         let need = tail;
-        for (let i = sources.length - 1; i >= 0 && need > 0; i--) {
+        for (let i = all.length - 1; i >= 0 && need > 0; i--) {
           if (signal.aborted) return;
-          const s = sources[i]!;
-          const t = await o.format.tailStart(s.src, s.src.size, need);
+          const src = await all[i]!.open();
+          const t = await o.format.tailStart(src, src.size, need);
           need -= t.found;
-          ranges.unshift({ src: s.src, start: t.offset, end: t.end, name: s.name });
+          ranges.unshift({ name: all[i]!.name, get: async () => ({ src, start: t.offset, end: t.end }) });
         }
       }
     }
 
     // 3. forward
-    for (const r of ranges) {
+    for (const lazy of ranges) {
+      const r: Range = { ...(await lazy.get()), name: lazy.name };
       const at = { pos: r.start };
       for await (const e of readRange(o, r, signal, at)) {
         if (win.admit(e)) yield e;
@@ -342,7 +351,7 @@ interface OpenedFile {
  * The rotated files newer than the one with inode `ino` (which the caller still holds open, so
  * the inode cannot have been reused), oldest first, opened under the writer's lock when there is
  * one. Empty when that file is no longer among the plain rotated files (deleted, or compressed:
- * then which files came after it is unknown, and a warning says lines may have been skipped).
+ * then which files came after it is unknown).
  */
 async function openRotatedAfter(o: FileReaderOptions, ino: number): Promise<OpenedFile[]> {
   const run = async (): Promise<OpenedFile[]> => {
@@ -354,10 +363,10 @@ async function openRotatedAfter(o: FileReaderOptions, ino: number): Promise<Open
       if (st?.ino === ino) mine = r.index;
     }
     if (mine < 0) {
-      if (rotated.length > 0) {
-        o.log.warn('log file rotations may have been missed while following; some lines may have been skipped', {
-          file: o.path,
-        });
+      // usually it was .1 and has just been compressed; if more rotations happened, their
+      // files are skipped (moby warns about the same)
+      if (rotated.length > 1) {
+        o.log.debug('cannot tell which rotated log files came after the one being followed', { file: o.path });
       }
       return [];
     }
