@@ -34,6 +34,9 @@ import {
   SystemService,
   ImagesService,
   ContainerdImageRecords,
+  ContainersService,
+  buildSpec,
+  buildExecSpec,
   USAGE,
   type DaemonConfig,
   type ParsedFlags,
@@ -43,6 +46,8 @@ import { ContainerdClient, ContainerdSupervisor } from '../containerd/index.js';
 import { ContainerdContentStore, ContainerdLeases } from '../content/index.js';
 import { ContainerdSnapshotter } from '../snapshots/index.js';
 import { ImageStore } from '../images/index.js';
+import { ContainerStore } from '../containers/index.js';
+import { ContainerdTasks } from '../runtime/index.js';
 import { createApiServer } from '../api/server/index.js';
 
 interface Running {
@@ -105,7 +110,33 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     });
     const stale = await imageStore.releaseStaleLeases(ctx);
     if (stale > 0) log.info('released leases of interrupted operations', { count: stale });
-    const images = new ImagesService({ store: imageStore, events });
+    // Containers (issue 4): records, containerd tasks, runtime specs; images ask them who uses an image.
+    const stateDir = join(config.execRoot, 'containers');
+    const tmpDir = join(config.execRoot, 'tmp');
+    await mkdirp(tmpDir, 0o700);
+    const initPath = which(config.initPath || 'tini') ?? '';
+    const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir };
+    const containers = new ContainersService({
+      store: new ContainerStore({ root: join(config.dataRoot, 'containers') }),
+      images: imageStore,
+      tasks: new ContainerdTasks(client, nodeExec, {
+        stateDir,
+        runcRoot: join(config.execRoot, 'runtime-runc'),
+        snapshotter: 'overlayfs',
+        runcBinary: which('runc'),
+      }),
+      events,
+      exec: nodeExec,
+      log: log.with({ module: 'containers' }),
+      config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir },
+      buildSpec: (c, r) => buildSpec(c, specDeps, r),
+      buildExecSpec: (c, r, e) => buildExecSpec(c, specDeps, r, e),
+    });
+    const exitWatch = new AbortController();
+    void containers.watchExits({ ...ctx, signal: exitWatch.signal });
+    const restored = await containers.restore(ctx);
+    log.info('containers restored', restored);
+    const images = new ImagesService({ store: imageStore, events, usersOf: containers.usersOf });
     const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: which(config.initPath || 'tini') }, config.dataRoot);
     const id = await engineId(config.dataRoot);
     const system = new SystemService(
@@ -117,7 +148,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         events,
         gitCommit: gitCommit(),
         imagesDiskUsage: (c, v) => images.diskUsage(c, v),
-        counts: async (c) => ({ containers: 0, running: 0, paused: 0, stopped: 0, images: (await imageStore.list(c)).length }),
+        counts: async (c) => ({ ...containers.counts(), images: (await imageStore.list(c)).length }),
       },
       id,
     );
@@ -145,6 +176,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
             }),
         },
         images,
+        containers,
       },
       log: log.with({ module: 'api' }),
       serverHeader: `Berth/${BERTH_VERSION} (linux)`,
@@ -166,6 +198,8 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         (stopping ??= (async () => {
           log.info('Processing signal', { signal: reason });
           await server.close().catch((e) => log.warn('closing API server', { error: e }));
+          exitWatch.abort();
+          await containers.shutdown();
           client?.close();
           if (supervisor) await supervisor.stop(ctx).catch((e) => log.warn('stopping containerd', { error: e }));
           await releaseLocks();

@@ -2,3 +2,4 @@ export * from './config.js';
 export * from './system/index.js';
 export * from './reload.js';
 export * from './images/index.js';
+export * from './containers/index.js';

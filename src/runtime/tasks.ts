@@ -37,7 +37,7 @@ export interface TasksConfig {
   /** runc's --root for our containers. */
   runcRoot: string;
   snapshotter: string;
-  /** runc binary (runtime_path); empty = containerd's default lookup. */
+  /** runc binary (the shim's BinaryName option); empty = the shim's default lookup. */
   runcBinary?: string;
 }
 
@@ -107,8 +107,8 @@ export class ContainerdTasks {
         stdout: paths.stdout,
         stderr: paths.stderr,
         terminal: opts.tty,
-        options: packRuncOptions({ root: this.cfg.runcRoot }),
-        runtime_path: this.cfg.runcBinary ?? '',
+        options: packRuncOptions({ root: this.cfg.runcRoot, ...(this.cfg.runcBinary ? { binary_name: this.cfg.runcBinary } : {}) }),
+        runtime_path: '',
       });
       const io = this.open(paths);
       keep.release();

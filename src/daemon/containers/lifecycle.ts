@@ -1,0 +1,213 @@
+/**
+ * start, stop, kill, restart, pause, unpause, and what happens when a container's process exits
+ * (moby daemon/start.go, stop.go, kill.go, monitor.go).
+ */
+import { conflict, invalidParameter, messageOf, system, type Ctx } from '../../lib/index.js';
+import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpaused, type ContainerRecord } from '../../containers/index.js';
+import { signalNumber } from '../../containerd/index.js';
+import type { ContainersServiceBase, Live } from './service.js';
+import { removeContainer } from './remove.js';
+
+const notRunning = (ref: string, id: string, verb: string) =>
+  conflict(`Cannot ${verb} container: ${ref}: Container ${id} is not running`);
+
+/** Normalises a signal name or number (`KILL`, `SIGKILL`, `9`) as Docker accepts them. */
+export function parseSignal(s: string): string {
+  const raw = s.trim().toUpperCase();
+  if (/^\d+$/.test(raw)) {
+    if (Number(raw) <= 0 || Number(raw) > 64) throw invalidParameter(`Invalid signal: ${s}`);
+    return raw;
+  }
+  const name = raw.startsWith('SIG') ? raw : `SIG${raw}`;
+  try {
+    signalNumber(name);
+  } catch {
+    throw invalidParameter(`Invalid signal: ${s}`);
+  }
+  return name;
+}
+
+/** Starts the container's process. Resolves false when it was already running. */
+export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, opts: { policy?: boolean } = {}): Promise<boolean> {
+  const id = svc.store.get(ref).ID;
+  return svc.mutex.run(id, async () => {
+    const rec = svc.store.get(id);
+    if (rec.State.Paused) throw conflict('cannot start a paused container, try unpause instead');
+    if (isRunning(rec.State) && !rec.State.Restarting) return false;
+    if (rec.State.RemovalInProgress || rec.State.Dead) throw conflict(`container is marked for removal and cannot be started`);
+    const live = svc.liveOf(rec);
+    if (live.restartTimer && !opts.policy) {
+      clearTimeout(live.restartTimer);
+      live.restartTimer = undefined;
+    }
+    if (!opts.policy) live.restart.reset();
+    await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
+    let log;
+    try {
+      const spec = await svc.deps.buildSpec(ctx, rec);
+      await svc.deps.tasks.updateSpec(ctx, id, spec);
+      const mounts = await svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey);
+      log = await svc.openLog(rec);
+      live.armExit();
+      live.stopping = false;
+      const { pid, io } = await svc.deps.tasks.start(ctx, id, mounts, { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
+      svc.wire(rec, io, log);
+      live.startedAtMs = Date.now();
+      const updated = await svc.store.update(ctx, id, (d) => {
+        setRunning(d.State, { pid, startedAt: svc.clock.now() });
+        d.HasBeenStartedBefore = true;
+        d.HasBeenManuallyStopped = false;
+        d.RestartCount = opts.policy ? live.restart.restarts : 0;
+      });
+      svc.emit('start', updated);
+      return true;
+    } catch (e) {
+      await log?.close().catch(() => {});
+      live.markExited();
+      const msg = messageOf(e);
+      // compat: Docker records 127 for a missing executable, 126 for one it cannot run.
+      const code = /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied/.test(msg) ? 126 : 128;
+      await svc.store.update(ctx, id, (d) => {
+        d.State.Error = msg;
+        d.State.ExitCode = code;
+      });
+      // compat: moby removes an --rm container whose start failed (daemon/start.go).
+      if (rec.HostConfig.AutoRemove) {
+        setImmediate(() => void removeContainer(svc, ctx, id, { force: true, volumes: false }).catch(() => {}));
+      }
+      throw /OCI runtime|runc|exec:/.test(msg) ? invalidParameter(msg, e) : e;
+    }
+  });
+}
+
+/**
+ * The process of container `id` exited (containerd TaskExit, or found exited at boot): read the
+ * rest of its output, reap it, record the exit, wake waiters, then restart or auto-remove.
+ */
+export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: string, exitCode: number, exitedAt?: Date): Promise<void> {
+  const rec0 = svc.store.find(id);
+  if (!rec0) return;
+  const live = svc.liveOf(rec0);
+  const ps = live.hub.process;
+  if (ps) await Promise.race([ps.closed, new Promise((r) => setTimeout(r, 2000))]);
+  await live.hub.log?.close().catch(() => {});
+  await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
+  const ranMs = live.startedAtMs ? Date.now() - live.startedAtMs : 0;
+  const rec = svc.store.get(id);
+  const manual = live.stopping || rec.HasBeenManuallyStopped;
+  const decision = rec.HostConfig.AutoRemove
+    ? { restart: false, delayMs: 0 }
+    : live.restart.next(exitCode, ranMs, manual, svc.shuttingDown);
+  const updated = await svc.store.update(ctx, id, (d) => {
+    if (decision.restart) setRestarting(d.State, { exitCode, exitedAt }, svc.clock);
+    else setStopped(d.State, { exitCode, exitedAt }, svc.clock);
+  });
+  svc.emit('die', updated, { exitCode: String(exitCode) });
+  live.markExited();
+  svc.wake(id, 'exit', exitCode);
+  if (decision.restart) {
+    live.restartTimer = setTimeout(() => {
+      live.restartTimer = undefined;
+      startContainer(svc, ctx, id, { policy: true }).catch(async (e) => {
+        svc.deps.log.warn('restart failed', { container: id.slice(0, 12), error: e });
+        await svc.store.update(ctx, id, (d) => setStopped(d.State, { exitCode }, svc.clock)).catch(() => {});
+      });
+    }, decision.delayMs);
+    live.restartTimer.unref();
+    return;
+  }
+  if (rec.HostConfig.AutoRemove && !svc.shuttingDown) {
+    await removeContainer(svc, ctx, id, { force: true, volumes: false }).catch((e: unknown) =>
+      svc.deps.log.warn('auto-remove failed', { container: id.slice(0, 12), error: e }),
+    );
+  }
+}
+
+async function waitExit(live: Live, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const r = await Promise.race([
+    live.exited.then(() => true),
+    new Promise<boolean>((res) => (timer = setTimeout(() => res(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return r;
+}
+
+export async function killContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, signal: string, manual = true): Promise<void> {
+  const rec = svc.store.get(ref);
+  const sig = parseSignal(signal || 'KILL');
+  if (!isRunning(rec.State) || rec.State.Restarting) throw notRunning(ref, rec.ID, 'kill');
+  const live = svc.liveOf(rec);
+  const num = /^\d+$/.test(sig) ? Number(sig) : signalNumber(sig);
+  if (manual && (num === 9 || num === 15 || num === 2)) {
+    live.stopping = true;
+    await svc.store.update(ctx, rec.ID, (d) => {
+      d.HasBeenManuallyStopped = true;
+    });
+  }
+  if (rec.State.Paused && num === 9) await svc.deps.tasks.resume(ctx, rec.ID).catch(() => {});
+  await svc.deps.tasks.kill(ctx, rec.ID, num, { all: num === 9 });
+  svc.emit('kill', rec, { signal: String(num) });
+}
+
+/** Stops with the stop signal, then SIGKILL after the timeout. Resolves false when not running. */
+export async function stopContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, opts: { timeout?: number; signal?: string }): Promise<boolean> {
+  const rec = svc.store.get(ref);
+  const live = svc.liveOf(rec);
+  if (live.restartTimer) {
+    clearTimeout(live.restartTimer);
+    live.restartTimer = undefined;
+    await svc.store.update(ctx, rec.ID, (d) => {
+      setStopped(d.State, { exitCode: d.State.ExitCode }, svc.clock);
+      d.HasBeenManuallyStopped = true;
+    });
+    svc.emit('stop', rec);
+    return true;
+  }
+  if (!isRunning(rec.State)) return false;
+  const timeout = opts.timeout ?? rec.Config.StopTimeout ?? 10;
+  const signal = opts.signal || rec.Config.StopSignal || 'SIGTERM';
+  live.stopping = true;
+  await svc.store.update(ctx, rec.ID, (d) => {
+      d.HasBeenManuallyStopped = true;
+    });
+  try {
+    await killContainer(svc, ctx, rec.ID, signal);
+  } catch (e) {
+    if (!isRunning(svc.store.get(rec.ID).State)) return true;
+    throw e;
+  }
+  if (timeout < 0 ? !(await waitExit(live, 2 ** 31 - 1)) : !(await waitExit(live, timeout * 1000))) {
+    await killContainer(svc, ctx, rec.ID, 'KILL').catch(() => {});
+    if (!(await waitExit(live, 30_000))) throw system(`container ${rec.ID.slice(0, 12)} did not exit after SIGKILL`);
+  }
+  svc.emit('stop', svc.store.get(rec.ID));
+  return true;
+}
+
+export async function restartContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, opts: { timeout?: number; signal?: string }): Promise<void> {
+  const rec = svc.store.get(ref);
+  await stopContainer(svc, ctx, rec.ID, opts);
+  await startContainer(svc, ctx, rec.ID);
+  svc.emit('restart', svc.store.get(rec.ID));
+}
+
+export async function pauseContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string): Promise<void> {
+  const rec = svc.store.get(ref);
+  if (!isRunning(rec.State)) throw conflict(`Container ${rec.ID} is not running`);
+  if (rec.State.Paused) throw conflict(`Container ${rec.ID} is already paused`);
+  if (rec.State.Restarting) throw conflict(`Container ${rec.ID} is restarting, wait until the container is running`);
+  await svc.deps.tasks.pause(ctx, rec.ID);
+  const u = await svc.store.update(ctx, rec.ID, (d) => setPaused(d.State));
+  svc.emit('pause', u);
+}
+
+export async function unpauseContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string): Promise<void> {
+  const rec = svc.store.get(ref);
+  if (!rec.State.Paused) throw conflict(`Container ${rec.ID} is not paused`);
+  await svc.deps.tasks.resume(ctx, rec.ID);
+  const u = await svc.store.update(ctx, rec.ID, (d) => setUnpaused(d.State));
+  svc.emit('unpause', u);
+}
+
+export type { ContainerRecord };

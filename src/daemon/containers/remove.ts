@@ -1,0 +1,66 @@
+/** DELETE /containers/{id} and POST /containers/prune (moby daemon/delete.go, prune.go). */
+import { conflict, Filters, type Ctx } from '../../lib/index.js';
+import { isRunning, resetRemovalInProgress, setRemovalInProgress } from '../../containers/index.js';
+import type { ContainersPruneReport } from '../../api/types/index.js';
+import type { ContainersServiceBase } from './service.js';
+import { killContainer } from './lifecycle.js';
+import { parseTimestamp } from '../images/list.js';
+
+export async function removeContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+  const rec = svc.store.get(ref);
+  const live = svc.liveOf(rec);
+  if (live.restartTimer) {
+    clearTimeout(live.restartTimer);
+    live.restartTimer = undefined;
+  }
+  if (isRunning(rec.State) && !rec.State.Restarting) {
+    if (!opts.force) {
+      throw conflict(
+        rec.State.Paused
+          ? `You cannot remove a paused container ${rec.ID}. Unpause and then stop the container before attempting removal or force remove`
+          : `You cannot remove a running container ${rec.ID}. Stop the container before attempting removal or force remove`,
+      );
+    }
+    await killContainer(svc, ctx, rec.ID, 'KILL').catch(() => {});
+    await Promise.race([live.exited, new Promise((r) => setTimeout(r, 30_000))]);
+  }
+  let already = false;
+  await svc.store.update(ctx, rec.ID, (d) => {
+    already = setRemovalInProgress(d.State);
+  });
+  if (already) throw conflict(`removal of container ${rec.ID} is already in progress`);
+  try {
+    await svc.deps.tasks.deleteTask(ctx, rec.ID).catch(() => {});
+    await svc.deps.tasks.deleteContainer(ctx, rec.ID);
+  } catch (e) {
+    await svc.store.update(ctx, rec.ID, (d) => resetRemovalInProgress(d.State)).catch(() => {});
+    throw e;
+  }
+  if (rec.SnapshotKey) await svc.deps.images.snapshotter.remove(ctx, rec.SnapshotKey).catch(() => {});
+  await live.hub.log?.close().catch(() => {});
+  await svc.store.remove(ctx, rec.ID);
+  for (const [id, e] of svc.execs) if (e.containerId === rec.ID) svc.execs.delete(id);
+  live.hub.close();
+  svc.emit('destroy', rec);
+  svc.wake(rec.ID, 'removed', rec.State.ExitCode);
+  svc.live.delete(rec.ID);
+}
+
+export const CONTAINER_PRUNE_FILTERS = ['until', 'label', 'label!'] as const;
+
+export async function pruneContainers(svc: ContainersServiceBase, ctx: Ctx, filters: Filters): Promise<ContainersPruneReport> {
+  filters.validate(CONTAINER_PRUNE_FILTERS);
+  const until = filters.get('until').map((u) => parseTimestamp(u));
+  const deleted: string[] = [];
+  for (const rec of svc.store.list()) {
+    if (isRunning(rec.State)) continue;
+    if (!filters.matchKVList('label', rec.Config.Labels ?? {})) continue;
+    if (filters.get('label!').some((l) => Filters.fromEntries({ label: [l] }).matchKVList('label', rec.Config.Labels ?? {}))) continue;
+    const created = Math.floor(Date.parse(rec.Created) / 1000);
+    if (until.some((u) => created >= u)) continue;
+    await removeContainer(svc, ctx, rec.ID, { force: false, volumes: false });
+    deleted.push(rec.ID);
+  }
+  svc.deps.events.publish({ type: 'container', action: 'prune', actorId: '', attributes: { reclaimed: '0' } });
+  return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 };
+}

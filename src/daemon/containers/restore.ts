@@ -1,0 +1,83 @@
+/**
+ * Boot (moby daemon/daemon.go restore, live restore): load the records, re-adopt the tasks that
+ * kept running while berthd was away (re-open their FIFOs, keep logging), record the exits that
+ * happened meanwhile with their real codes, and start the containers whose restart policy says so.
+ * The exit stream is subscribed first, so no exit falls between the two.
+ */
+import { isRunning, setRunning, setStopped } from '../../containers/index.js';
+import type { Ctx } from '../../lib/index.js';
+import type { ContainersServiceBase } from './service.js';
+import { handleExit, startContainer } from './lifecycle.js';
+import { handleExecExit } from './io.js';
+
+/** Consumes containerd's exit events for the daemon's lifetime. */
+export function watchExits(svc: ContainersServiceBase, ctx: Ctx): Promise<void> {
+  return (async () => {
+    for await (const ex of svc.deps.tasks.exits(ctx)) {
+      const run = ex.processId === ex.containerId
+        ? handleExit(svc, ctx, ex.containerId, ex.exitStatus, ex.exitedAt)
+        : handleExecExit(svc, ctx, ex.processId, ex.exitStatus);
+      run.catch((e) => svc.deps.log.warn('handling a task exit failed', { container: ex.containerId.slice(0, 12), error: e }));
+    }
+  })();
+}
+
+export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): Promise<{ adopted: number; exited: number; restarted: number }> {
+  const report = await svc.store.load(ctx);
+  for (const s of report.skipped) svc.deps.log.warn('container record skipped', s);
+  const tasks = await svc.deps.tasks.list(ctx);
+  let adopted = 0;
+  let exited = 0;
+  const toStart: string[] = [];
+  await Promise.all(
+    svc.store.list().map(async (rec) => {
+      const live = svc.liveOf(rec);
+      const t = tasks.get(rec.ID);
+      if (isRunning(rec.State) && t && (t.state === 'running' || t.state === 'paused')) {
+        const io = svc.deps.tasks.reopen(rec.ID, 'init', { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
+        const log = await svc.openLog(rec).catch(() => undefined);
+        live.armExit();
+        svc.wire(rec, io, log);
+        live.startedAtMs = Date.parse(rec.State.StartedAt) || Date.now();
+        await svc.store.update(ctx, rec.ID, (d) => {
+          setRunning(d.State, { pid: t.pid });
+          d.State.Paused = t.state === 'paused';
+        });
+        adopted++;
+        return;
+      }
+      if (isRunning(rec.State) || t) {
+        // It exited while berthd was away (or containerd lost it: 255, as moby records).
+        const code = t ? t.exitStatus : 255;
+        if (t) await svc.deps.tasks.deleteTask(ctx, rec.ID).catch(() => {});
+        if (isRunning(rec.State)) {
+          const u = await svc.store.update(ctx, rec.ID, (d) => setStopped(d.State, { exitCode: code }, svc.clock));
+          svc.emit('die', u, { exitCode: String(code) });
+          exited++;
+        }
+      }
+      const p = rec.HostConfig.RestartPolicy?.Name;
+      if (p === 'always' || (p === 'unless-stopped' && !rec.HasBeenManuallyStopped)) toStart.push(rec.ID);
+    }),
+  );
+  let restarted = 0;
+  for (const id of toStart) {
+    await startContainer(svc, ctx, id, { policy: true }).then(
+      () => restarted++,
+      (e) => svc.deps.log.warn('restarting a container at boot failed', { container: id.slice(0, 12), error: e }),
+    );
+  }
+  return { adopted, exited, restarted };
+}
+
+/** berthd is stopping: containers keep running (live restore); stop reading their output. */
+export async function detachAll(svc: ContainersServiceBase): Promise<void> {
+  svc.shuttingDown = true;
+  for (const live of svc.live.values()) {
+    if (live.restartTimer) clearTimeout(live.restartTimer);
+    live.hub.process?.detach();
+    await live.hub.log?.close().catch(() => {});
+  }
+}
+
+export { handleExit };

@@ -1,0 +1,213 @@
+/**
+ * The daemon's container service: Docker's container verbs over the record store
+ * (containers/), the image store, containerd tasks (runtime/) and the event bus.
+ *
+ * In memory per container: an I/O hub (attach before start, logs), the restart manager, and the
+ * waiters of POST /wait. Everything else is in the record store and in containerd, so a new
+ * berthd rebuilds this state at boot (restore.ts).
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { EventBus } from '../../events/index.js';
+import { KeyedMutex, type Ctx, type Exec, type Logger } from '../../lib/index.js';
+import type { ImageStore } from '../../images/index.js';
+import type { ContainerdTasks, ProcessIO } from '../../runtime/index.js';
+import {
+  createLogDriver,
+  logPathFor,
+  openLogReader,
+  systemClock,
+  type Clock,
+  type ContainerRecord,
+  type ContainerStore,
+  type LogDriver,
+  type LogReader,
+} from '../../containers/index.js';
+import type { ContainerWaitResponse } from '../../api/types/index.js';
+import { ContainerHub } from './hub.js';
+import { RestartManager, parsePolicy } from './restart-policy.js';
+import type { ProcessStreams } from './streams.js';
+
+export interface ContainersConfig {
+  /** Daemon default log driver and options (daemon.json log-driver/log-opts). */
+  logDriver: string;
+  logOpts: Record<string, string>;
+  /** The init binary for --init (tini). */
+  initPath: string;
+  /** cgroup parent for containers (cgroupfs), e.g. "berth". */
+  cgroupParent: string;
+  /** Where per-container state (FIFOs) goes: <exec-root>/containers. */
+  stateDir: string;
+}
+
+/** Builds the OCI runtime spec of a container for its next start. */
+export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>) => Promise<object>;
+/** Builds the runtime-spec Process of an exec. */
+export type ExecSpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, exec: ExecRecord) => Promise<object>;
+
+export interface ContainersDeps {
+  store: ContainerStore;
+  images: ImageStore;
+  tasks: ContainerdTasks;
+  events: EventBus;
+  exec: Exec;
+  log: Logger;
+  config: ContainersConfig;
+  buildSpec: SpecBuilder;
+  buildExecSpec: ExecSpecBuilder;
+  clock?: Clock;
+}
+
+export interface ExecRecord {
+  id: string;
+  containerId: string;
+  cmd: string[];
+  tty: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  user: string;
+  privileged: boolean;
+  env: string[];
+  workingDir: string;
+  detachKeys: string;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  streams?: ProcessStreams;
+  exited?: Promise<void>;
+  markExited?: () => void;
+}
+
+type Waiter = { condition: 'not-running' | 'next-exit' | 'removed'; resolve: (r: ContainerWaitResponse) => void };
+
+/** In-memory state of one container. */
+export class Live {
+  readonly hub = new ContainerHub();
+  restart: RestartManager;
+  startedAtMs = 0;
+  /** Set while stop/kill by the user is in progress (the exit is not a failure to restart). */
+  stopping = false;
+  /** A pending policy restart (cancelled by stop/rm). */
+  restartTimer: NodeJS.Timeout | undefined;
+  waiters = new Set<Waiter>();
+  /** Resolves at the next exit of the running process. */
+  exited: Promise<void> = Promise.resolve();
+  markExited: () => void = () => {};
+
+  constructor(rec: Readonly<ContainerRecord>) {
+    this.restart = new RestartManager(parsePolicy(rec.HostConfig.RestartPolicy, false));
+  }
+
+  armExit(): void {
+    this.exited = new Promise((r) => (this.markExited = r));
+  }
+}
+
+export class ContainersServiceBase {
+  readonly clock: Clock;
+  readonly mutex = new KeyedMutex();
+  readonly live = new Map<string, Live>();
+  readonly execs = new Map<string, ExecRecord>();
+  shuttingDown = false;
+
+  constructor(readonly deps: ContainersDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  get store(): ContainerStore {
+    return this.deps.store;
+  }
+
+  liveOf(rec: Readonly<ContainerRecord>): Live {
+    let l = this.live.get(rec.ID);
+    if (!l) this.live.set(rec.ID, (l = new Live(rec)));
+    return l;
+  }
+
+  /** Docker's container event, with the image's labels and the container's own attributes. */
+  emit(action: string, rec: Readonly<ContainerRecord>, extra: Record<string, string> = {}): void {
+    const attributes: Record<string, string> = { ...(rec.Config.Labels ?? {}), image: rec.Config.Image ?? rec.ImageName, name: rec.Name.replace(/^\//, ''), ...extra };
+    this.deps.events.publish({ type: 'container', action, actorId: rec.ID, attributes });
+  }
+
+  /** The log driver options of a container (its LogConfig, or the daemon's defaults). */
+  logConfig(rec: Readonly<ContainerRecord>): { type: string; config: Record<string, string> } {
+    const lc = rec.HostConfig.LogConfig;
+    return lc?.Type ? { type: lc.Type, config: lc.Config ?? {} } : { type: this.deps.config.logDriver, config: this.deps.config.logOpts };
+  }
+
+  async openLog(rec: Readonly<ContainerRecord>): Promise<LogDriver> {
+    const { type, config } = this.logConfig(rec);
+    return createLogDriver(type, {
+      path: logPathFor(this.store.dir(rec.ID), rec.ID, type),
+      config,
+      info: { containerId: rec.ID, containerName: rec.Name, containerImageId: rec.Image, containerImageName: rec.ImageName, containerLabels: rec.Config.Labels ?? {}, containerEnv: rec.Config.Env ?? [] },
+      log: this.deps.log,
+    });
+  }
+
+  logReader(rec: Readonly<ContainerRecord>): LogReader {
+    const live = this.live.get(rec.ID);
+    const d = live?.hub.log as (LogDriver & Partial<LogReader>) | undefined;
+    if (d && typeof d.read === 'function' && live?.hub.process) return d as LogReader;
+    const { type, config } = this.logConfig(rec);
+    return openLogReader(type, { path: logPathFor(this.store.dir(rec.ID), rec.ID, type), config });
+  }
+
+  /** Wires a process's stdio into the container's hub and log. */
+  wire(rec: Readonly<ContainerRecord>, io: ProcessIO, log: LogDriver | undefined): ProcessStreams {
+    return this.liveOf(rec).hub.attachProcess(io.stdout, io.stderr, io.stdin, log);
+  }
+
+  /** Resolves the waiters whose condition an exit (or removal) meets. */
+  wake(id: string, event: 'exit' | 'removed', exitCode: number): void {
+    const l = this.live.get(id);
+    if (!l) return;
+    for (const w of l.waiters) {
+      if (event === 'removed' ? w.condition === 'removed' : w.condition !== 'removed') {
+        w.resolve({ StatusCode: exitCode, Error: null });
+        l.waiters.delete(w);
+      }
+    }
+  }
+
+  addWaiter(rec: Readonly<ContainerRecord>, w: Waiter): void {
+    this.liveOf(rec).waiters.add(w);
+  }
+
+  /** Writes /etc/hostname, /etc/hosts and /etc/resolv.conf of a container into its directory. */
+  async writeEtcFiles(rec: Readonly<ContainerRecord>): Promise<{ hostname: string; hosts: string; resolv: string }> {
+    const dir = this.store.dir(rec.ID);
+    const hostname = rec.Config.Hostname || rec.ID.slice(0, 12);
+    const paths = { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolv: join(dir, 'resolv.conf') };
+    const hosts = [
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+      'fe00::0\tip6-localnet',
+      'ff00::0\tip6-mcastprefix',
+      'ff02::1\tip6-allnodes',
+      'ff02::2\tip6-allrouters',
+      ...(rec.HostConfig.ExtraHosts ?? []).map((h) => {
+        const i = h.lastIndexOf(':');
+        return `${h.slice(i + 1)}\t${h.slice(0, i)}`;
+      }),
+    ].join('\n') + '\n';
+    let resolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    // compat: Docker drops loopback nameservers the container cannot reach, falling back to Google's.
+    const keep = resolv.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l));
+    const dns = rec.HostConfig.Dns ?? [];
+    const search = rec.HostConfig.DnsSearch ?? [];
+    const opts = rec.HostConfig.DnsOptions ?? [];
+    let lines = keep.filter((l) => !(dns.length && /^\s*nameserver/.test(l)) && !(search.length && /^\s*search/.test(l)) && !(opts.length && /^\s*options/.test(l)));
+    lines = [...lines, ...dns.map((d) => `nameserver ${d}`), ...(search.length ? [`search ${search.join(' ')}`] : []), ...(opts.length ? [`options ${opts.join(' ')}`] : [])];
+    if (!lines.some((l) => /^\s*nameserver/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
+    resolv = lines.filter((l, i, a) => !(l === '' && i === a.length - 1)).join('\n') + '\n';
+    await Promise.all([
+      fs.writeFile(paths.hostname, hostname + '\n'),
+      fs.writeFile(paths.hosts, hosts),
+      fs.writeFile(paths.resolv, resolv),
+    ]);
+    return paths;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * From a container record to its OCI runtime spec (runtime/generateSpec) and to an exec's
+ * Process. A named user needs the container's /etc/passwd and /etc/group: the rw snapshot is
+ * mounted read-only for the lookup (numeric and empty users need no mount).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { invalidParameter, type Ctx, type Exec } from '../../lib/index.js';
+import type { HostConfig } from '../../api/types/index.js';
+import type { Snapshotter } from '../../snapshots/index.js';
+import {
+  generateSpec,
+  parseSecurityOpt,
+  resolveUser,
+  type NamespaceMode,
+  type ResolvedUser,
+  type SpecInput,
+} from '../../runtime/index.js';
+import type { ContainerRecord } from '../../containers/index.js';
+import type { ExecRecord } from './service.js';
+
+export interface SpecDeps {
+  snapshotter: Snapshotter;
+  exec: Exec;
+  initPath: string;
+  cgroupParent: string;
+  tmpDir: string;
+}
+
+/** Reads /etc/passwd and /etc/group of a container through a temporary read-only mount. */
+async function etcFiles(ctx: Ctx, deps: SpecDeps, snapshotKey: string): Promise<{ passwd?: string; group?: string }> {
+  const mounts = await deps.snapshotter.mounts(ctx, snapshotKey);
+  const dir = await mkdtemp(join(deps.tmpDir, 'rootfs-'));
+  try {
+    const m = mounts[0]!;
+    const opts = m.options.filter((o) => o !== 'rw');
+    await deps.exec.run(ctx, 'mount', ['-t', m.type, '-o', ['ro', ...opts].join(','), m.source, dir], { timeoutMs: 10_000 });
+    try {
+      const [passwd, group] = await Promise.all([
+        readFile(join(dir, 'etc/passwd'), 'utf8').catch(() => undefined),
+        readFile(join(dir, 'etc/group'), 'utf8').catch(() => undefined),
+      ]);
+      return { passwd, group };
+    } finally {
+      await deps.exec.run(ctx, 'umount', [dir], { timeoutMs: 10_000 }).catch(() => deps.exec.run(ctx, 'umount', ['-l', dir]).catch(() => {}));
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** Docker's user resolution; mounts the rootfs only when names must be looked up. */
+export async function userOf(ctx: Ctx, deps: SpecDeps, rec: Readonly<ContainerRecord>, spec: string, groupAdd: string[]): Promise<ResolvedUser> {
+  const numeric = /^\d*(:\d*)?$/.test(spec) && groupAdd.every((g) => /^\d+$/.test(g));
+  if (numeric && spec !== '') {
+    const [u, g] = spec.split(':');
+    return resolveUser(`${u}:${g || (u ? '0' : '0')}`, undefined, undefined, groupAdd);
+  }
+  const { passwd, group } = await etcFiles(ctx, deps, rec.SnapshotKey);
+  return resolveUser(spec, passwd, group, groupAdd);
+}
+
+function nsMode(v: string | undefined, fallback: NamespaceMode['mode'] = 'private'): NamespaceMode {
+  if (!v || v === 'default' || v === 'bridge' || v === 'private' || v === '') return { mode: fallback };
+  if (v === 'host') return { mode: 'host' };
+  if (v === 'none') return { mode: 'none' };
+  if (v === 'shareable') return { mode: 'shareable' };
+  if (v.startsWith('container:')) throw invalidParameter(`${v}: joining another container's namespaces is not supported yet`);
+  // user-defined networks come with the networking issue; until then: a private namespace
+  return { mode: fallback };
+}
+
+export async function buildSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<ContainerRecord>): Promise<object> {
+  const hc: HostConfig = rec.HostConfig;
+  const sec = parseSecurityOpt(hc.SecurityOpt ?? []);
+  const user = await userOf(ctx, deps, rec, rec.Config.User ?? '', hc.GroupAdd ?? []);
+  const input: SpecInput = {
+    id: rec.ID,
+    args: [rec.Path, ...rec.Args],
+    env: rec.Config.Env ?? [],
+    workingDir: rec.Config.WorkingDir || '/',
+    tty: !!rec.Config.Tty,
+    consoleSize: hc.ConsoleSize,
+    hostname: rec.Config.Hostname,
+    domainname: rec.Config.Domainname,
+    user,
+    readonlyRootfs: !!hc.ReadonlyRootfs,
+    privileged: !!hc.Privileged,
+    capAdd: hc.CapAdd ?? [],
+    capDrop: hc.CapDrop ?? [],
+    noNewPrivileges: sec.noNewPrivileges,
+    oomScoreAdj: hc.OomScoreAdj ?? 0,
+    ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
+    initPath: hc.Init ? deps.initPath : undefined,
+    mounts: [],
+    tmpfs: hc.Tmpfs ?? {},
+    shmSize: hc.ShmSize,
+    networkFiles: { resolvConf: rec.ResolvConfPath, hostname: rec.HostnamePath, hosts: rec.HostsPath },
+    namespaces: {
+      network: nsMode(hc.NetworkMode),
+      pid: nsMode(hc.PidMode),
+      ipc: nsMode(hc.IpcMode),
+      uts: nsMode(hc.UTSMode),
+      cgroup: hc.CgroupnsMode === 'private' ? 'private' : 'host',
+    },
+    cgroupParent: hc.CgroupParent || undefined,
+    defaultCgroupParent: deps.cgroupParent,
+    resources: {
+      memory: hc.Memory,
+      memoryReservation: hc.MemoryReservation,
+      memorySwap: hc.MemorySwap,
+      memorySwappiness: hc.MemorySwappiness ?? undefined,
+      oomKillDisable: hc.OomKillDisable ?? undefined,
+      cpuShares: hc.CpuShares,
+      nanoCpus: hc.NanoCpus,
+      cpuPeriod: hc.CpuPeriod,
+      cpuQuota: hc.CpuQuota,
+      cpusetCpus: hc.CpusetCpus,
+      cpusetMems: hc.CpusetMems,
+      pidsLimit: hc.PidsLimit ?? undefined,
+      blkioWeight: hc.BlkioWeight,
+    },
+    devices: (hc.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, cgroupPermissions: d.CgroupPermissions })) as SpecInput['devices'],
+    deviceCgroupRules: hc.DeviceCgroupRules ?? [],
+    maskedPaths: hc.MaskedPaths,
+    readonlyPaths: hc.ReadonlyPaths,
+    sysctls: hc.Sysctls ?? {},
+    annotations: hc.Annotations ?? undefined,
+  };
+  return generateSpec(input);
+}
+
+/** The runtime-spec Process of an exec: the container's env and user, the exec's overrides. */
+export async function buildExecSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<ContainerRecord>, e: ExecRecord): Promise<object> {
+  const spec = (await buildSpec(ctx, deps, rec)) as { process: Record<string, unknown> & { env: string[]; capabilities?: unknown } };
+  const p = { ...spec.process };
+  p['args'] = e.cmd;
+  p['terminal'] = e.tty;
+  if (e.workingDir) p['cwd'] = e.workingDir;
+  if (e.user) p['user'] = await userOf(ctx, deps, rec, e.user, rec.HostConfig.GroupAdd ?? []);
+  const env = [...p.env];
+  for (const kv of e.env) {
+    const k = kv.split('=', 1)[0]!;
+    const i = env.findIndex((x) => x.split('=', 1)[0] === k);
+    if (i >= 0) env[i] = kv;
+    else env.push(kv);
+  }
+  p['env'] = env;
+  if (e.privileged) {
+    const priv = (await buildSpec(ctx, deps, { ...rec, HostConfig: { ...rec.HostConfig, Privileged: true } } as ContainerRecord)) as { process: { capabilities?: unknown } };
+    p['capabilities'] = priv.process.capabilities;
+  }
+  delete p['consoleSize'];
+  return p;
+}
