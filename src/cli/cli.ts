@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient, ResponseError, DEFAULT_HOST, type TLSOptions } from '../client/index.js';
 import { messageOf } from '../lib/index.js';
-import type { CliIO, OutputStream } from './io.js';
+import type { CliIO, InputStream, OutputStream, SignalSource } from './io.js';
 import { defaultConfigDir, loadConfigFile, type ConfigFile } from './config.js';
 import { clientBuild, type ClientBuild } from './version-info.js';
 import { CliError } from './command.js';
@@ -53,8 +53,10 @@ export function defaultCertPath(env: Record<string, string | undefined>): string
 export class Cli {
   readonly out: OutputStream;
   readonly err: OutputStream;
-  readonly in: CliIO['stdin'];
+  readonly in: InputStream;
   readonly env: Record<string, string | undefined>;
+  /** Process signals (proxied to containers, SIGWINCH for terminal sizes). */
+  readonly signals: SignalSource;
   readonly options: GlobalOptions;
   /** The command path as typed, e.g. ["image", "ls"] or ["images"] (set before run). */
   commandPath: readonly string[] = [];
@@ -68,6 +70,7 @@ export class Cli {
     this.err = io.stderr;
     this.in = io.stdin;
     this.env = io.env;
+    this.signals = io.signals ?? process;
     this.options = options;
     this.nowFn = io.now ?? (() => new Date());
   }

@@ -20,6 +20,12 @@
 import type { FlagSpec, OptionsOf } from './flags.js';
 import type { Cli } from './cli.js';
 
+/** What run() may want to know about the command line besides the values. */
+export interface ParsedFlagsInfo {
+  /** Flags given on the command line (kebab names), as pflag's Changed. */
+  changed: ReadonlySet<string>;
+}
+
 export interface ArgsSpec {
   min?: number;
   max?: number;
@@ -40,7 +46,7 @@ export interface CommandModule<Fs extends readonly FlagSpec[] = readonly FlagSpe
   /** false: flags end at the first positional argument (run, exec). Default true. */
   interspersed?: boolean;
   /** Runs the command; the result is the exit code (default 0). Throw to report an error. */
-  run(cli: Cli, opts: OptionsOf<Fs>, args: string[]): Promise<number | void>;
+  run(cli: Cli, opts: OptionsOf<Fs>, args: string[], flags: ParsedFlagsInfo): Promise<number | void>;
 }
 
 /** Declares a command module with options typed from its flags. */

@@ -29,6 +29,14 @@ export interface FlagSpec {
   readonly hidden?: boolean;
   /** Checks one value; throw an Error whose message ends pflag's "invalid argument" line. */
   readonly validate?: (value: string) => void;
+  /**
+   * Another flag (kebab name) whose value this one sets, in command-line order: docker's
+   * hidden spellings that share a variable (`--net` for `--network`, `--dns-opt`). A flag
+   * with a target has no options key of its own.
+   */
+  readonly target?: string;
+  /** pflag's MarkDeprecated: hidden from help; using it prints "Flag --x has been deprecated, <text>". */
+  readonly deprecated?: string;
 }
 
 type FlagValue<F extends FlagSpec> = F['kind'] extends 'bool'
@@ -43,7 +51,7 @@ type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Ca
 
 /** The typed options object of a flag list: `--no-trunc` becomes `noTrunc: boolean`. */
 export type OptionsOf<Fs extends readonly FlagSpec[]> = {
-  [F in Fs[number] as CamelCase<F['name']>]: FlagValue<F>;
+  [F in Fs[number] as F extends { target: string } ? never : CamelCase<F['name']>]: FlagValue<F>;
 };
 
 export const camelCase = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -64,6 +72,8 @@ export interface ParsedFlags {
   args: string[];
   /** -h was used (docker warns that the shorthand is deprecated). */
   helpShorthand: boolean;
+  /** pflag's deprecation notices of the deprecated flags used, in order. */
+  deprecations: string[];
 }
 
 /** The hidden help flag every command has (docker marks -h deprecated in favour of --help). */
@@ -93,6 +103,7 @@ export function flagDisplayName(f: FlagSpec): string {
 export function defaults(specs: readonly FlagSpec[]): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const f of specs) {
+    if (f.target) continue;
     const key = camelCase(f.name);
     if (f.kind === 'list') values[key] = [];
     else if (f.kind === 'bool') values[key] = f.default ?? false;
@@ -110,11 +121,12 @@ export function parseFlags(specs: readonly FlagSpec[], argv: readonly string[], 
   const values = defaults(all);
   const changed = new Set<string>();
   const args: string[] = [];
+  const deprecations: string[] = [];
   let helpShorthand = false;
   const interspersed = opts.interspersed ?? true;
 
   const set = (f: FlagSpec, value: string) => {
-    const key = camelCase(f.name);
+    const key = camelCase(f.target ?? f.name);
     const invalid = (why: string) => new FlagError(`invalid argument ${JSON.stringify(value)} for "${flagDisplayName(f)}" flag: ${why}`);
     switch (f.kind) {
       case 'bool': {
@@ -150,6 +162,7 @@ export function parseFlags(specs: readonly FlagSpec[], argv: readonly string[], 
         values[key] = value;
     }
     changed.add(f.name);
+    if (f.deprecated) deprecations.push(`Flag --${f.name} has been deprecated, ${f.deprecated}\n`);
   };
 
   const rest = [...argv];
@@ -201,7 +214,7 @@ export function parseFlags(specs: readonly FlagSpec[], argv: readonly string[], 
       } else throw new FlagError(`flag needs an argument: '${c}' in -${shorthands}`);
     }
   }
-  return { values, changed, args, helpShorthand };
+  return { values, changed, args, helpShorthand, deprecations };
 }
 
 /** Go's %q of a string for "(default …)". */
@@ -245,7 +258,7 @@ function wrap(i: number, w: number, s: string): string {
 
 /** pflag's FlagUsagesWrapped(cols): the Options block of a help page (sorted by name). */
 export function flagUsages(specs: readonly FlagSpec[], cols: number): string {
-  const visible = specs.filter((f) => !f.hidden).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const visible = specs.filter((f) => !f.hidden && !f.deprecated).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const lines: string[] = [];
   let maxlen = 0;
   for (const f of visible) {

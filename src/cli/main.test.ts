@@ -297,9 +297,9 @@ describe('--help', () => {
     assert.equal(r.code, 0);
     assert.match(
       r.stdout,
-      /^Usage:  berth \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  images      List images\n  version     Show the Berth version information\n  info        Display system-wide information\n\nManagement Commands:\n  image       Manage images\n  system      Manage Berth\n\nCommands:\n  events      Get real time events from the server\n  history     Show the history of an image\n/,
+      /^Usage:  berth \[OPTIONS\] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n  run         Create and run a new container from an image\n  exec        Execute a command in a running container\n  ps          List containers\n  images      List images\n  version     Show the Berth version information\n  info        Display system-wide information\n\nManagement Commands:\n  container   Manage containers\n  image       Manage images\n  system      Manage Berth\n\nCommands:\n  attach      Attach local standard input, output, and error streams to a running container\n  create      Create a new container\n  events      Get real time events from the server\n/,
     );
-    assert.match(r.stdout, /\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n\nGlobal Options:\n/);
+    assert.match(r.stdout, /\n  wait        Block until one or more containers stop, then print their exit codes\n\nGlobal Options:\n/);
     assert.match(r.stdout, /\n  -H, --host list          Daemon socket to connect to\n/);
     const bare = await berth([]);
     assert.equal(bare.code, 0);

@@ -150,6 +150,8 @@ class Runner {
       write(this.io.stderr, flagErrorText(e.message, useLine(path, mod), cmdPath) + '\n');
       return 125;
     }
+    // compat: pflag's deprecation notices go to cobra's output, stdout
+    for (const d of parsed.deprecations) write(this.io.stdout, d);
     if (parsed.values['help']) {
       if (parsed.helpShorthand) write(this.io.stdout, HELP_DEPRECATED);
       write(this.io.stdout, (await usage()).commandHelp(path, entry, mod, this.cols));
@@ -163,7 +165,7 @@ class Runner {
     this.cli.initialize();
     this.cli.commandPath = typed;
     const { help: _help, ...opts } = parsed.values;
-    const code = await mod.run(this.cli, opts as never, parsed.args);
+    const code = await mod.run(this.cli, opts as never, parsed.args, { changed: parsed.changed });
     return code ?? 0;
   }
 

@@ -62,20 +62,86 @@ export const IMAGE: ManagementEntry = {
   },
 };
 
+const containerAttach = cmd(() => import('./commands/container/attach.js'));
+const containerCreate = cmd(() => import('./commands/container/create.js'));
+const containerExec = cmd(() => import('./commands/container/exec.js'), 2);
+const containerKill = cmd(() => import('./commands/container/kill.js'));
+const containerLogs = cmd(() => import('./commands/container/logs.js'));
+const containerLs = cmd(() => import('./commands/container/list.js'), 3);
+const containerPause = cmd(() => import('./commands/container/pause.js'));
+const containerPort = cmd(() => import('./commands/container/port.js'));
+const containerRename = cmd(() => import('./commands/container/rename.js'));
+const containerRestart = cmd(() => import('./commands/container/restart.js'));
+const containerRm = cmd(() => import('./commands/container/remove.js'));
+const containerRun = cmd(() => import('./commands/container/run.js'), 1);
+const containerStart = cmd(() => import('./commands/container/start.js'));
+const containerStop = cmd(() => import('./commands/container/stop.js'));
+const containerTop = cmd(() => import('./commands/container/top.js'));
+const containerUnpause = cmd(() => import('./commands/container/unpause.js'));
+const containerWait = cmd(() => import('./commands/container/wait.js'));
+
+export const CONTAINER: ManagementEntry = {
+  kind: 'management',
+  description: 'Manage containers',
+  subcommands: {
+    attach: containerAttach,
+    create: containerCreate,
+    exec: containerExec,
+    inspect: cmd(() => import('./commands/container/inspect.js')),
+    kill: containerKill,
+    logs: containerLogs,
+    ls: containerLs,
+    list: containerLs,
+    ps: containerLs,
+    pause: containerPause,
+    port: containerPort,
+    prune: cmd(() => import('./commands/container/prune.js')),
+    rename: containerRename,
+    restart: containerRestart,
+    rm: containerRm,
+    remove: containerRm,
+    run: containerRun,
+    start: containerStart,
+    stop: containerStop,
+    top: containerTop,
+    unpause: containerUnpause,
+    wait: containerWait,
+  },
+};
+
 /** Top-level commands in name order (docker lists them so). */
 export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
+  attach: containerAttach,
+  container: CONTAINER,
+  create: containerCreate,
   events: systemEvents,
+  exec: containerExec,
   history: imageHistory,
   image: IMAGE,
   images: imageLs,
   import: imageImport,
   info: systemInfo,
+  inspect: cmd(() => import('./commands/system/inspect.js')),
+  kill: containerKill,
   load: imageLoad,
+  logs: containerLogs,
+  pause: containerPause,
+  port: containerPort,
+  ps: containerLs,
+  rename: containerRename,
+  restart: containerRestart,
+  rm: containerRm,
   rmi: imageRm,
+  run: containerRun,
   save: imageSave,
+  start: containerStart,
+  stop: containerStop,
   system: SYSTEM,
   tag: imageTag,
+  top: containerTop,
+  unpause: containerUnpause,
   version: cmd(() => import('./commands/system/version.js'), 10),
+  wait: containerWait,
 };
 
 /** Every path that leads to `entry`, management paths first ("system info", "info"). */

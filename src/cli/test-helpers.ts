@@ -6,7 +6,9 @@ import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import { Readable, type Duplex } from 'node:stream';
+import type { SignalSource } from './io.js';
 import { fileURLToPath } from 'node:url';
 
 /** The `testdata` folder beside the source of the test module `importMetaUrl`. */
@@ -63,9 +65,17 @@ export interface SeenRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+  /** Hijacked requests: the HTTP body (exec start's JSON); `body` is then the client's stream. */
+  requestBody?: Buffer;
 }
 
 export type FakeHandler = (req: SeenRequest, res: http.ServerResponse) => void | Promise<void>;
+/**
+ * A hijacked route: the handler gets the upgraded socket after the fake has answered
+ * `101 UPGRADED` with `contentType`. `seen.body` collects what the client writes until it
+ * half-closes (the stdin of an attach or exec).
+ */
+export type UpgradeHandler = (req: SeenRequest, socket: Duplex) => void | Promise<void>;
 export type RawHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
 /**
@@ -79,7 +89,11 @@ export class FakeEngine {
   readonly seen: SeenRequest[] = [];
   apiVersion = '1.44';
   private readonly routes: [string, string, FakeHandler | RawHandler, boolean][] = [];
-  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+  private readonly upgrades: [string, string, UpgradeHandler, string][] = [];
+  private readonly hijacked = new Set<Duplex>();
+  private readonly server = http
+    .createServer((req, res) => void this.handle(req, res))
+    .on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
 
   /** Adds a route; `path` may end in `*`. */
   on(method: string, path: string, handler: FakeHandler): this {
@@ -90,6 +104,12 @@ export class FakeEngine {
   /** Adds a route that gets the request as it arrives (the body unread; recorded without it). */
   onRaw(method: string, path: string, handler: RawHandler): this {
     this.routes.push([method, path, handler, true]);
+    return this;
+  }
+
+  /** Adds a hijacked route (attach, exec start); `path` may end in `*`. */
+  onUpgrade(method: string, path: string, handler: UpgradeHandler, contentType = 'application/vnd.docker.raw-stream'): this {
+    this.upgrades.push([method, path, handler, contentType]);
     return this;
   }
 
@@ -110,6 +130,7 @@ export class FakeEngine {
   /** Forgets the routes and the recorded requests. */
   reset(): void {
     this.routes.length = 0;
+    this.upgrades.length = 0;
     this.seen.length = 0;
   }
 
@@ -147,6 +168,54 @@ export class FakeEngine {
     }
   }
 
+  private async handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url!, 'http://x');
+    const path = decodeURIComponent(url.pathname.replace(/^\/v[0-9.]+\//, '/'));
+    const route = this.upgrades.find(([m, p]) => m === req.method && (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : p === path));
+    const seen: SeenRequest = { method: req.method!, path, url: req.url!, query: url.searchParams, headers: req.headers, body: Buffer.alloc(0) };
+    this.seen.push(seen);
+    this.hijacked.add(socket);
+    socket.once('close', () => this.hijacked.delete(socket));
+    if (!route) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{"message":"page not found"}\n');
+      return;
+    }
+    // the request body (exec start's JSON) comes first; what follows is the client's stream
+    let pending = head;
+    const bodyLength = Number(req.headers['content-length'] ?? 0);
+    while (pending.length < bodyLength) {
+      const chunk = await new Promise<Buffer | null>((r) => {
+        const onData = (c: Buffer) => {
+          socket.off('end', onEnd);
+          socket.pause();
+          r(c);
+        };
+        const onEnd = () => {
+          socket.off('data', onData);
+          r(null);
+        };
+        socket.once('data', onData);
+        socket.once('end', onEnd);
+        socket.resume();
+      });
+      if (!chunk) break;
+      pending = Buffer.concat([pending, chunk]);
+    }
+    seen.requestBody = pending.subarray(0, bodyLength);
+    const rest = pending.subarray(bodyLength);
+    if (rest.length) socket.unshift(rest);
+    socket.on('data', (c: Buffer) => {
+      seen.body = Buffer.concat([seen.body, c]);
+    });
+    socket.resume();
+    socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${route[3]}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+    try {
+      await route[2](seen, socket);
+    } catch {
+      socket.destroy();
+    }
+  }
+
   listen(): Promise<void> {
     return new Promise((r) => this.server.listen(this.socket, r));
   }
@@ -157,6 +226,7 @@ export class FakeEngine {
 
   async close(): Promise<void> {
     this.server.closeAllConnections();
+    for (const s of this.hijacked) s.destroy();
     await new Promise((r) => this.server.close(r));
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -168,6 +238,7 @@ export class Collector {
   constructor(
     readonly isTTY = false,
     readonly columns?: number,
+    readonly rows?: number,
   ) {}
   write(chunk: string | Uint8Array): boolean {
     this.chunks.push(Buffer.from(chunk));
@@ -190,8 +261,16 @@ export interface RunOptions {
   stdinTTY?: boolean;
   stdoutTTY?: boolean;
   columns?: number;
+  /** Terminal rows of a tty stdout. */
+  rows?: number;
   now?: Date;
+  /** Signals the run sees (default: none are delivered). */
+  signals?: SignalSource;
+  /** Working directory for the run (process.chdir around it). */
+  cwd?: string;
 }
+
+
 
 export interface RunResult {
   code: number;
@@ -199,20 +278,32 @@ export interface RunResult {
   stderr: string;
   /** stdout as bytes (tar output). */
   out: Buffer;
+  /** setRawMode calls on a terminal stdin, in order. */
+  rawModes: boolean[];
 }
 
 /** Runs the CLI in-process (main()) with collected output and a config dir that does not exist. */
 export async function runCli(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const { main } = await import('./main.js');
-  const stdout = new Collector(opts.stdoutTTY ?? false, opts.columns);
+  const stdout = new Collector(opts.stdoutTTY ?? false, opts.columns, opts.rows);
   const stderr = new Collector();
   const stdin = (
     opts.stdin instanceof Readable ? opts.stdin : Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)])
   ) as Readable & { isTTY?: boolean };
   stdin.isTTY = opts.stdinTTY ?? false;
+  const rawModes: boolean[] = [];
+  if (stdin.isTTY) (stdin as Readable & { setRawMode?: (m: boolean) => void }).setRawMode = (m: boolean) => void rawModes.push(m);
   const env: Record<string, string> = { DOCKER_CONFIG: join(tmpdir(), 'berth-no-such-config-dir'), ...opts.env };
   if (opts.host) env['DOCKER_HOST'] = opts.host;
   const now = opts.now;
-  const code = await main(argv, { stdout, stderr, stdin, env, now: now ? () => now : undefined });
-  return { code, stdout: stdout.text, stderr: stderr.text, out: stdout.buffer };
+  const signals = opts.signals ?? new EventEmitter();
+  const cwd = process.cwd();
+  if (opts.cwd) process.chdir(opts.cwd);
+  let code: number;
+  try {
+    code = await main(argv, { stdout, stderr, stdin, env, now: now ? () => now : undefined, signals });
+  } finally {
+    if (opts.cwd) process.chdir(cwd);
+  }
+  return { code, stdout: stdout.text, stderr: stderr.text, out: stdout.buffer, rawModes };
 }

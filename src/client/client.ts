@@ -145,6 +145,7 @@ export class EngineClient {
   private requestFn: typeof http.request | undefined;
   private negotiated: string | undefined;
   private negotiation: Promise<string> | undefined;
+  private pinged: PingResult | undefined;
 
   /** Parses the host (throws invalidParameter `invalid bind address format: …`); no I/O. */
   constructor(opts: EngineClientOptions) {
@@ -336,6 +337,7 @@ export class EngineClient {
     if (this.negotiated) return this.negotiated;
     this.negotiation ??= this.ping(signal).then(
       (p) => {
+        this.pinged = p;
         const server = p.apiVersion || FALLBACK_API_VERSION;
         this.negotiated = compareApiVersions(server, this.maxVersion) < 0 ? server : this.maxVersion;
         return this.negotiated;
@@ -347,6 +349,25 @@ export class EngineClient {
       },
     );
     return this.negotiation;
+  }
+
+  /**
+   * The daemon's OS type from its ping (docker's ServerInfo().OSType): the ping of the version
+   * negotiation, or a ping of its own when the version is pinned. "" when the daemon does not
+   * say or cannot be reached (never throws).
+   */
+  async serverOSType(signal?: AbortSignal): Promise<string> {
+    if (!this.pinged) {
+      // compat: docker's ServerInfo() is empty when the daemon cannot be reached; the
+      // request that follows reports the failure
+      try {
+        await this.apiVersion(signal);
+        this.pinged ??= await this.ping(signal);
+      } catch {
+        return '';
+      }
+    }
+    return this.pinged.osType ?? '';
   }
 
   private async fullPath(path: string, opts: RequestOptions): Promise<string> {

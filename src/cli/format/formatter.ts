@@ -20,7 +20,7 @@
  *   cli.out.write(renderList(opts.format, images, imageFormatter, { trunc: !opts.noTrunc }));
  */
 import { goJson, JSON_ESCAPE_HTML } from './gofmt.js';
-import { Template, TemplateExecError, TemplateParseError, headerFuncs, type TemplateFunc } from './template.js';
+import { GO_METHODS, Template, TemplateExecError, TemplateParseError, headerFuncs, type TemplateFunc } from './template.js';
 import { TabWriter } from './tabwriter.js';
 
 export const TABLE_FORMAT_KEY = 'table';
@@ -94,7 +94,7 @@ export function renderList<T>(format: string, items: Iterable<T>, f: Formatter<T
   const tw = new TabWriter(10, 1, 3);
   let header = '';
   try {
-    header = tmpl.withFuncs(headerFuncs).execute(new Map(Object.entries(f.headers)));
+    header = tmpl.withFuncs(headerFuncs).execute(headerContext(f.headers));
   } catch (e) {
     // compat: docker ignores header execution errors and keeps what was written before them.
     if (e instanceof TemplateExecError) header = e.partial;
@@ -104,6 +104,18 @@ export function renderList<T>(format: string, items: Iterable<T>, f: Formatter<T
   tw.write('\n');
   tw.write(body);
   return tw.flush();
+}
+
+/**
+ * docker's SubHeaderContext: the column titles, plus its Label method, the title of a
+ * `{{.Label "com.example.tier"}}` column ("tier": the last dotted part, - and _ as spaces).
+ */
+export function headerContext(headers: Record<string, string>): Map<string, string> {
+  const m = new Map(Object.entries(headers));
+  Object.defineProperty(m, GO_METHODS, {
+    value: { Label: (name: unknown) => String(name).split('.').pop()!.replace(/[-_]/g, ' ') },
+  });
+  return m;
 }
 
 /**

@@ -78,6 +78,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Optional Go type name of an object, for error messages ("*system.clientInfo"). */
 export const GO_TYPE: unique symbol = Symbol('berth.goType');
+/** Methods of a Map standing for a Go map type with methods (docker's SubHeaderContext.Label). */
+export const GO_METHODS: unique symbol = Symbol('berth.goMethods');
 
 function typeNameOf(st: State, v: unknown, isRoot: boolean): string {
   if (isRoot && st.opts.typeName) return st.opts.typeName;
@@ -108,6 +110,15 @@ function field(
   }
   if (receiver === null) errorAt(st, node.pos, node.src, `nil pointer evaluating interface {}.${name}`);
   if (receiver instanceof Map) {
+    // compat: Go looks a name up among the map type's methods before its keys
+    const method = (receiver as Map<unknown, unknown> & { [GO_METHODS]?: Record<string, TemplateFunc> })[GO_METHODS]?.[name];
+    if (method) {
+      try {
+        return method(...args);
+      } catch (e) {
+        errorAt(st, node.pos, node.src, `error calling ${name}: ${(e as Error).message}`);
+      }
+    }
     if (hasArgs) errorAt(st, node.pos, node.src, `${name} is not a method but has arguments`);
     if (!receiver.has(name) && st.opts.rawMaps) errorAt(st, node.pos, node.src, `map has no entry for key ${JSON.stringify(name)}`);
     return receiver.has(name) ? receiver.get(name) : MISSING;

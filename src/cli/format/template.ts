@@ -9,7 +9,7 @@ import { parseTemplate, type ParsedTemplate } from './template-parse.js';
 import { executeTemplate, type ExecOptions, type TemplateFunc } from './template-exec.js';
 
 export { TemplateParseError } from './template-parse.js';
-export { TemplateExecError, GO_TYPE, type TemplateFunc, type ExecOptions } from './template-exec.js';
+export { TemplateExecError, GO_TYPE, GO_METHODS, type TemplateFunc, type ExecOptions } from './template-exec.js';
 
 function compareValues(a: unknown, b: unknown): number | undefined {
   if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) {
