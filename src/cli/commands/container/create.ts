@@ -41,6 +41,8 @@ export interface CreateOptions {
   platform: string;
   pull: string;
   quiet: boolean;
+  /** --use-api-socket: bind-mount the daemon's unix socket at /var/run/docker.sock. */
+  useApiSocket?: boolean;
 }
 
 /** docker's withHelp: "berth: <err>\n\nRun 'berth <cmd> --help' for more information". */
@@ -178,6 +180,31 @@ export async function createContainer(cli: Cli, c: ContainerConfigValue, opts: C
         throw new Error(`error parsing specified platform: ${(e as Error).message}`);
       }
     }
+    if (opts.useApiSocket) {
+      const socket = cli.host;
+      if (!socket.startsWith('unix://')) {
+        throw new Error(`flag --use-api-socket can only be used with unix sockets: docker endpoint ${socket} incompatible`);
+      }
+      // compat: docker also copies the CLI's registry credentials into the container; Berth
+      // has no archive endpoint yet, so it refuses when there are credentials to copy
+      if (Object.keys(cli.config().auths ?? {}).length > 0 && !c.config.Env?.some((e) => e.startsWith('DOCKER_CONFIG='))) {
+        throw new Error('resolving credentials failed: copying registry credentials into the container is not supported by berth');
+      }
+      c.hostConfig.Mounts = [
+        ...(c.hostConfig.Mounts ?? []),
+        {
+          Type: 'bind',
+          Source: socket.slice('unix://'.length),
+          Target: '/var/run/docker.sock',
+          ReadOnly: false,
+          Consistency: '',
+          BindOptions: { Propagation: '', NonRecursive: false, CreateMountpoint: false, ReadOnlyNonRecursive: false, ReadOnlyForceRecursive: false },
+          VolumeOptions: null,
+          ImageOptions: null,
+          TmpfsOptions: null,
+        },
+      ];
+    }
     const pull = () => pullImage(cli, c.config.Image, { platform: opts.platform, quiet: opts.quiet });
     if (opts.pull === PULL_ALWAYS) await pull();
     c.hostConfig.ConsoleSize = ttySize(cli.out);
@@ -222,7 +249,7 @@ export default defineCommand({
   async run(cli, opts, args, { changed }) {
     const values = opts as unknown as Record<string, unknown>;
     const parsed = await parseForCommand(cli, values, changed, args[0]!, args.slice(1), 'create');
-    const id = await createContainer(cli, parsed, { name: opts.name, platform: opts.platform, pull: opts.pull, quiet: opts.quiet });
+    const id = await createContainer(cli, parsed, { name: opts.name, platform: opts.platform, pull: opts.pull, quiet: opts.quiet, useApiSocket: opts.useApiSocket });
     cli.out.write(`${id}\n`);
   },
 });

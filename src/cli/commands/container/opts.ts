@@ -116,7 +116,10 @@ export function parseNetworkOpt(value: string): NetworkAttachment {
 
 const HEALTH_DURATION = '(ms|s|m|h) (default 0s)';
 
-/** addFlags: the container configuration flags of create and run. */
+/**
+ * addFlags: the container configuration flags of create and run. The Windows-only ones are
+ * hidden from help, as docker hides them in front of a Linux daemon.
+ */
 export const CONTAINER_FLAGS = [
   // General purpose
   { name: 'attach', short: 'a', kind: 'list', usage: 'Attach to STDIN, STDOUT or STDERR', validate: check(validateAttach) },
@@ -136,9 +139,9 @@ export const CONTAINER_FLAGS = [
   { name: 'restart', kind: 'string', default: 'no', usage: 'Restart policy to apply when a container exits' },
   { name: 'stop-signal', kind: 'string', usage: 'Signal to stop the container' },
   { name: 'stop-timeout', kind: 'int', usage: 'Timeout (in seconds) to stop a container' },
-  { name: 'sysctl', kind: 'list', typeName: 'map', usage: 'Sysctl options', validate: check(validateSysctl) },
+  { name: 'sysctl', kind: 'list', typeName: 'map', defaultText: 'map[]', usage: 'Sysctl options', validate: check(validateSysctl) },
   { name: 'tty', short: 't', kind: 'bool', usage: 'Allocate a pseudo-TTY' },
-  { name: 'ulimit', kind: 'list', typeName: 'ulimit', usage: 'Ulimit options', validate: check(parseUlimit) },
+  { name: 'ulimit', kind: 'list', typeName: 'ulimit', defaultText: '[]', usage: 'Ulimit options', validate: check(parseUlimit) },
   { name: 'user', short: 'u', kind: 'string', usage: 'Username or UID (format: <name|uid>[:<group|gid>])' },
   { name: 'workdir', short: 'w', kind: 'string', usage: 'Working directory inside the container' },
   { name: 'rm', kind: 'bool', usage: 'Automatically remove the container and its associated anonymous volumes when it exits' },
@@ -212,32 +215,32 @@ export const CONTAINER_FLAGS = [
     usage: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)',
     validate: check((v) => parseUint(v, 16)),
   },
-  { name: 'blkio-weight-device', kind: 'list', usage: 'Block IO weight (relative device weight)', validate: check(parseWeightDevice) },
+  { name: 'blkio-weight-device', kind: 'list', defaultText: '[]', usage: 'Block IO weight (relative device weight)', validate: check(parseWeightDevice) },
   { name: 'cidfile', kind: 'string', usage: 'Write the container ID to the file' },
   { name: 'cpuset-cpus', kind: 'string', usage: 'CPUs in which to allow execution (0-3, 0,1)' },
   { name: 'cpuset-mems', kind: 'string', usage: 'MEMs in which to allow execution (0-3, 0,1)' },
-  { name: 'cpu-count', kind: 'int', typeName: 'int64', usage: 'CPU count (Windows only)' },
-  { name: 'cpu-percent', kind: 'int', typeName: 'int64', usage: 'CPU percent (Windows only)' },
-  { name: 'cpu-period', kind: 'int', typeName: 'int64', usage: 'Limit CPU CFS (Completely Fair Scheduler) period' },
-  { name: 'cpu-quota', kind: 'int', typeName: 'int64', usage: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
-  { name: 'cpu-rt-period', kind: 'int', typeName: 'int64', usage: 'Limit CPU real-time period in microseconds' },
-  { name: 'cpu-rt-runtime', kind: 'int', typeName: 'int64', usage: 'Limit CPU real-time runtime in microseconds' },
-  { name: 'cpu-shares', short: 'c', kind: 'int', typeName: 'int64', usage: 'CPU shares (relative weight)' },
+  { name: 'cpu-count', hidden: true, kind: 'int', usage: 'CPU count (Windows only)' },
+  { name: 'cpu-percent', hidden: true, kind: 'int', usage: 'CPU percent (Windows only)' },
+  { name: 'cpu-period', kind: 'int', usage: 'Limit CPU CFS (Completely Fair Scheduler) period' },
+  { name: 'cpu-quota', kind: 'int', usage: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
+  { name: 'cpu-rt-period', kind: 'int', usage: 'Limit CPU real-time period in microseconds' },
+  { name: 'cpu-rt-runtime', kind: 'int', usage: 'Limit CPU real-time runtime in microseconds' },
+  { name: 'cpu-shares', short: 'c', kind: 'int', usage: 'CPU shares (relative weight)' },
   { name: 'cpus', kind: 'string', typeName: 'decimal', usage: 'Number of CPUs', validate: check(parseCpus) },
-  { name: 'device-read-bps', kind: 'list', usage: 'Limit read rate (bytes per second) from a device', validate: check(parseThrottleBps) },
-  { name: 'device-read-iops', kind: 'list', usage: 'Limit read rate (IO per second) from a device', validate: check(parseThrottleIOps) },
-  { name: 'device-write-bps', kind: 'list', usage: 'Limit write rate (bytes per second) to a device', validate: check(parseThrottleBps) },
-  { name: 'device-write-iops', kind: 'list', usage: 'Limit write rate (IO per second) to a device', validate: check(parseThrottleIOps) },
-  { name: 'io-maxbandwidth', kind: 'string', typeName: 'bytes', usage: 'Maximum IO bandwidth limit for the system drive (Windows only)', validate: check(ramInBytes) },
-  { name: 'io-maxiops', kind: 'string', typeName: 'uint', usage: 'Maximum IOps limit for the system drive (Windows only)', validate: check((v) => parseUint(v, 64)) },
+  { name: 'device-read-bps', kind: 'list', defaultText: '[]', usage: 'Limit read rate (bytes per second) from a device', validate: check(parseThrottleBps) },
+  { name: 'device-read-iops', kind: 'list', defaultText: '[]', usage: 'Limit read rate (IO per second) from a device', validate: check(parseThrottleIOps) },
+  { name: 'device-write-bps', kind: 'list', defaultText: '[]', usage: 'Limit write rate (bytes per second) to a device', validate: check(parseThrottleBps) },
+  { name: 'device-write-iops', kind: 'list', defaultText: '[]', usage: 'Limit write rate (IO per second) to a device', validate: check(parseThrottleIOps) },
+  { name: 'io-maxbandwidth', hidden: true, kind: 'string', typeName: 'bytes', usage: 'Maximum IO bandwidth limit for the system drive (Windows only)', validate: check(ramInBytes) },
+  { name: 'io-maxiops', hidden: true, kind: 'string', typeName: 'uint', usage: 'Maximum IOps limit for the system drive (Windows only)', validate: check((v) => parseUint(v, 64)) },
   { name: 'kernel-memory', kind: 'string', typeName: 'bytes', usage: 'Kernel memory limit', validate: check(ramInBytes) },
   { name: 'memory', short: 'm', kind: 'string', typeName: 'bytes', usage: 'Memory limit', validate: check(ramInBytes) },
   { name: 'memory-reservation', kind: 'string', typeName: 'bytes', usage: 'Memory soft limit', validate: check(ramInBytes) },
   { name: 'memory-swap', kind: 'string', typeName: 'bytes', usage: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", validate: check(memSwapBytes) },
-  { name: 'memory-swappiness', kind: 'int', typeName: 'int64', default: -1, usage: 'Tune container memory swappiness (0 to 100)' },
+  { name: 'memory-swappiness', kind: 'int', default: -1, usage: 'Tune container memory swappiness (0 to 100)' },
   { name: 'oom-kill-disable', kind: 'bool', usage: 'Disable OOM Killer' },
   { name: 'oom-score-adj', kind: 'int', usage: "Tune host's OOM preferences (-1000 to 1000)" },
-  { name: 'pids-limit', kind: 'int', typeName: 'int64', usage: 'Tune container pids limit (set -1 for unlimited)' },
+  { name: 'pids-limit', kind: 'int', usage: 'Tune container pids limit (set -1 for unlimited)' },
   // Low-level execution
   { name: 'cgroup-parent', kind: 'string', usage: 'Optional parent cgroup for the container' },
   { name: 'ipc', kind: 'string', usage: 'IPC mode to use' },
@@ -247,7 +250,7 @@ export const CONTAINER_FLAGS = [
   { name: 'uts', kind: 'string', usage: 'UTS namespace to use' },
   { name: 'runtime', kind: 'string', usage: 'Runtime to use for this container' },
   { name: 'init', kind: 'bool', usage: 'Run an init inside the container that forwards signals and reaps processes' },
-  { name: 'annotation', kind: 'list', typeName: 'map', usage: 'Add an annotation to the container (passed through to the OCI runtime)' },
+  { name: 'annotation', kind: 'list', typeName: 'map', defaultText: 'map[]', usage: 'Add an annotation to the container (passed through to the OCI runtime)' },
 ] as const satisfies readonly FlagSpec[];
 
 /** The pull policies of create/run's --pull. */
@@ -265,7 +268,7 @@ export function createOnlyFlags(cmd: 'create' | 'run', env: Record<string, strin
     { name: 'name', kind: 'string', usage: 'Assign a name to the container' },
     { name: 'pull', kind: 'string', default: PULL_MISSING, usage: pullHelp },
     { name: 'quiet', short: 'q', kind: 'bool', usage: 'Suppress the pull output' },
-    { name: 'use-api-socket', kind: 'bool', usage: 'Bind mount Docker API socket and required auth', hidden: cmd === 'create' },
+    { name: 'use-api-socket', kind: 'bool', usage: 'Bind mount Docker API socket and required auth' },
     { name: 'help', kind: 'bool', usage: 'Print usage' },
     { name: 'platform', kind: 'string', default: env['DOCKER_DEFAULT_PLATFORM'] ?? '', usage: 'Set platform if server is multi-platform capable' },
     { name: 'disable-content-trust', kind: 'bool', default: true, usage: 'Skip image verification' },

@@ -263,6 +263,7 @@ export const CASES: OracleCase[] = [
   createCase('an image by ID', ['6b03d9d8398cf0f35684672b2279fc716974117f584d44777ee6b53b0126489a']),
   createCase('a tagged image from a registry', ['--rm', 'localhost:5000/app:v1', 'run']),
   createCase('on a terminal', ['-t', 'busybox'], { tty: true }),
+  createCase('--use-api-socket', ['--use-api-socket', '--mount', 'type=tmpfs,dst=/t', 'busybox']),
   // create: what the daemon says
   createCase('daemon warnings', ['busybox'], { daemon: { containers: [created()], create: { status: 201, body: { Id: ID_CREATED, Warnings: ['Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.'] } } } }),
   createCase('a missing image that cannot be pulled', ['busybox'], {
@@ -483,6 +484,13 @@ export const CASES: OracleCase[] = [
   { name: 'ps: an empty list', args: ['ps'], daemon: { list: [] } },
   { name: 'ps: psFormat from the config', args: ['ps'], files: { 'config.json': '{"psFormat":"{{.Names}}: {{.Status}}"}' }, env: { DOCKER_CONFIG: '$DIR' }, daemon: { list: PS_LIST } },
   { name: 'ps: an argument', args: ['ps', 'x'] },
+
+  // ---- help pages
+  ...['run', 'create', 'exec', 'start', 'attach', 'logs', 'stop', 'rm', 'inspect', 'port', 'top', 'wait', 'kill', 'restart', 'pause', 'rename'].map((c) => ({ name: `${c} --help`, args: [c, '--help'] })),
+  { name: 'container ls --help', args: ['container', 'ls', '--help'] },
+  { name: 'container inspect --help', args: ['container', 'inspect', '--help'] },
+  { name: 'container prune --help', args: ['container', 'prune', '--help'] },
+  { name: 'ps --help', args: ['ps', '--help'] },
 ];
 
 /** The text of a body for the golden (JSON bodies decoded and re-indented, others as length + digest). */

@@ -45,6 +45,7 @@ export interface RunFlags {
   platform: string;
   pull: string;
   quiet: boolean;
+  useApiSocket?: boolean;
 }
 
 /** runContainer. Resolves to the exit code. */
@@ -62,7 +63,7 @@ export async function runContainer(cli: Cli, c: ContainerConfigValue, o: RunFlag
   }
   let id: string;
   try {
-    id = await createContainer(cli, c, { name: o.name, platform: o.platform, pull: o.pull, quiet: o.quiet });
+    id = await createContainer(cli, c, { name: o.name, platform: o.platform, pull: o.pull, quiet: o.quiet, useApiSocket: o.useApiSocket });
   } catch (e) {
     throw toStatusError(cli, e);
   }
@@ -161,6 +162,7 @@ export default defineCommand({
       platform: opts.platform,
       pull: opts.pull,
       quiet: opts.quiet,
+      useApiSocket: opts.useApiSocket,
     });
     if (code !== 0) throw new StatusError('', code);
     return 0;

@@ -6,6 +6,9 @@
  *   -a / -i    one container: inspect, attach (stdin with -i when the container keeps it
  *              open), wait?condition=next-exit (removed for --rm containers), start, resize
  *              on a terminal, stream; the container's exit status is berth's
+ *
+ * --checkpoint and --checkpoint-dir are experimental in docker and hidden, as docker hides
+ * them in front of a daemon that is not experimental.
  */
 import type { ContainerJSON } from '../../../api/types/index.js';
 import { CliError, defineCommand, StatusError } from '../../command.js';
