@@ -176,6 +176,8 @@ export class FakeEngine {
     this.seen.push(seen);
     this.hijacked.add(socket);
     socket.once('close', () => this.hijacked.delete(socket));
+    // a client that goes away mid-stream (a detach) is not the fake's failure
+    socket.on('error', () => {});
     if (!route) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{"message":"page not found"}\n');
       return;

@@ -14,7 +14,7 @@ export default defineCommand({
   flags: STOP_FLAGS,
   args: { min: 1 },
   async run(cli, opts, args, { changed }) {
-    const query = stopQuery(opts, changed);
+    const query = await stopQuery(cli, opts, changed);
     const errs: string[] = [];
     for (const name of args) {
       try {

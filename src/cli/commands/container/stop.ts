@@ -3,6 +3,8 @@
  * name in parallel (`t` only when -t/--timeout is given, `signal` with -s), printing each name
  * that stopped and the failures at the end, exit 1 (docker's runStop).
  */
+import { compareApiVersions } from '../../../api/types/index.js';
+import type { Cli } from '../../cli.js';
 import { CliError, defineCommand, StatusError } from '../../command.js';
 import { checkName, forEachContainer } from './session.js';
 import { containerPath } from './create.js';
@@ -19,11 +21,16 @@ export const STOP_FLAGS = [
   },
 ] as const;
 
-/** The query of stop and restart: t when a timeout was given, signal when set. */
-export function stopQuery(opts: { signal: string; timeout: number }, changed: ReadonlySet<string>) {
+/**
+ * The query of stop and restart: t when a timeout was given, signal when set (and the daemon
+ * speaks API 1.42 or later; older ones never see it, as with docker's client).
+ */
+export async function stopQuery(cli: Cli, opts: { signal: string; timeout: number }, changed: ReadonlySet<string>) {
   if (changed.has('time') && changed.has('timeout')) throw new CliError('conflicting options: cannot specify both --timeout and --time');
   const timeoutChanged = changed.has('time') || changed.has('timeout');
-  return { t: timeoutChanged ? String(opts.timeout) : undefined, signal: opts.signal || undefined };
+  let signal = opts.signal || undefined;
+  if (signal && compareApiVersions(await cli.client.apiVersion(), '1.42') < 0) signal = undefined;
+  return { t: timeoutChanged ? String(opts.timeout) : undefined, signal };
 }
 
 export default defineCommand({
@@ -33,7 +40,7 @@ export default defineCommand({
   flags: STOP_FLAGS,
   args: { min: 1 },
   async run(cli, opts, args, { changed }) {
-    const query = stopQuery(opts, changed);
+    const query = await stopQuery(cli, opts, changed);
     const errs = await forEachContainer(cli, args, async (name) => {
       await cli.client.post(`${containerPath(checkName(name))}/stop`, { query });
     });

@@ -11,7 +11,7 @@ import { inspectAll, readText, withZeroFields } from '../../inspect.js';
 import { encodePlatform, requireApiVersion } from '../../platform.js';
 
 /** Go zero values of image.InspectResponse's omitempty fields, for templates. */
-const ZERO_FIELDS: Record<string, unknown> = {
+export const IMAGE_ZERO_FIELDS: Record<string, unknown> = {
   Created: '',
   Container: '',
   ContainerConfig: null,
@@ -47,7 +47,7 @@ export default defineCommand({
       if (ref === '') throw new Error('Error: No such image: ');
       const res = await cli.client.request('GET', `/images/${escapePath(ref)}/json`, { query: { platform } });
       const raw = await readText(res.body);
-      return { raw, value: withZeroFields(JSON.parse(raw), ZERO_FIELDS) };
+      return { raw, value: withZeroFields(JSON.parse(raw), IMAGE_ZERO_FIELDS) };
     });
   },
 });

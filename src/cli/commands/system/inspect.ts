@@ -12,7 +12,8 @@ import { isNotFound } from '../../../lib/index.js';
 import type { Cli } from '../../cli.js';
 import { CliError, defineCommand } from '../../command.js';
 import { INSPECT_FORMAT_HELP } from '../../common-flags.js';
-import { inspectAll, readText, type InspectDocument } from '../../inspect.js';
+import { inspectAll, readText, withZeroFields, type InspectDocument } from '../../inspect.js';
+import { IMAGE_ZERO_FIELDS } from '../image/inspect.js';
 import { inspectContainerRaw } from '../container/inspect.js';
 
 const ALL_TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
@@ -25,15 +26,15 @@ interface Inspector {
   get(cli: Cli, ref: string, size: boolean): Promise<InspectDocument>;
 }
 
-async function rawGet(cli: Cli, path: string, query?: Record<string, string | boolean | undefined>): Promise<InspectDocument> {
+async function rawGet(cli: Cli, path: string, query?: Record<string, string | boolean | undefined>, zero: Record<string, unknown> = {}): Promise<InspectDocument> {
   const res = await cli.client.request('GET', path, { query });
   const raw = await readText(res.body);
-  return { raw, value: JSON.parse(raw) };
+  return { raw, value: withZeroFields(JSON.parse(raw), zero) };
 }
 
 const INSPECTORS: Inspector[] = [
   { type: 'container', sizeSupported: true, get: (cli, ref, size) => inspectContainerRaw(cli, ref, size) },
-  { type: 'image', get: (cli, ref) => rawGet(cli, `/images/${escapePath(ref)}/json`) },
+  { type: 'image', get: (cli, ref) => rawGet(cli, `/images/${escapePath(ref)}/json`, undefined, IMAGE_ZERO_FIELDS) },
   { type: 'network', get: (cli, ref) => rawGet(cli, `/networks/${escapePath(ref)}`) },
   { type: 'volume', get: (cli, ref) => rawGet(cli, `/volumes/${escapePath(ref)}`) },
   { type: 'service', swarm: true, get: (cli, ref) => rawGet(cli, `/services/${escapePath(ref)}`, { insertDefaults: true }) },
