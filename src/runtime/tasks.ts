@@ -154,15 +154,16 @@ export class ContainerdTasks {
         terminal: opts.tty,
         spec: packJson(PROCESS_TYPE_URL, process),
       });
-      const io = this.open(paths);
-      keep.release();
-      const pid = await this.cd.tasks.start(ctx, id, execId).catch(async (e) => {
-        io.stdout?.destroy();
-        io.stderr?.destroy();
-        io.stdin?.destroy();
+      // The shim opens an exec's FIFOs at start: the keepers stand in as readers until then, and
+      // what the process writes meanwhile waits in the FIFO for our reader.
+      let pid: number;
+      try {
+        pid = await this.cd.tasks.start(ctx, id, execId);
+      } catch (e) {
         await this.cd.tasks.deleteProcess(ctx, id, execId).catch(() => {});
         throw e;
-      });
+      }
+      const io = this.open(paths);
       return { pid, io };
     } finally {
       keep.release();

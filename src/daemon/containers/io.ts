@@ -51,6 +51,7 @@ export async function attachContainer(
             ps.pipeInput(input, {
               detachKeys: keys,
               closeOnEof: !!rec.Config.StdinOnce,
+              onEof: () => void svc.deps.tasks.closeStdin(ctx, rec.ID).catch(() => {}),
               onDetach: () => {
                 svc.emit('detach', rec);
                 detach.abort();
@@ -177,6 +178,7 @@ export async function execStart(
           ps.pipeInput(input, {
             detachKeys: e.detachKeys ? parseDetachKeys(e.detachKeys) : DEFAULT_DETACH_KEYS,
             closeOnEof: true,
+            onEof: () => void svc.deps.tasks.closeStdin(ctx, e.containerId, e.id).catch(() => {}),
             onDetach: () => {},
           })
       : undefined,

@@ -146,7 +146,10 @@ export class ProcessStreams {
    * Copies an attached client's input to stdin until the client's EOF (then closes stdin when
    * `closeOnEof`, Docker's StdinOnce) or the detach keys (then calls onDetach).
    */
-  pipeInput(input: Readable, opts: { detachKeys: number[] | null; closeOnEof: boolean; onDetach: () => void }): void {
+  pipeInput(
+    input: Readable,
+    opts: { detachKeys: number[] | null; closeOnEof: boolean; onDetach: () => void; onEof?: () => void },
+  ): void {
     const stdin = this.stdin;
     let matched = 0;
     input.on('data', (chunk: Buffer) => {
@@ -174,7 +177,14 @@ export class ProcessStreams {
       }
     });
     input.once('end', () => {
-      if (opts.closeOnEof && stdin && !stdin.destroyed) stdin.end();
+      // A FIFO reaches EOF only when its last writer's fd is closed: end, then destroy.
+      if (opts.closeOnEof && stdin && !stdin.destroyed) {
+        stdin.end(() => {
+          stdin.destroy();
+          // The shim holds a writer of its own: CloseIO makes it let go, so the process sees EOF.
+          opts.onEof?.();
+        });
+      }
     });
   }
 
