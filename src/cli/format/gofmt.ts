@@ -13,9 +13,16 @@
  * and nil slices are what templates print most (Labels, Warnings, Binds), so null prints "[]".
  */
 
+/**
+ * A nil pointer of a typed struct field (container inspect's SizeRw, State.Health): printed
+ * "<nil>", false in conditions, null in JSON; null itself prints as a nil slice ("[]").
+ */
+export const NIL_POINTER: object = Object.freeze(Object.create(null) as object);
+
 /** fmt.Sprint of one operand (%v). */
 export function printValue(v: unknown): string {
   if (v === undefined) return '<no value>';
+  if (v === NIL_POINTER) return '<nil>';
   if (v === null) return '[]';
   switch (typeof v) {
     case 'string':
@@ -274,7 +281,7 @@ export function goJson(v: unknown): string {
 }
 
 function encode(v: unknown, seen: Set<unknown>): string {
-  if (v === null || v === undefined) return 'null';
+  if (v === null || v === undefined || v === NIL_POINTER) return 'null';
   switch (typeof v) {
     case 'string':
       return quoteJson(v);
@@ -318,7 +325,7 @@ function quoteJson(s: string): string {
 
 /** text/template's truth: false, 0, nil, "" and empty collections are false. */
 export function isTrue(v: unknown): boolean {
-  if (v === undefined || v === null) return false;
+  if (v === undefined || v === null || v === NIL_POINTER) return false;
   switch (typeof v) {
     case 'string':
       return v.length > 0;

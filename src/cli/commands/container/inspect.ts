@@ -7,10 +7,11 @@ import { escapePath } from '../../../client/index.js';
 import type { Cli } from '../../cli.js';
 import { defineCommand } from '../../command.js';
 import { INSPECT_FORMAT_HELP } from '../../common-flags.js';
+import { NIL_POINTER } from '../../format/gofmt.js';
 import { inspectAll, readText, withZeroFields, type InspectDocument } from '../../inspect.js';
 
-/** Go zero values of container.InspectResponse's omitempty fields, for templates. */
-const ZERO_FIELDS: Record<string, unknown> = { Node: null, SizeRw: null, SizeRootFs: null, ImageManifestDescriptor: null };
+/** Go zero values of container.InspectResponse's omitempty fields (nil pointers), for templates. */
+const ZERO_FIELDS: Record<string, unknown> = { Node: NIL_POINTER, SizeRw: NIL_POINTER, SizeRootFs: NIL_POINTER, ImageManifestDescriptor: NIL_POINTER };
 
 /** The Go map fields of container.InspectResponse (dotted paths; `*` is every key of a map). */
 const MAP_PATHS = [
@@ -53,6 +54,10 @@ export function typedInspectView(doc: unknown): unknown {
     return obj;
   };
   for (const p of MAP_PATHS) visit(copy, p.split('.'));
+  const state = copy['State'];
+  if (state && typeof state === 'object' && !Object.hasOwn(state, 'Health')) {
+    copy['State'] = withZeroFields(state, { Health: NIL_POINTER });
+  }
   return withZeroFields(copy, ZERO_FIELDS);
 }
 

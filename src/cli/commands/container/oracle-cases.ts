@@ -454,6 +454,11 @@ export const CASES: OracleCase[] = [
       },
     },
   },
+  {
+    name: 'container inspect: nil pointers and absent fields',
+    args: ['container', 'inspect', '-f', '{{.SizeRw}} {{.SizeRootFs}} {{.State.Health}} {{if .SizeRw}}yes{{else}}no{{end}} {{json .SizeRw}} {{json .State.Health}}', 'web'],
+    daemon: { containers: [web()] },
+  },
   { name: 'inspect --type image', args: ['inspect', '--type', 'image', 'web'], daemon: { containers: [web()] } },
   { name: 'inspect --type container -s', args: ['inspect', '--type', 'container', '-s', '-f', '{{.Id}}', 'web'], daemon: { containers: [web()] } },
   { name: 'inspect -s of an image', args: ['inspect', '-s', '-f', '{{.Id}}', 'busybox'], daemon: { extra: { 'GET /images/busybox/json': [200, { Id: IMAGE_ID }] } } },
