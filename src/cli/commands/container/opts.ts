@@ -2,10 +2,8 @@
  * The flags `create` and `run` share, and their parsing into a create request, following
  * docker/cli's cli/command/container/opts.go (addFlags, parse, parseNetworkOpts) line by line.
  *
- * The result is a Go value model of container.Config, HostConfig and NetworkingConfig:
- * objects list their fields in the Go structs' order, `undefined` stands for an omitted
- * `omitempty` field, `null` for a nil slice, map or pointer, and Go maps are `Map`s (encoded
- * with sorted keys). create-request.ts turns it into the exact JSON docker sends.
+ * The result is the Go value model of model.ts; create-request.ts turns it into the exact JSON
+ * docker sends. --network is network-opts.ts's, --device devices.ts's.
  *
  * compat: docker builds Env (after --env-file's lines) and HostConfig.Binds by walking Go
  * maps, so their order varies from run to run in docker; Berth keeps the command-line order.
@@ -27,7 +25,6 @@ import {
   parseUlimit,
   parseWeightDevice,
   ramInBytes,
-  readCsvLine,
   validateAttach,
   validateDeviceCgroupRule,
   validateDNSSearch,
@@ -37,82 +34,21 @@ import {
   validateLabel,
   validateLink,
   validateSysctl,
-  ValueError,
   type DeviceRequest,
-  type ThrottleDevice,
   type UlimitValue,
-  type WeightDevice,
 } from './values.js';
 import { addExposedPorts, convertToStandardNotation, parsePortSpecs, type PortBinding } from './ports.js';
-import { absBindSource, parseMount, parseVolume, type MountValue } from './volumes.js';
+import { absBindSource, parseMount, parseVolume } from './volumes.js';
+import { isCdiName, parseDevice, validateDevice } from './devices.js';
+import { isUserDefined, parseNetworkOpt, parseNetworkOpts } from './network-opts.js';
+import { ParseError, type ConfigValue, type ContainerConfigValue, type HealthConfigValue, type HostConfigValue } from './model.js';
+
+export { ParseError, type ContainerConfigValue } from './model.js';
+export { parseNetworkOpt, type NetworkAttachment } from './network-opts.js';
 
 const check = (fn: (v: string) => unknown) => (v: string) => {
   fn(v);
 };
-
-/** A `--network` value (opts.NetworkAttachmentOpts). */
-export interface NetworkAttachment {
-  target: string;
-  aliases: string[];
-  driverOpts: Map<string, string> | null;
-  links: string[];
-  ipv4Address: string;
-  ipv6Address: string;
-  linkLocalIPs: string[];
-  macAddress: string;
-  gwPriority: number;
-}
-
-/** opts.NetworkOpt.Set: a name, or the CSV form `name=x,alias=y,ip=...,driver-opt=k=v`. */
-export function parseNetworkOpt(value: string): NetworkAttachment {
-  const n: NetworkAttachment = { target: '', aliases: [], driverOpts: null, links: [], ipv4Address: '', ipv6Address: '', linkLocalIPs: [], macAddress: '', gwPriority: 0 };
-  if (!/\w+=\w+(,\w+=\w+)*/.test(value)) {
-    n.target = value;
-    return n;
-  }
-  for (const field of readCsvLine(value)) {
-    const lower = field.toLowerCase();
-    const eq = lower.indexOf('=');
-    const key = (eq < 0 ? lower : lower.slice(0, eq)).trim();
-    const val = (eq < 0 ? '' : lower.slice(eq + 1)).trim();
-    if (eq < 0 || key === '') throw new ValueError(`invalid field ${field}`);
-    switch (key) {
-      case 'name':
-        n.target = val;
-        break;
-      case 'alias':
-        n.aliases.push(val);
-        break;
-      case 'ip':
-        n.ipv4Address = val;
-        break;
-      case 'ip6':
-        n.ipv6Address = val;
-        break;
-      case 'mac-address':
-        n.macAddress = val;
-        break;
-      case 'link-local-ip':
-        n.linkLocalIPs.push(val);
-        break;
-      case 'driver-opt': {
-        const e = val.indexOf('=');
-        const k = (e < 0 ? val : val.slice(0, e)).trim();
-        if (e < 0 || k === '') throw new ValueError('invalid key value pair format in driver options');
-        (n.driverOpts ??= new Map()).set(k, val.slice(e + 1).trim());
-        break;
-      }
-      case 'gw-priority':
-        if (!/^[+-]?\d+$/.test(val)) throw new ValueError(`invalid gw-priority (${val}): invalid syntax`);
-        n.gwPriority = Number(val);
-        break;
-      default:
-        throw new ValueError('invalid field key ' + key);
-    }
-  }
-  if (n.target.length === 0) throw new ValueError('network name/id is not specified');
-  return n;
-}
 
 const HEALTH_DURATION = '(ms|s|m|h) (default 0s)';
 
@@ -293,152 +229,6 @@ export interface ParseContext {
   proxies?: Record<string, string>;
 }
 
-/** One endpoint of NetworkingConfig.EndpointsConfig (network.EndpointSettings). */
-export interface EndpointSettingsValue {
-  IPAMConfig: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
-  Links: string[] | null;
-  Aliases: string[] | null;
-  MacAddress: string;
-  DriverOpts: Map<string, string> | null;
-  GwPriority: number;
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  DNSNames: string[] | null;
-}
-
-export interface HealthConfigValue {
-  Test?: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-  Retries?: number;
-}
-
-/** container.Config, field order as in Go. */
-export interface ConfigValue {
-  Hostname: string;
-  Domainname: string;
-  User: string;
-  AttachStdin: boolean;
-  AttachStdout: boolean;
-  AttachStderr: boolean;
-  ExposedPorts?: Map<string, object>;
-  Tty: boolean;
-  OpenStdin: boolean;
-  StdinOnce: boolean;
-  Env: string[] | null;
-  Cmd: string[] | null;
-  Healthcheck?: HealthConfigValue;
-  ArgsEscaped?: boolean;
-  Image: string;
-  Volumes: Map<string, object>;
-  WorkingDir: string;
-  Entrypoint: string[] | null;
-  NetworkDisabled?: boolean;
-  MacAddress?: string;
-  OnBuild: string[] | null;
-  Labels: Map<string, string>;
-  StopSignal?: string;
-  StopTimeout?: number;
-  Shell?: string[];
-}
-
-/** container.HostConfig with its embedded Resources, field order as in Go. */
-export interface HostConfigValue {
-  Binds: string[] | null;
-  ContainerIDFile: string;
-  LogConfig: { Type: string; Config: Map<string, string> };
-  NetworkMode: string;
-  PortBindings: Map<string, PortBinding[]>;
-  RestartPolicy: { Name: string; MaximumRetryCount: number };
-  AutoRemove: boolean;
-  VolumeDriver: string;
-  VolumesFrom: string[] | null;
-  ConsoleSize: [number, number];
-  Annotations?: Map<string, string>;
-  CapAdd: string[] | null;
-  CapDrop: string[] | null;
-  CgroupnsMode: string;
-  Dns: string[];
-  DnsOptions: string[];
-  DnsSearch: string[];
-  ExtraHosts: string[] | null;
-  GroupAdd: string[] | null;
-  IpcMode: string;
-  Cgroup: string;
-  Links: string[] | null;
-  OomScoreAdj: number;
-  PidMode: string;
-  Privileged: boolean;
-  PublishAllPorts: boolean;
-  ReadonlyRootfs: boolean;
-  SecurityOpt: string[] | null;
-  StorageOpt?: Map<string, string>;
-  Tmpfs?: Map<string, string>;
-  UTSMode: string;
-  UsernsMode: string;
-  ShmSize: number;
-  Sysctls?: Map<string, string>;
-  Runtime?: string;
-  Isolation: string;
-  CpuShares: number;
-  Memory: number;
-  NanoCpus: number;
-  CgroupParent: string;
-  BlkioWeight: number;
-  BlkioWeightDevice: WeightDevice[];
-  BlkioDeviceReadBps: ThrottleDevice[];
-  BlkioDeviceWriteBps: ThrottleDevice[];
-  BlkioDeviceReadIOps: ThrottleDevice[];
-  BlkioDeviceWriteIOps: ThrottleDevice[];
-  CpuPeriod: number;
-  CpuQuota: number;
-  CpuRealtimePeriod: number;
-  CpuRealtimeRuntime: number;
-  CpusetCpus: string;
-  CpusetMems: string;
-  Devices: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
-  DeviceCgroupRules: string[] | null;
-  DeviceRequests: DeviceRequest[] | null;
-  KernelMemory?: number;
-  KernelMemoryTCP?: number;
-  MemoryReservation: number;
-  MemorySwap: number;
-  MemorySwappiness: number;
-  OomKillDisable: boolean;
-  PidsLimit: number;
-  Ulimits: UlimitValue[];
-  CpuCount: number;
-  CpuPercent: number;
-  IOMaximumIOps: number;
-  IOMaximumBandwidth: number;
-  Mounts?: MountValue[];
-  MaskedPaths: string[] | null;
-  ReadonlyPaths: string[] | null;
-  Init?: boolean;
-}
-
-export interface ContainerConfigValue {
-  config: ConfigValue;
-  hostConfig: HostConfigValue;
-  networkingConfig: { EndpointsConfig: Map<string, EndpointSettingsValue> };
-}
-
-/** An error of parse, reported by run/create as "berth: <message>" with exit 125. */
-export class ParseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ParseError';
-  }
-}
-
 function fail(e: unknown): never {
   throw new ParseError(e instanceof Error ? e.message : String(e));
 }
@@ -450,100 +240,7 @@ const list = (v: ContainerFlagValues, k: string) => (v[k] as string[] | undefine
 /** A ListOpts' slice: nil (null) when the flag was never given. */
 const slice = (v: ContainerFlagValues, k: string) => (list(v, k).length ? list(v, k) : null);
 
-const isUserDefined = (n: string) => n !== 'default' && n !== 'bridge' && n !== 'host' && n !== 'none' && !(n.startsWith('container:'));
 const containerRef = (v: string) => v.startsWith('container:') && v.length > 'container:'.length;
-
-function validDeviceMode(mode: string): boolean {
-  if (mode === '') return false;
-  const legal: Record<string, boolean> = { r: true, w: true, m: true };
-  for (const c of mode) {
-    if (!legal[c]) return false;
-    legal[c] = false;
-  }
-  return true;
-}
-
-/** path.Clean for the container side of a device. */
-function cleanPath(p: string): string {
-  if (p === '') return '.';
-  const rooted = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length && out[out.length - 1] !== '..') out.pop();
-      else if (!rooted) out.push('..');
-      continue;
-    }
-    out.push(part);
-  }
-  const s = (rooted ? '/' : '') + out.join('/');
-  return s === '' ? (rooted ? '/' : '.') : s;
-}
-
-/** validateLinuxPath for --device: `host[:container][:mode]`. */
-function validateDevice(val: string, serverOS: string): string {
-  if (serverOS === 'windows') return val;
-  if (serverOS !== 'linux') throw new ParseError(`unknown server OS: ${serverOS}`);
-  if (val.split(':').length - 1 > 2) throw new ParseError(`bad format for path: ${val}`);
-  const split = val.split(':');
-  if (split[0] === '') throw new ParseError(`bad format for path: ${val}`);
-  let containerPath: string;
-  switch (split.length) {
-    case 1:
-      containerPath = split[0]!;
-      val = cleanPath(containerPath);
-      break;
-    case 2:
-      if (validDeviceMode(split[1]!)) {
-        containerPath = split[0]!;
-        val = `${cleanPath(containerPath)}:${split[1]}`;
-      } else {
-        containerPath = split[1]!;
-        val = `${split[0]}:${cleanPath(containerPath)}`;
-      }
-      break;
-    default:
-      containerPath = split[1]!;
-      if (!validDeviceMode(split[2]!)) throw new ParseError(`bad mode specified: ${split[2]}`);
-      val = `${split[0]}:${containerPath}:${split[2]}`;
-  }
-  if (!containerPath.startsWith('/')) throw new ParseError(`${containerPath} is not an absolute path`);
-  return val;
-}
-
-/** parseLinuxDevice. */
-function parseDevice(device: string, serverOS: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
-  if (serverOS === 'windows') return { PathOnHost: device, PathInContainer: '', CgroupPermissions: '' };
-  const arr = device.split(':');
-  let src = '';
-  let dst = '';
-  let permissions = 'rwm';
-  if (arr.length > 3) throw new ParseError(`invalid device specification: ${device}`);
-  if (arr.length === 3) permissions = arr[2]!;
-  if (arr.length >= 2) {
-    if (validDeviceMode(arr[1]!)) permissions = arr[1]!;
-    else dst = arr[1]!;
-  }
-  src = arr[0]!;
-  return { PathOnHost: src, PathInContainer: dst || src, CgroupPermissions: permissions };
-}
-
-/** cdi.IsQualifiedName: `vendor.com/class=name`. */
-function isCdiName(device: string): boolean {
-  if (device === '' || device[0] === '/') return false;
-  const eq = device.indexOf('=');
-  if (eq <= 0 || eq === device.length - 1) return false;
-  const qualifier = device.slice(0, eq);
-  const name = device.slice(eq + 1);
-  const slash = qualifier.indexOf('/');
-  if (slash <= 0) return false;
-  const vendor = qualifier.slice(0, slash);
-  const cls = qualifier.slice(slash + 1);
-  const okVendorOrClass = (s: string) => /^[A-Za-z][A-Za-z0-9_.-]*$/.test(s) && /[A-Za-z0-9]$/.test(s);
-  const okName = /^[A-Za-z0-9]([A-Za-z0-9_.:-]*[A-Za-z0-9])?$/.test(name);
-  return okVendorOrClass(vendor) && okVendorOrClass(cls.replace(/\./g, '_')) && okName;
-}
 
 /** parseSecurityOpts: a seccomp profile file is inlined (compacted JSON). */
 function parseSecurityOpts(securityOpts: string[] | null, readProfile: (path: string) => string): string[] | null {
@@ -605,112 +302,6 @@ function dedupEnv(env: string[]): string[] {
   const byKey = new Map<string, string>();
   for (const e of env) byKey.set(e.includes('=') ? e.slice(0, e.indexOf('=')) : e, e);
   return [...byKey.values()];
-}
-
-function emptyEndpoint(): EndpointSettingsValue {
-  return {
-    IPAMConfig: null,
-    Links: null,
-    Aliases: null,
-    MacAddress: '',
-    DriverOpts: null,
-    GwPriority: 0,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
-  };
-}
-
-function isEmptyEndpoint(ep: EndpointSettingsValue): boolean {
-  return (
-    ep.IPAMConfig === null &&
-    (ep.Links === null || ep.Links.length === 0) &&
-    ep.Aliases === null &&
-    ep.MacAddress === '' &&
-    ep.DriverOpts === null &&
-    ep.GwPriority === 0
-  );
-}
-
-/** applyContainerOptions: --network-alias, --link, --ip, --ip6, --mac-address, --link-local-ip on the first network. */
-function applyContainerOptions(n: NetworkAttachment, v: ContainerFlagValues): void {
-  const aliases = list(v, 'networkAlias');
-  const links = list(v, 'link');
-  const ip = str(v, 'ip');
-  const ip6 = str(v, 'ip6');
-  const mac = str(v, 'macAddress');
-  const lls = list(v, 'linkLocalIp');
-  if (n.aliases.length > 0 && aliases.length > 0) throw new ParseError('conflicting options: cannot specify both --network-alias and per-network alias');
-  if (n.links.length > 0 && links.length > 0) throw new ParseError('conflicting options: cannot specify both --link and per-network links');
-  if (n.ipv4Address !== '' && ip !== '') throw new ParseError('conflicting options: cannot specify both --ip and per-network IPv4 address');
-  if (n.ipv6Address !== '' && ip6 !== '') throw new ParseError('conflicting options: cannot specify both --ip6 and per-network IPv6 address');
-  if (n.macAddress !== '' && mac !== '') throw new ParseError('conflicting options: cannot specify both --mac-address and per-network MAC address');
-  if (n.linkLocalIPs.length > 0 && lls.length > 0) {
-    throw new ParseError('conflicting options: cannot specify both --link-local-ip and per-network link-local IP addresses');
-  }
-  if (aliases.length > 0) n.aliases = [...aliases];
-  if (isUserDefined(n.target) && links.length > 0) n.links = [...links];
-  if (ip !== '') n.ipv4Address = ip;
-  if (ip6 !== '') n.ipv6Address = ip6;
-  if (mac !== '') n.macAddress = mac;
-  if (lls.length > 0) n.linkLocalIPs = [...lls];
-}
-
-/** parseNetworkAttachmentOpt. */
-function endpointOf(n: NetworkAttachment): EndpointSettingsValue {
-  if (n.target.trim() === '') throw new ParseError('no name set for network');
-  if (!isUserDefined(n.target)) {
-    if (n.aliases.length > 0) throw new ParseError('network-scoped aliases are only supported for user-defined networks');
-    if (n.links.length > 0) throw new ParseError('links are only supported for user-defined networks');
-  }
-  const ep = emptyEndpoint();
-  ep.GwPriority = n.gwPriority;
-  if (n.aliases.length > 0) ep.Aliases = [...n.aliases];
-  if (n.driverOpts && n.driverOpts.size > 0) ep.DriverOpts = n.driverOpts;
-  if (n.links.length > 0) ep.Links = n.links;
-  if (n.ipv4Address !== '' || n.ipv6Address !== '' || n.linkLocalIPs.length > 0) {
-    ep.IPAMConfig = {
-      IPv4Address: n.ipv4Address || undefined,
-      IPv6Address: n.ipv6Address || undefined,
-      LinkLocalIPs: n.linkLocalIPs.length ? n.linkLocalIPs : undefined,
-    };
-  }
-  if (n.macAddress !== '') {
-    if (!isMacAddress(n.macAddress)) throw new ParseError(`${n.macAddress} is not a valid mac address`);
-    ep.MacAddress = n.macAddress;
-  }
-  return ep;
-}
-
-/** parseNetworkOpts: EndpointsConfig from --network and the legacy per-container flags. */
-function parseNetworkOpts(v: ContainerFlagValues, networks: NetworkAttachment[]): Map<string, EndpointSettingsValue> {
-  const endpoints = new Map<string, EndpointSettingsValue>();
-  let hasUserDefined = false;
-  let hasNonUserDefined = false;
-  if (networks.length === 0) {
-    const n = parseNetworkOpt('default');
-    applyContainerOptions(n, v);
-    endpoints.set('default', endpointOf(n));
-  }
-  networks.forEach((n, i) => {
-    if (isUserDefined(n.target)) hasUserDefined = true;
-    else hasNonUserDefined = true;
-    if (i === 0) applyContainerOptions(n, v);
-    const ep = endpointOf(n);
-    if (endpoints.has(n.target)) throw new ParseError(`network ${JSON.stringify(n.target)} is specified multiple times`);
-    if (i === 0 && networks.length === 1 && isEmptyEndpoint(ep)) return;
-    endpoints.set(n.target, ep);
-  });
-  if (hasUserDefined && hasNonUserDefined) {
-    throw new ParseError('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
-  }
-  return endpoints;
 }
 
 /**
@@ -980,7 +571,10 @@ export function parseContainerOptions(v: ContainerFlagValues, ctx: ParseContext,
   }
   if (config.OpenStdin && config.AttachStdin) config.StdinOnce = true;
 
-  const endpointsConfig = parseNetworkOpts(v, networks);
+  const endpointsConfig = parseNetworkOpts(
+    { aliases: list(v, 'networkAlias'), links: list(v, 'link'), ip: str(v, 'ip'), ip6: str(v, 'ip6'), mac: str(v, 'macAddress'), linkLocalIPs: list(v, 'linkLocalIp') },
+    networks,
+  );
   const mainNetwork = isUserDefined(networkMode) ? networkMode : networkMode.startsWith('container:') ? 'container' : networkMode;
   const main = endpointsConfig.get(mainNetwork);
   if (main) config.MacAddress = main.MacAddress || undefined;
