@@ -168,3 +168,18 @@ test('EscapeProxy and detach key parsing', () => {
   assert.deepEqual(p.push(Buffer.from('\x10\x10\x11')), { data: Buffer.from('\x10\x10\x11'), escaped: false });
   assert.deepEqual(p.push(Buffer.from('\x10\x11rest')), { data: Buffer.alloc(0), escaped: true });
 });
+
+test('without output, closing the connection ends a session whose stdin never ends', async () => {
+  const p = await socketPair();
+  try {
+    const stdin = new Readable({ read() {} });
+    const session = streamHijacked({ conn: p.client, tty: false, stdin, detachKeys: '', env: {} });
+    stdin.push('x');
+    await new Promise((r) => setTimeout(r, 10));
+    p.client.destroy();
+    await session;
+    assert.equal(stdin.listenerCount('data'), 0);
+  } finally {
+    p.close();
+  }
+});

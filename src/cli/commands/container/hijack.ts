@@ -188,7 +188,12 @@ export async function streamHijacked(o: StreamOptions): Promise<void> {
     });
 
     if (!outputDone) {
-      if ((await inputDone) === 'detached') throw new EscapeError();
+      // without output the session also ends when the connection goes (docker's ctx.Done)
+      const closed = new Promise<'closed'>((resolve) => {
+        if (conn.destroyed) resolve('closed');
+        else conn.once('close', () => resolve('closed'));
+      });
+      if ((await Promise.race([inputDone, closed])) === 'detached') throw new EscapeError();
       return;
     }
     const first = await Promise.race([outputDone.then(() => 'output' as const), inputDone]);
