@@ -241,6 +241,9 @@ export async function main(argv: string[]): Promise<number> {
     log.error('berthd needs to be started with root privileges');
     return 1;
   }
+  // A daemon serves many clients: one broken stream must not take it down (log it loudly instead).
+  process.on('uncaughtException', (e) => log.error('uncaught exception', { error: e, stack: (e as Error).stack }));
+  process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: e }));
   let running: Running;
   try {
     running = await boot(config, log);

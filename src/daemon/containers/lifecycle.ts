@@ -73,7 +73,11 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
       });
       // compat: moby removes an --rm container whose start failed (daemon/start.go).
       if (rec.HostConfig.AutoRemove) {
-        setImmediate(() => void removeContainer(svc, ctx, id, { force: true, volumes: false }).catch(() => {}));
+        setImmediate(() =>
+          void removeContainer(svc, { ...ctx, signal: new AbortController().signal }, id, { force: true, volumes: false }).catch((err: unknown) =>
+            svc.deps.log.warn('removing a container whose start failed', { container: id.slice(0, 12), error: err }),
+          ),
+        );
       }
       throw /OCI runtime|runc|exec:/.test(msg) ? invalidParameter(msg, e) : e;
     }

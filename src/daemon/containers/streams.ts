@@ -152,6 +152,8 @@ export class ProcessStreams {
   ): void {
     const stdin = this.stdin;
     let matched = 0;
+    let detached = false;
+    input.on('error', () => {});
     input.on('data', (chunk: Buffer) => {
       const data = chunk;
       if (opts.detachKeys) {
@@ -165,6 +167,8 @@ export class ProcessStreams {
               if (before.length && stdin && !stdin.destroyed) stdin.write(before);
               input.removeAllListeners('data');
               input.pause();
+              // Detaching leaves the process and its stdin alone (the client's EOF that follows is not the process's).
+              detached = true;
               opts.onDetach();
               return;
             }
@@ -178,7 +182,7 @@ export class ProcessStreams {
     });
     input.once('end', () => {
       // A FIFO reaches EOF only when its last writer's fd is closed: end, then destroy.
-      if (opts.closeOnEof && stdin && !stdin.destroyed) {
+      if (!detached && opts.closeOnEof && stdin && !stdin.destroyed) {
         stdin.end(() => {
           stdin.destroy();
           // The shim holds a writer of its own: CloseIO makes it let go, so the process sees EOF.
