@@ -212,8 +212,17 @@ export class TestDaemon {
     return parseInt(readFileSync(p, 'utf8'), 10);
   }
 
-  /** Stops berthd and whatever containerd it left, then removes the roots. */
+  /** Removes the containers (their shims outlive berthd), stops berthd and its containerd, removes the roots. */
   async cleanup(): Promise<void> {
+    if (this.proc && this.proc.exitCode === null) {
+      try {
+        const list = await this.request('GET', '/v1.44/containers/json?all=1');
+        const ids = (JSON.parse(list.body) as { Id: string }[]).map((c) => c.Id);
+        await Promise.all(ids.map((id) => this.request('DELETE', `/v1.44/containers/${id}?force=1`).catch(() => {})));
+      } catch {
+        /* the daemon may not serve containers */
+      }
+    }
     await this.stop();
     const cpid = this.containerdPid();
     if (cpid) {
