@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, type RunOptions, type RunResult } from '../test/e2e/harness.js';
+import { busyboxTar, run, type RunOptions, type RunResult } from '../test/e2e/harness.js';
 
 const WORK = process.env['BENCH_WORK'] ?? '/tmp/berth-bench';
 
@@ -24,6 +24,12 @@ async function debianTar(): Promise<string> {
   const r = await run('tar', ['-C', root, '--exclude=./dev/*', '--exclude=./proc/*', '--exclude=./sys/*', '-cf', tar, '.'], { timeoutMs: 300_000 });
   if (r.code !== 0) throw new Error(`tar failed: ${r.stderr}`);
   return tar;
+}
+
+/** Imports the offline busybox image as busybox:bench (once). */
+async function busyboxImage(t: Target): Promise<void> {
+  if ((await t.docker(['image', 'inspect', 'busybox:bench'])).code === 0) return;
+  await ok(t.docker(['import', '-c', 'CMD ["sh"]', await busyboxTar(), 'busybox:bench']));
 }
 
 /**
@@ -69,6 +75,42 @@ export const scenarios: Scenario<any>[] = [
   { name: 'docker info', run: (t) => ok(t.docker(['info'])) },
   // Our CLI's own start-up cost, measured on the target the same way (goal: under 100 ms).
   { name: 'berth version', run: (t) => ok(t.berth(['version'])) },
+  // Containers (issue 4).
+  { name: 'run --rm true', setup: busyboxImage, run: (t) => ok(t.docker(['run', '--rm', 'busybox:bench', 'true'])) },
+  { name: 'run --rm --network none true', setup: busyboxImage, run: (t) => ok(t.docker(['run', '--rm', '--network', 'none', 'busybox:bench', 'true'])) },
+  {
+    name: 'create + start -a',
+    setup: busyboxImage,
+    run: async (t) => {
+      const id = (await t.docker(['create', 'busybox:bench', 'true'])).stdout.trim();
+      await ok(t.docker(['start', '-a', id]));
+      await t.docker(['rm', id]);
+    },
+  },
+  {
+    name: 'exec true',
+    setup: async (t) => {
+      await busyboxImage(t);
+      await t.docker(['rm', '-f', 'bench-exec']);
+      await ok(t.docker(['run', '-d', '--name', 'bench-exec', 'busybox:bench', 'sleep', '3600']));
+    },
+    run: (t) => ok(t.docker(['exec', 'bench-exec', 'true'])),
+    teardown: async (t) => {
+      await t.docker(['rm', '-f', 'bench-exec']);
+    },
+  },
+  {
+    name: 'ps -a with 100 containers',
+    setup: async (t) => {
+      await busyboxImage(t);
+      for (let i = 0; i < 100; i++) await t.docker(['create', '--label', 'bench=ps', 'busybox:bench', 'true']);
+    },
+    run: (t) => ok(t.docker(['ps', '-a'])),
+    teardown: async (t) => {
+      const ids = (await t.docker(['ps', '-aq', '--filter', 'label=bench=ps'])).stdout.trim().split('\n').filter(Boolean);
+      if (ids.length) await t.docker(['rm', ...ids]);
+    },
+  },
   // Images (issue 3): a ~75 MB Debian image.
   {
     name: 'save debian',

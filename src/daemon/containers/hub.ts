@@ -100,6 +100,26 @@ export class ContainerHub {
     });
   }
 
+  /**
+   * Output of the current process, or of the next one to start, subscribed at once: a process
+   * that starts (and even ends) before the caller begins reading loses nothing to it.
+   */
+  output(signal: AbortSignal, streams: { stdout: boolean; stderr: boolean }): AsyncIterable<Chunk> {
+    if (this.current) return this.current.subscribe(signal, streams);
+    let sub: AsyncIterable<Chunk> | undefined;
+    const ready = this.processOrNext(signal).then((p) => p);
+    // processOrNext's waiter runs synchronously inside attachProcess: subscribe right there.
+    const w = (p: ProcessStreams | undefined) => {
+      if (p) sub = p.subscribe(signal, streams);
+    };
+    this.waiting.add(w);
+    signal.addEventListener('abort', () => this.waiting.delete(w), { once: true });
+    return (async function* () {
+      await ready;
+      if (sub) yield* sub;
+    })();
+  }
+
   /** Wakes clients waiting for a process that will not come (container removed). */
   close(): void {
     for (const w of this.waiting) w(undefined);

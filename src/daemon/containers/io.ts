@@ -29,6 +29,9 @@ export async function attachContainer(
   const signal = AbortSignal.any([ctx.signal, detach.signal]);
   const tty = !!rec.Config.Tty;
   svc.emit('attach', rec);
+  // Subscribed now, not when the client starts reading: `docker run` starts the container
+  // right after the 101, and a short-lived process could come and go in between.
+  const live$ = opts.stream ? live.hub.output(signal, { stdout: opts.stdout, stderr: opts.stderr }) : undefined;
   async function* output(): AsyncGenerator<Chunk> {
     if (opts.logs) {
       for await (const e of svc.logReader(rec).read({ follow: false, signal })) {
@@ -36,10 +39,7 @@ export async function attachContainer(
         if ((stream === 1 && opts.stdout) || (stream === 2 && opts.stderr)) yield { stream, data: e.line };
       }
     }
-    if (!opts.stream) return;
-    const ps = await live.hub.processOrNext(signal);
-    if (!ps) return;
-    yield* ps.subscribe(signal, { stdout: opts.stdout, stderr: opts.stderr });
+    if (live$) yield* live$;
   }
   return {
     tty,

@@ -94,8 +94,14 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   const live = svc.liveOf(rec0);
   const ps = live.hub.process;
   if (ps) await Promise.race([ps.closed, new Promise((r) => setTimeout(r, 2000))]);
-  await live.hub.log?.close().catch(() => {});
   await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
+  if (ps) {
+    // Deleting the task makes the shim let go of the FIFOs; whatever still holds them open then
+    // must not keep attached clients waiting (TODO(#4): find why the EOF sometimes never comes).
+    await Promise.race([ps.closed, new Promise((r) => setTimeout(r, 200))]);
+    ps.detach();
+  }
+  await live.hub.log?.close().catch(() => {});
   const ranMs = live.startedAtMs ? Date.now() - live.startedAtMs : 0;
   const rec = svc.store.get(id);
   const manual = live.stopping || rec.HasBeenManuallyStopped;
