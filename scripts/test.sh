@@ -9,6 +9,8 @@ if [ "$(id -u)" != 0 ]; then
   echo "berth: the test suite runs containers and must run as root" >&2
   exit 1
 fi
+# The CLI goldens print times in UTC, as recorded.
+export TZ=UTC
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 node --test --test-reporter=tap dist/src 2>&1 | tee "$log"
