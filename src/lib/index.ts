@@ -13,3 +13,4 @@ export * from './jsonlines.js';
 export * from './stdcopy.js';
 export * from './digest.js';
 export * from './tar.js';
+export * from './duration.js';

@@ -3,7 +3,7 @@
  * (moby daemon/start.go, stop.go, kill.go, monitor.go).
  */
 import { conflict, invalidParameter, messageOf, system, type Ctx } from '../../lib/index.js';
-import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpaused, type ContainerRecord } from '../../containers/index.js';
+import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpaused } from '../../containers/index.js';
 import { signalNumber } from '../../containerd/index.js';
 import type { ContainersServiceBase, Live } from './service.js';
 import { removeContainer } from './remove.js';
@@ -220,4 +220,3 @@ export async function unpauseContainer(svc: ContainersServiceBase, ctx: Ctx, ref
   svc.emit('unpause', u);
 }
 
-export type { ContainerRecord };

@@ -73,7 +73,6 @@ async function* prepend(first: Buffer | undefined, it: AsyncIterator<Buffer>): A
   }
 }
 
-const feed = writeTo;
 
 /**
  * Streams one file into the content store, checking it as a layer tar on the side and computing
@@ -102,7 +101,7 @@ async function ingest(ctx: Ctx, leased: Leased, src: AsyncIterable<Buffer>, know
     try {
       for await (const c of plain) {
         diff?.update(c as Buffer);
-        if (v && !notALayer) await feed(v.sink, c as Buffer);
+        if (v && !notALayer) await writeTo(v.sink, c as Buffer);
       }
     } catch (e) {
       notALayer ??= (e as Error).message;
@@ -112,7 +111,7 @@ async function ingest(ctx: Ctx, leased: Leased, src: AsyncIterable<Buffer>, know
   })();
   async function* tee(): AsyncGenerator<Buffer> {
     for await (const c of chunks) {
-      if (gzip || v) await feed(inner, c);
+      if (gzip || v) await writeTo(inner, c);
       yield c;
     }
     inner.end();
