@@ -96,8 +96,8 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   if (ps) await Promise.race([ps.closed, new Promise((r) => setTimeout(r, 2000))]);
   await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
   if (ps) {
-    // Deleting the task makes the shim let go of the FIFOs; whatever still holds them open then
-    // must not keep attached clients waiting (TODO(#4): find why the EOF sometimes never comes).
+    // Deleting the task makes the shim let go of the FIFOs; whatever else still holds them open
+    // (a process outside the container's pid namespace) must not keep attached clients waiting.
     await Promise.race([ps.closed, new Promise((r) => setTimeout(r, 200))]);
     ps.detach();
   }

@@ -92,15 +92,23 @@ export class ProcessStreams {
       if (!src) continue;
       this.open++;
       this.sources.push(src);
-      src.on('data', (data: Buffer) => this.emit({ stream, data }));
+      let ended = false;
       const done = () => {
+        if (ended) return;
+        ended = true;
         src.removeAllListeners('data');
         if (--this.open === 0) this.finish();
       };
+      // A source may have reached EOF (and closed) before we got it: a process that exits at
+      // once ends its output while containerd is still answering Start. Its events are gone,
+      // and only an empty stream ends unread, so it is simply done.
+      if (src.readableEnded || src.destroyed) {
+        done();
+        continue;
+      }
+      src.on('data', (data: Buffer) => this.emit({ stream, data }));
       src.once('end', done);
-      src.once('close', () => {
-        if (src.listenerCount('end') > 0) done();
-      });
+      src.once('close', done);
     }
     if (this.open === 0) this.finish();
   }
