@@ -27,7 +27,7 @@ async function debianTar(): Promise<string> {
 }
 
 /** Imports the offline busybox image as busybox:bench (once). */
-async function busyboxImage(t: Target): Promise<void> {
+export async function busyboxImage(t: Target): Promise<void> {
   if ((await t.docker(['image', 'inspect', 'busybox:bench'])).code === 0) return;
   await ok(t.docker(['import', '-c', 'CMD ["sh"]', await busyboxTar(), 'busybox:bench']));
 }
@@ -109,6 +109,24 @@ export const scenarios: Scenario<any>[] = [
     teardown: async (t) => {
       const ids = (await t.docker(['ps', '-aq', '--filter', 'label=bench=ps'])).stdout.trim().split('\n').filter(Boolean);
       if (ids.length) await t.docker(['rm', ...ids]);
+    },
+  },
+  {
+    name: '50 concurrent run -d',
+    setup: busyboxImage,
+    run: async (t) => {
+      const rs = await Promise.all(Array.from({ length: 50 }, () => t.docker(['run', '-d', '--label', 'bench=conc', 'busybox:bench', 'sleep', '3600'])));
+      const bad = rs.find((r) => r.code !== 0);
+      if (bad) throw new Error(`exit ${bad.code}: ${bad.stderr}`);
+    },
+    // Untimed: remove them before the next round.
+    beforeEach: async (t) => {
+      const ids = (await t.docker(['ps', '-aq', '--filter', 'label=bench=conc'])).stdout.trim().split('\n').filter(Boolean);
+      if (ids.length) await t.docker(['rm', '-f', ...ids], { timeoutMs: 120_000 });
+    },
+    teardown: async (t) => {
+      const ids = (await t.docker(['ps', '-aq', '--filter', 'label=bench=conc'])).stdout.trim().split('\n').filter(Boolean);
+      if (ids.length) await t.docker(['rm', '-f', ...ids], { timeoutMs: 120_000 });
     },
   },
   // Images (issue 3): a ~75 MB Debian image.

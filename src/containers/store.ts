@@ -333,11 +333,14 @@ export class ContainerStore {
    * once it is on disk. Serialized per container. `mutate` must not change ID or Name (use
    * rename). Throws what get() throws, system on I/O failure (the old version stays), and
    * whatever `mutate` throws (nothing is written then).
+   * `volatile`: change the record in memory only (the next persisted update writes it too), for
+   * states a crash may lose because boot recovers them anyway (an --rm container on its way out).
    */
   async update(
     ctx: Ctx,
     ref: string,
     mutate: (draft: ContainerRecord) => void | Promise<void>,
+    { volatile = false } = {},
   ): Promise<Readonly<ContainerRecord>> {
     ctx.signal.throwIfAborted();
     const id = this.get(ref).ID;
@@ -349,6 +352,7 @@ export class ContainerStore {
       if (draft.ID !== cur.ID || draft.Name !== cur.Name) {
         throw system('ContainerStore.update: ID and Name cannot change (use rename)');
       }
+      if (volatile) return this.commit(id, draft, this.written.get(id)!);
       const w = await this.persistOrThrow(id, draft);
       return this.commit(id, draft, w);
     });

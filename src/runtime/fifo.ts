@@ -29,12 +29,56 @@ export function fifoPaths(dir: string, processId: string, opts: { stdin: boolean
   };
 }
 
-/** Creates the FIFOs (one mkfifo call) and the keeper fds that let the shim open them. */
-export async function createFifos(ctx: Ctx, exec: Exec, dir: string, paths: FifoPaths): Promise<{ release(): void }> {
+/**
+ * Ready-made FIFOs (node has no mkfifo(2), and a process spawn per container start is slow):
+ * made in batches by one `mkfifo` call, then renamed into place. Lives in `dir`, which must be
+ * on the same filesystem as the FIFOs' destinations; emptied when first used.
+ */
+export class FifoPool {
+  private ready: string[] = [];
+  private refilling: Promise<void> | undefined;
+  private seq = 0;
+  private cleared = false;
+
+  constructor(
+    private readonly exec: Exec,
+    private readonly dir: string,
+    private readonly batch = 48,
+  ) {}
+
+  private async refill(ctx: Ctx): Promise<void> {
+    if (!this.cleared) {
+      await fs.rm(this.dir, { recursive: true, force: true });
+      this.cleared = true;
+    }
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const names = Array.from({ length: this.batch }, () => join(this.dir, `f${(this.seq++).toString(36)}`));
+    await this.exec.run(ctx, 'mkfifo', ['-m', '0600', ...names], { timeoutMs: 10_000 });
+    this.ready.push(...names);
+  }
+
+  /** Moves `paths.length` fresh FIFOs to `paths`. */
+  async place(ctx: Ctx, paths: string[]): Promise<void> {
+    while (this.ready.length < paths.length) {
+      this.refilling ??= this.refill(ctx).finally(() => (this.refilling = undefined));
+      await this.refilling;
+    }
+    const taken = this.ready.splice(0, paths.length);
+    await Promise.all(taken.map((from, i) => fs.rename(from, paths[i]!)));
+    // Top up in the background, before the next start needs them.
+    if (this.ready.length < this.batch / 3 && !this.refilling) {
+      this.refilling = this.refill(ctx).finally(() => (this.refilling = undefined));
+      this.refilling.catch(() => {});
+    }
+  }
+}
+
+/** Creates the FIFOs and the keeper fds that let the shim open them. */
+export async function createFifos(ctx: Ctx, pool: FifoPool, dir: string, paths: FifoPaths): Promise<{ release(): void }> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const all = [paths.stdin, paths.stdout, paths.stderr].filter(Boolean);
   await Promise.all(all.map((p) => fs.rm(p, { force: true })));
-  await exec.run(ctx, 'mkfifo', ['-m', '0600', ...all], { timeoutMs: 5000 });
+  await pool.place(ctx, all);
   const keepers = [paths.stdout, paths.stderr].filter(Boolean).map((p) => openSync(p, C.O_RDWR | C.O_NONBLOCK));
   return {
     release: () => {

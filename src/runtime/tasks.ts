@@ -20,7 +20,7 @@ import {
   type ContainerdClient,
   type Mount,
 } from '../containerd/index.js';
-import { createFifos, fifoPaths, openReader, openWriter, removeFifos, type FifoPaths } from './fifo.js';
+import { FifoPool, createFifos, fifoPaths, openReader, openWriter, removeFifos, type FifoPaths } from './fifo.js';
 
 export const RUNTIME_NAME = 'io.containerd.runc.v2';
 
@@ -51,11 +51,16 @@ export interface TaskStatus {
 }
 
 export class ContainerdTasks {
+  private readonly fifos: FifoPool;
+
   constructor(
     private readonly cd: ContainerdClient,
-    private readonly run: Exec,
+    run: Exec,
     private readonly cfg: TasksConfig,
-  ) {}
+  ) {
+    // Beside the containers' directories (same filesystem, for rename); ids never start with '.'.
+    this.fifos = new FifoPool(run, join(cfg.stateDir, '.fifo-pool'));
+  }
 
   private dir(id: string): string {
     return join(this.cfg.stateDir, id);
@@ -72,6 +77,11 @@ export class ContainerdTasks {
       snapshotter: this.cfg.snapshotter,
       snapshot_key: snapshotKey,
     });
+  }
+
+  /** IDs of the containerd container records berthd made (label berth.container). */
+  async listContainers(ctx: Ctx): Promise<string[]> {
+    return (await this.cd.containers.list(ctx, ['labels."berth.container"==true'])).map((c) => c.id);
   }
 
   /** Replaces the runtime spec (before each start). */
@@ -98,7 +108,7 @@ export class ContainerdTasks {
     opts: { tty: boolean; stdin: boolean },
   ): Promise<{ pid: number; io: ProcessIO }> {
     const paths = fifoPaths(this.dir(id), 'init', opts);
-    const keep = await createFifos(ctx, this.run, this.dir(id), paths);
+    const keep = await createFifos(ctx, this.fifos, this.dir(id), paths);
     try {
       await this.cd.tasks.create(ctx, {
         container_id: id,
@@ -143,7 +153,7 @@ export class ContainerdTasks {
     opts: { tty: boolean; stdin: boolean },
   ): Promise<{ pid: number; io: ProcessIO }> {
     const paths = fifoPaths(this.dir(id), `exec-${execId}`, opts);
-    const keep = await createFifos(ctx, this.run, this.dir(id), paths);
+    const keep = await createFifos(ctx, this.fifos, this.dir(id), paths);
     try {
       await this.cd.tasks.exec(ctx, {
         container_id: id,

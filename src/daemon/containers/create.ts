@@ -1,5 +1,7 @@
 /** POST /containers/create (moby daemon/create.go): merge with the image, validate, record, prepare the rw layer. */
-import { invalidParameter, type Ctx } from '../../lib/index.js';
+import { join } from 'node:path';
+import { invalidParameter, isConflict, type Ctx } from '../../lib/index.js';
+import { generateId, type ContainerRecord } from '../../containers/index.js';
 import type { ContainerConfig, ContainerCreateRequest, ContainerCreateResponse, HostConfig } from '../../api/types/index.js';
 import type { ImageConfig } from '../../oci/index.js';
 import { chainIds } from '../../snapshots/index.js';
@@ -119,7 +121,13 @@ export async function createContainer(
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw invalidParameter('No command specified');
   config.Image = req.Image;
+  const id = generateId();
+  config.Hostname ||= id.slice(0, 12);
+  const dir = svc.store.dir(id);
+  const logType = svc.logConfig({ HostConfig: hc } as ContainerRecord).type;
+  // One write of the whole record: the name is taken (or refused) before any other work.
   const rec = await svc.store.create(ctx, {
+    ID: id,
     Name: name || undefined,
     Path: argv[0]!,
     Args: argv.slice(1),
@@ -128,34 +136,16 @@ export async function createContainer(
     Image: image.id,
     ImageName: req.Image,
     Driver: 'overlay2',
-    SnapshotKey: '',
+    SnapshotKey: id,
+    HostnamePath: join(dir, 'hostname'),
+    HostsPath: join(dir, 'hosts'),
+    ResolvConfPath: join(dir, 'resolv.conf'),
+    LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
   });
   try {
-    if (!config.Hostname) {
-      await svc.store.update(ctx, rec.ID, (d) => {
-        d.Config.Hostname = rec.ID.slice(0, 12);
-      });
-    }
-    // The rw layer, held by the containerd container record from now until rm.
-    const leased = await svc.deps.images.lease(ctx, 'create');
-    try {
-      const chains = chainIds(image.config.rootfs?.diff_ids ?? [], sha256);
-      await leased.snapshotter.prepare(ctx, rec.ID, chains[chains.length - 1] ?? '');
-      await svc.deps.tasks.createContainer(ctx, rec.ID, rec.ID, {}, { 'berth.container': 'true' });
-    } finally {
-      await leased.release();
-    }
-    const paths = await svc.writeEtcFiles(svc.store.get(rec.ID));
-    const { type } = svc.logConfig(rec);
-    const final = await svc.store.update(ctx, rec.ID, (d) => {
-      d.SnapshotKey = rec.ID;
-      d.HostnamePath = paths.hostname;
-      d.HostsPath = paths.hosts;
-      d.ResolvConfPath = paths.resolv;
-      d.LogPath = type === 'json-file' ? `${svc.store.dir(rec.ID)}/${rec.ID}-json.log` : '';
-    });
-    svc.liveOf(final);
-    svc.emit('create', final);
+    await Promise.all([ensureRuntime(svc, ctx, rec, image.config), svc.writeEtcFiles(rec)]);
+    svc.liveOf(rec);
+    svc.emit('create', rec);
     return { Id: rec.ID, Warnings: [] };
   } catch (e) {
     await svc.deps.tasks.deleteContainer(ctx, rec.ID).catch(() => {});
@@ -163,4 +153,24 @@ export async function createContainer(
     await svc.store.remove(ctx, rec.ID).catch(() => {});
     throw e;
   }
+}
+
+/** The image's top chain ID: the parent of a container's rw layer ('' for an image without layers). */
+export function rwParent(image: ImageConfig): string {
+  const chains = chainIds(image.rootfs?.diff_ids ?? [], sha256);
+  return chains[chains.length - 1] ?? '';
+}
+
+/**
+ * The containerd side of a container: its record (which holds the rw layer for containerd's
+ * GC, so no lease is needed) and then the rw layer itself. Also used at boot to complete a
+ * container whose create was cut short by a crash; what exists already is kept.
+ */
+export async function ensureRuntime(svc: ContainersServiceBase, ctx: Ctx, rec: Readonly<ContainerRecord>, image: ImageConfig): Promise<void> {
+  await svc.deps.tasks.createContainer(ctx, rec.ID, rec.SnapshotKey, {}, { 'berth.container': 'true' }).catch((e) => {
+    if (!isConflict(e)) throw e;
+  });
+  await svc.deps.images.snapshotter.prepare(ctx, rec.SnapshotKey, rwParent(image)).catch((e) => {
+    if (!isConflict(e)) throw e;
+  });
 }

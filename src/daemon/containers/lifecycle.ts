@@ -29,8 +29,9 @@ export function parseSignal(s: string): string {
 
 /** Starts the container's process. Resolves false when it was already running. */
 export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, opts: { policy?: boolean } = {}): Promise<boolean> {
-  const id = svc.store.get(ref).ID;
-  return svc.mutex.run(id, async () => {
+  const rec0 = svc.store.get(ref);
+  const id = rec0.ID;
+  const started = svc.mutex.run(id, async () => {
     const rec = svc.store.get(id);
     if (rec.State.Paused) throw conflict('cannot start a paused container, try unpause instead');
     if (isRunning(rec.State) && !rec.State.Restarting) return false;
@@ -82,6 +83,8 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
       throw /OCI runtime|runc|exec:/.test(msg) ? invalidParameter(msg, e) : e;
     }
   });
+  svc.liveOf(rec0).starting = started.catch(() => {});
+  return started;
 }
 
 /**
@@ -92,15 +95,23 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   const rec0 = svc.store.find(id);
   if (!rec0) return;
   const live = svc.liveOf(rec0);
+  await live.starting;
+  if (!svc.store.find(id)) return;
   const ps = live.hub.process;
-  if (ps) await Promise.race([ps.closed, new Promise((r) => setTimeout(r, 2000))]);
-  await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
-  if (ps) {
-    // Deleting the task makes the shim let go of the FIFOs; whatever else still holds them open
-    // (a process outside the container's pid namespace) must not keep attached clients waiting.
-    await Promise.race([ps.closed, new Promise((r) => setTimeout(r, 200))]);
-    ps.detach();
-  }
+  const drained = ps ? await Promise.race([ps.closed.then(() => true), sleep(2000).then(() => false)]) : true;
+  const reap = (async () => {
+    await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
+    if (ps && !drained) {
+      // Deleting the task makes the shim let go of the FIFOs; whatever else still holds them open
+      // (a process outside the container's pid namespace) must not keep attached clients waiting.
+      await Promise.race([ps.closed, sleep(200)]);
+      ps.detach();
+    }
+  })();
+  // With all output read, reaping (runc delete, some 20 ms) need not hold up the waiters: a
+  // start or rm that comes first deletes the task itself.
+  if (drained) svc.background(reap);
+  else await reap;
   await live.hub.log?.close().catch(() => {});
   const ranMs = live.startedAtMs ? Date.now() - live.startedAtMs : 0;
   const rec = svc.store.get(id);
@@ -108,10 +119,18 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   const decision = rec.HostConfig.AutoRemove
     ? { restart: false, delayMs: 0 }
     : live.restart.next(exitCode, ranMs, manual, svc.shuttingDown);
-  const updated = await svc.store.update(ctx, id, (d) => {
-    if (decision.restart) setRestarting(d.State, { exitCode, exitedAt }, svc.clock);
-    else setStopped(d.State, { exitCode, exitedAt }, svc.clock);
-  });
+  const autoRemove = !!rec.HostConfig.AutoRemove && !svc.shuttingDown;
+  // An --rm container's exit need not reach the disk: it is removed next, and boot removes it
+  // if a crash comes first.
+  const updated = await svc.store.update(
+    ctx,
+    id,
+    (d) => {
+      if (decision.restart) setRestarting(d.State, { exitCode, exitedAt }, svc.clock);
+      else setStopped(d.State, { exitCode, exitedAt }, svc.clock);
+    },
+    { volatile: autoRemove },
+  );
   svc.emit('die', updated, { exitCode: String(exitCode) });
   live.markExited();
   svc.wake(id, 'exit', exitCode);
@@ -126,12 +145,14 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
     live.restartTimer.unref();
     return;
   }
-  if (rec.HostConfig.AutoRemove && !svc.shuttingDown) {
+  if (autoRemove) {
     await removeContainer(svc, ctx, id, { force: true, volumes: false }).catch((e: unknown) =>
       svc.deps.log.warn('auto-remove failed', { container: id.slice(0, 12), error: e }),
     );
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function waitExit(live: Live, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,12 +1,19 @@
 /** DELETE /containers/{id} and POST /containers/prune (moby daemon/delete.go, prune.go). */
 import { conflict, Filters, type Ctx } from '../../lib/index.js';
-import { isRunning, resetRemovalInProgress, setRemovalInProgress } from '../../containers/index.js';
+import { isRunning, setRemovalInProgress } from '../../containers/index.js';
 import type { ContainersPruneReport } from '../../api/types/index.js';
 import type { ContainersServiceBase } from './service.js';
 import { killContainer } from './lifecycle.js';
 import { parseTimestamp } from '../images/list.js';
 
-export async function removeContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+/** `resume`: finish a removal a crash interrupted (at boot, RemovalInProgress already set). */
+export async function removeContainer(
+  svc: ContainersServiceBase,
+  ctx: Ctx,
+  ref: string,
+  opts: { force: boolean; volumes: boolean },
+  { resume = false } = {},
+): Promise<void> {
   const rec = svc.store.get(ref);
   const live = svc.liveOf(rec);
   if (live.restartTimer) {
@@ -25,18 +32,11 @@ export async function removeContainer(svc: ContainersServiceBase, ctx: Ctx, ref:
     await Promise.race([live.exited, new Promise((r) => setTimeout(r, 30_000))]);
   }
   let already = false;
+  // Marked in memory only: a crash before the record is gone leaves a stopped container.
   await svc.store.update(ctx, rec.ID, (d) => {
     already = setRemovalInProgress(d.State);
-  });
-  if (already) throw conflict(`removal of container ${rec.ID} is already in progress`);
-  try {
-    await svc.deps.tasks.deleteTask(ctx, rec.ID).catch(() => {});
-    await svc.deps.tasks.deleteContainer(ctx, rec.ID);
-  } catch (e) {
-    await svc.store.update(ctx, rec.ID, (d) => resetRemovalInProgress(d.State)).catch(() => {});
-    throw e;
-  }
-  if (rec.SnapshotKey) await svc.deps.images.snapshotter.remove(ctx, rec.SnapshotKey).catch(() => {});
+  }, { volatile: true });
+  if (already && !resume) throw conflict(`removal of container ${rec.ID} is already in progress`);
   await live.hub.log?.close().catch(() => {});
   await svc.store.remove(ctx, rec.ID);
   for (const [id, e] of svc.execs) if (e.containerId === rec.ID) svc.execs.delete(id);
@@ -44,6 +44,16 @@ export async function removeContainer(svc: ContainersServiceBase, ctx: Ctx, ref:
   svc.emit('destroy', rec);
   svc.wake(rec.ID, 'removed', rec.State.ExitCode);
   svc.live.delete(rec.ID);
+  // The container is gone for clients; its containerd side follows (boot's reconciliation
+  // removes what a crash leaves of it).
+  svc.background(removeRuntime(svc, ctx, rec.ID, rec.SnapshotKey));
+}
+
+/** Deletes a container's task, containerd record and rw layer. */
+export async function removeRuntime(svc: ContainersServiceBase, ctx: Ctx, id: string, snapshotKey: string): Promise<void> {
+  await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
+  await svc.deps.tasks.deleteContainer(ctx, id);
+  if (snapshotKey) await svc.deps.images.snapshotter.remove(ctx, snapshotKey).catch(() => {});
 }
 
 export const CONTAINER_PRUNE_FILTERS = ['until', 'label', 'label!'] as const;

@@ -9,6 +9,8 @@ import type { Ctx } from '../../lib/index.js';
 import type { ContainersServiceBase } from './service.js';
 import { handleExit, startContainer } from './lifecycle.js';
 import { handleExecExit } from './io.js';
+import { removeContainer, removeRuntime } from './remove.js';
+import { ensureRuntime } from './create.js';
 
 /** Consumes containerd's exit events for the daemon's lifetime. */
 export function watchExits(svc: ContainersServiceBase, ctx: Ctx): Promise<void> {
@@ -25,10 +27,12 @@ export function watchExits(svc: ContainersServiceBase, ctx: Ctx): Promise<void> 
 export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): Promise<{ adopted: number; exited: number; restarted: number }> {
   const report = await svc.store.load(ctx);
   for (const s of report.skipped) svc.deps.log.warn('container record skipped', s);
+  await reconcileRuntime(svc, ctx);
   const tasks = await svc.deps.tasks.list(ctx);
   let adopted = 0;
   let exited = 0;
   const toStart: string[] = [];
+  const toRemove: string[] = [];
   await Promise.all(
     svc.store.list().map(async (rec) => {
       const live = svc.liveOf(rec);
@@ -56,10 +60,20 @@ export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): P
           exited++;
         }
       }
+      if (rec.HostConfig.AutoRemove || rec.State.RemovalInProgress) {
+        toRemove.push(rec.ID);
+        return;
+      }
       const p = rec.HostConfig.RestartPolicy?.Name;
       if (p === 'always' || (p === 'unless-stopped' && !rec.HasBeenManuallyStopped)) toStart.push(rec.ID);
     }),
   );
+  // compat: moby removes --rm containers that are not running, and finishes interrupted removals.
+  for (const id of toRemove) {
+    await removeContainer(svc, ctx, id, { force: true, volumes: false }, { resume: true }).catch((e) =>
+      svc.deps.log.warn('removing a container at boot failed', { container: id.slice(0, 12), error: e }),
+    );
+  }
   let restarted = 0;
   for (const id of toStart) {
     await startContainer(svc, ctx, id, { policy: true }).then(
@@ -70,9 +84,41 @@ export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): P
   return { adopted, exited, restarted };
 }
 
+/**
+ * Makes containerd agree with the records after a crash: containerd containers (and their rw
+ * layers) without a record go (a create or remove was cut short); records without their
+ * containerd side get it (a create was cut short before it was made).
+ */
+async function reconcileRuntime(svc: ContainersServiceBase, ctx: Ctx): Promise<void> {
+  const known = new Set(svc.store.list().map((r) => r.ID));
+  const inContainerd = await svc.deps.tasks.listContainers(ctx);
+  for (const id of inContainerd) {
+    if (known.has(id)) continue;
+    svc.deps.log.info('removing a containerd container without a record', { container: id.slice(0, 12) });
+    await svc.deps.tasks.kill(ctx, id, 'KILL', { all: true }).catch(() => {});
+    for (let i = 0; i < 50; i++) {
+      const st = await svc.deps.tasks.status(ctx, id).catch(() => undefined);
+      if (!st || st.state === 'stopped') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await removeRuntime(svc, ctx, id, id).catch((e) => svc.deps.log.warn('cannot remove it', { container: id.slice(0, 12), error: e }));
+  }
+  const present = new Set(inContainerd);
+  for (const rec of svc.store.list()) {
+    if (present.has(rec.ID) || rec.State.RemovalInProgress) continue;
+    try {
+      const image = await svc.deps.images.resolve(ctx, rec.Image);
+      await ensureRuntime(svc, ctx, rec, image.config);
+    } catch (e) {
+      svc.deps.log.warn('cannot complete a container whose create was interrupted', { container: rec.ID.slice(0, 12), error: e });
+    }
+  }
+}
+
 /** berthd is stopping: containers keep running (live restore); stop reading their output. */
 export async function detachAll(svc: ContainersServiceBase): Promise<void> {
   svc.shuttingDown = true;
+  await svc.settled();
   for (const live of svc.live.values()) {
     if (live.restartTimer) clearTimeout(live.restartTimer);
     live.hub.process?.detach();

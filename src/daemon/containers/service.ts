@@ -94,6 +94,8 @@ export class Live {
   /** Resolves at the next exit of the running process. */
   exited: Promise<void> = Promise.resolve();
   markExited: () => void = () => {};
+  /** The start in progress: its process may exit before it has recorded the start. */
+  starting: Promise<unknown> = Promise.resolve();
 
   constructor(rec: Readonly<ContainerRecord>) {
     this.restart = new RestartManager(parsePolicy(rec.HostConfig.RestartPolicy, false));
@@ -110,6 +112,19 @@ export class ContainersServiceBase {
   readonly live = new Map<string, Live>();
   readonly execs = new Map<string, ExecRecord>();
   shuttingDown = false;
+  /** Work that outlives the request that started it (reaping, runtime cleanup after rm). */
+  private readonly pending = new Set<Promise<unknown>>();
+
+  /** Runs `p` in the background: failures are logged, shutdown waits for it (settled()). */
+  background(p: Promise<unknown>): void {
+    const tracked = p.catch((e) => this.deps.log.warn('background container work failed', { error: e })).finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
+  /** Resolves once the background work started so far is done. */
+  async settled(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
 
   constructor(readonly deps: ContainersDeps) {
     this.clock = deps.clock ?? systemClock;

@@ -1,13 +1,14 @@
 /**
  * From a container record to its OCI runtime spec (runtime/generateSpec) and to an exec's
- * Process. A named user needs the container's /etc/passwd and /etc/group: the rw snapshot is
- * mounted read-only for the lookup (numeric and empty users need no mount).
+ * Process. Resolving the user needs the container's /etc/passwd and /etc/group (numeric users
+ * excepted): read through a read-only mount of the rw snapshot, once per image while the
+ * container has not changed its /etc.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidParameter, type Ctx, type Exec } from '../../lib/index.js';
 import type { HostConfig } from '../../api/types/index.js';
-import type { Snapshotter } from '../../snapshots/index.js';
+import type { Mount, Snapshotter } from '../../snapshots/index.js';
 import {
   generateSpec,
   parseSecurityOpt,
@@ -27,9 +28,17 @@ export interface SpecDeps {
   tmpDir: string;
 }
 
+type EtcFiles = { passwd?: string; group?: string };
+
+/**
+ * /etc/passwd and /etc/group as an image ships them, by the overlay's lowerdir list (committed
+ * snapshots never change, so neither do these): most containers start without a mount.
+ */
+const imageEtc = new Map<string, Promise<EtcFiles>>();
+const IMAGE_ETC_MAX = 128;
+
 /** Reads /etc/passwd and /etc/group of a container through a temporary read-only mount. */
-async function etcFiles(ctx: Ctx, deps: SpecDeps, snapshotKey: string): Promise<{ passwd?: string; group?: string }> {
-  const mounts = await deps.snapshotter.mounts(ctx, snapshotKey);
+async function mountAndRead(ctx: Ctx, deps: SpecDeps, mounts: Mount[]): Promise<EtcFiles> {
   const dir = await mkdtemp(join(deps.tmpDir, 'rootfs-'));
   try {
     const m = mounts[0]!;
@@ -47,6 +56,28 @@ async function etcFiles(ctx: Ctx, deps: SpecDeps, snapshotKey: string): Promise<
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/**
+ * The container's /etc/passwd and /etc/group. While its rw layer has no /etc of its own the
+ * files are the image's, read once per image; otherwise the snapshot is mounted to read them.
+ */
+async function etcFiles(ctx: Ctx, deps: SpecDeps, snapshotKey: string): Promise<EtcFiles> {
+  const mounts = await deps.snapshotter.mounts(ctx, snapshotKey);
+  const m = mounts[0];
+  const opt = (k: string) => m?.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+  const upper = opt('upperdir');
+  const lower = opt('lowerdir');
+  if (mounts.length !== 1 || m!.type !== 'overlay' || !upper || !lower) return mountAndRead(ctx, deps, mounts);
+  if (await lstat(join(upper, 'etc')).then(() => true, () => false)) return mountAndRead(ctx, deps, mounts);
+  let p = imageEtc.get(lower);
+  if (!p) {
+    p = mountAndRead(ctx, deps, mounts);
+    imageEtc.set(lower, p);
+    p.catch(() => imageEtc.delete(lower));
+    if (imageEtc.size > IMAGE_ETC_MAX) imageEtc.delete(imageEtc.keys().next().value!);
+  }
+  return p;
 }
 
 /** Docker's user resolution; mounts the rootfs only when names must be looked up. */
