@@ -63,3 +63,27 @@ export async function exists(path: string): Promise<boolean> {
 export async function mkdirp(path: string, mode = 0o711): Promise<void> {
   await fs.mkdir(path, { recursive: true, mode });
 }
+
+/**
+ * Bytes of everything but directories under `dir`, each inode once (moby pkg/directory.Size:
+ * what Docker reports as a container's SizeRw). Entries that vanish meanwhile are skipped.
+ */
+export async function directorySize(dir: string): Promise<number> {
+  const seen = new Set<bigint>();
+  let size = 0;
+  const walk = async (d: string): Promise<void> => {
+    const entries = await fs.readdir(d, { withFileTypes: true }).catch(() => []);
+    await Promise.all(
+      entries.map(async (e) => {
+        const p = join(d, e.name);
+        if (e.isDirectory()) return walk(p);
+        const st = await fs.lstat(p, { bigint: true }).catch(() => undefined);
+        if (!st || st.size === 0n || seen.has(st.ino)) return;
+        seen.add(st.ino);
+        size += Number(st.size);
+      }),
+    );
+  };
+  await walk(dir);
+  return size;
+}

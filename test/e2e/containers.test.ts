@@ -107,6 +107,25 @@ describe('lifecycle', () => {
   });
 });
 
+describe('sizes', () => {
+  for (const cli of CLIS) {
+    test(`${cli} ps -s and inspect -s: what the container wrote, and with the image`, async () => {
+      const name = `sz-${cli}`;
+      await ok(d.docker(['run', '--name', name, 'busybox', 'sh', '-c', 'head -c 100000 /dev/zero > /big']));
+      try {
+        const [rw, root] = (await ok(cliRun(d, cli, ['inspect', '-s', '-f', '{{.SizeRw}} {{.SizeRootFs}}', name]))).trim().split(' ').map(Number);
+        assert.equal(rw, 100000);
+        assert.ok(root! > 1_000_000 + rw!, `SizeRootFs ${root} includes the image`);
+        assert.equal((await ok(cliRun(d, cli, ['inspect', '-f', '{{.SizeRw}}', name]))).trim(), '<nil>');
+        const ps = await ok(cliRun(d, cli, ['ps', '-as', '--filter', `name=${name}`, '--format', '{{.Size}}']));
+        assert.match(ps.trim(), /^100kB \(virtual \d+(\.\d+)?MB\)$/);
+      } finally {
+        await d.docker(['rm', name]);
+      }
+    });
+  }
+});
+
 describe('restart policies', () => {
   test('on-failure:2 restarts twice, then stays Exited', async () => {
     await ok(d.docker(['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'exit 1']));

@@ -12,7 +12,7 @@ import { detachAll, restoreContainers, watchExits } from './restore.js';
 export class ContainersService extends ContainersServiceBase {
   create = (ctx: Ctx, name: string, req: ContainerCreateRequest) => createContainer(this, ctx, name, req);
   list = (ctx: Ctx, opts: { all: boolean; limit: number; size: boolean; filters: Filters }) => listContainers(this, ctx, opts);
-  inspect = async (_ctx: Ctx, id: string) => inspectContainer(this, id);
+  inspect = (ctx: Ctx, id: string, o: { size: boolean } = { size: false }) => inspectContainer(this, ctx, id, o);
   start = (ctx: Ctx, id: string) => startContainer(this, ctx, id);
   stop = (ctx: Ctx, id: string, o: { timeout?: number; signal?: string }) => stopContainer(this, ctx, id, o);
   restart = (ctx: Ctx, id: string, o: { timeout?: number; signal?: string }) => restartContainer(this, ctx, id, o);

@@ -1,5 +1,5 @@
 /** GET /containers/json, GET /containers/{id}/json, top, rename, wait (moby daemon/list.go, inspect.go). */
-import { conflict, invalidParameter, notFound, Filters, type Ctx } from '../../lib/index.js';
+import { conflict, directorySize, invalidParameter, notFound, Filters, type Ctx } from '../../lib/index.js';
 import type { ContainerJSON, ContainerSummary, ContainerWaitResponse, PortMap } from '../../api/types/index.js';
 import { isRunning, stateStatus, statusString, toContainerState, type ContainerRecord } from '../../containers/index.js';
 import type { ContainersServiceBase } from './service.js';
@@ -86,11 +86,26 @@ export async function listContainers(
     return true;
   });
   if (opts.limit > 0) recs = recs.slice(0, opts.limit);
-  return recs.map((r) => summary(svc, r));
+  if (!opts.size) return recs.map((r) => summary(svc, r));
+  return Promise.all(recs.map(async (r) => ({ ...summary(svc, r), ...(await containerSizes(svc, ctx, r)) })));
 }
 
-export function inspectContainer(svc: ContainersServiceBase, ref: string): ContainerJSON {
+/**
+ * Docker's SizeRw (the bytes the container wrote: its rw layer's files) and SizeRootFs (those plus
+ * the image's). Both absent unless asked for: walking a layer is not free.
+ */
+export async function containerSizes(svc: ContainersServiceBase, ctx: Ctx, rec: Readonly<ContainerRecord>): Promise<{ SizeRw: number; SizeRootFs: number }> {
+  const mounts = await svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey).catch(() => []);
+  const m = mounts[0];
+  const upper = m?.type === 'overlay' ? m.options.find((o) => o.startsWith('upperdir='))?.slice(9) : m?.source;
+  const rw = upper ? await directorySize(upper) : 0;
+  const image = await svc.deps.images.resolve(ctx, rec.Image).catch(() => undefined);
+  return { SizeRw: rw, SizeRootFs: rw + (image?.size ?? 0) };
+}
+
+export async function inspectContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, opts: { size: boolean }): Promise<ContainerJSON> {
   const rec = svc.store.get(ref);
+  const sizes = opts.size ? await containerSizes(svc, ctx, rec) : {};
   const execIds = [...svc.execs.values()].filter((e) => e.containerId === rec.ID).map((e) => e.id);
   return {
     Id: rec.ID,
@@ -113,6 +128,7 @@ export function inspectContainer(svc: ContainersServiceBase, ref: string): Conta
     ExecIDs: execIds.length ? execIds : null,
     HostConfig: rec.HostConfig,
     GraphDriver: { Name: 'overlay2', Data: null },
+    ...sizes,
     Mounts: Object.values(rec.MountPoints ?? {}).map(({ ID: _i, Spec: _s, Relabel: _r, CopyData: _c, ...m }) => m),
     Config: rec.Config,
     NetworkSettings: rec.NetworkSettings,
