@@ -104,6 +104,10 @@ describe('lifecycle', () => {
     await ok(d.docker(['kill', 'p2']));
     assert.equal((await ok(waiter)).trim(), '137');
     await ok(d.docker(['rm', 'p2']));
+    // kill (SIGKILL) returns once the container has stopped: rm right after it succeeds.
+    await ok(d.docker(['run', '-d', '--name', 'p3', 'busybox', 'sleep', '600']));
+    await ok(d.docker(['kill', 'p3']));
+    await ok(d.docker(['rm', 'p3']));
   });
 });
 

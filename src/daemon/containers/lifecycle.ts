@@ -179,6 +179,8 @@ export async function killContainer(svc: ContainersServiceBase, ctx: Ctx, ref: s
   if (rec.State.Paused && num === 9) await svc.deps.tasks.resume(ctx, rec.ID).catch(() => {});
   await svc.deps.tasks.kill(ctx, rec.ID, num, { all: num === 9 });
   svc.emit('kill', rec, { signal: String(num) });
+  // compat: moby's Kill (SIGKILL) returns once the container is no longer running.
+  if (num === 9 && manual) await waitExit(live, 10_000);
 }
 
 /** Stops with the stop signal, then SIGKILL after the timeout. Resolves false when not running. */
