@@ -42,4 +42,4 @@ export {
 export { OCI_VERSION } from './oci-spec.js';
 export type * from './oci-spec.js';
 export { ContainerdTasks, RUNTIME_NAME } from './tasks.js';
-export type { ProcessIO, TasksConfig, TaskState, TaskStatus } from './tasks.js';
+export type { CgroupV1Metrics, ProcessIO, TaskEvent, TasksConfig, TaskState, TaskStatus } from './tasks.js';

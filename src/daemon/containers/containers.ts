@@ -8,6 +8,8 @@ import { pruneContainers, removeContainer } from './remove.js';
 import { inspectContainer, listContainers, renameContainer, topContainer, waitContainer } from './query.js';
 import { attachContainer, containerLogs, execCreate, execInspect, execResize, execStart, resizeContainer } from './io.js';
 import { detachAll, restoreContainers, watchExits } from './restore.js';
+import { containerStats } from './stats.js';
+import { updateContainer, type UpdateConfig } from './update.js';
 
 export class ContainersService extends ContainersServiceBase {
   create = (ctx: Ctx, name: string, req: ContainerCreateRequest) => createContainer(this, ctx, name, req);
@@ -31,6 +33,8 @@ export class ContainersService extends ContainersServiceBase {
   execStart = (ctx: Ctx, id: string, o: { detach: boolean }) => execStart(this, ctx, id, o);
   execResize = (ctx: Ctx, id: string, h: number, w: number) => execResize(this, ctx, id, h, w);
   execInspect = async (_ctx: Ctx, id: string) => execInspect(this, id);
+  stats = (ctx: Ctx, id: string, o: { stream: boolean; oneShot: boolean }) => containerStats(this, ctx, id, o);
+  update = (ctx: Ctx, id: string, body: UpdateConfig) => updateContainer(this, ctx, id, body);
   restore = (ctx: Ctx) => restoreContainers(this, ctx);
   watchExits = (ctx: Ctx) => watchExits(this, ctx);
   shutdown = () => detachAll(this);

@@ -51,6 +51,7 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
       log = await svc.openLog(rec);
       live.armExit();
       live.stopping = false;
+      live.oomKilled = false;
       const { pid, io } = await svc.deps.tasks.start(ctx, id, mounts, { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
       svc.wire(rec, io, log);
       live.startedAtMs = Date.now();
@@ -126,8 +127,9 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
     ctx,
     id,
     (d) => {
-      if (decision.restart) setRestarting(d.State, { exitCode, exitedAt }, svc.clock);
-      else setStopped(d.State, { exitCode, exitedAt }, svc.clock);
+      const exit = { exitCode, exitedAt, oomKilled: live.oomKilled };
+      if (decision.restart) setRestarting(d.State, exit, svc.clock);
+      else setStopped(d.State, exit, svc.clock);
     },
     { volatile: autoRemove },
   );

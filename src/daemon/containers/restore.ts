@@ -15,7 +15,16 @@ import { ensureRuntime } from './create.js';
 /** Consumes containerd's exit events for the daemon's lifetime. */
 export function watchExits(svc: ContainersServiceBase, ctx: Ctx): Promise<void> {
   return (async () => {
-    for await (const ex of svc.deps.tasks.exits(ctx)) {
+    for await (const ex of svc.deps.tasks.events(ctx)) {
+      if (ex.kind === 'oom') {
+        const rec = svc.store.find(ex.containerId);
+        if (rec) {
+          const live = svc.liveOf(rec);
+          live.oomKilled = true;
+          void live.starting.then(() => svc.emit('oom', rec));
+        }
+        continue;
+      }
       const run = ex.processId === ex.containerId
         ? handleExit(svc, ctx, ex.containerId, ex.exitStatus, ex.exitedAt)
         : handleExecExit(svc, ctx, ex.processId, ex.exitStatus);

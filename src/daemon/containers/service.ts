@@ -94,6 +94,8 @@ export class Live {
   /** Resolves at the next exit of the running process. */
   exited: Promise<void> = Promise.resolve();
   markExited: () => void = () => {};
+  /** The kernel's OOM killer hit the container since its start (containerd's /tasks/oom). */
+  oomKilled = false;
   /** The start in progress: its process may exit before it has recorded the start. */
   starting: Promise<unknown> = Promise.resolve();
 

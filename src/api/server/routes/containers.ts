@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { invalidParameter, muxFrame, type Ctx, type Filters, type StdStreamId } from '../../../lib/index.js';
 import type {
   ContainerCreateRequest,
+  StatsJSON,
   ContainerCreateResponse,
   ContainerJSON,
   ContainerSummary,
@@ -84,6 +85,10 @@ export interface ContainersBackend {
   execStart(ctx: Ctx, execId: string, opts: { detach: boolean; tty: boolean }): Promise<AttachStreams | undefined>;
   execResize(ctx: Ctx, execId: string, height: number, width: number): Promise<void>;
   execInspect(ctx: Ctx, execId: string): Promise<ExecInspect>;
+  /** Changes resources / restart policy (running or not). Throws notFound, invalidParameter. */
+  update(ctx: Ctx, id: string, body: Record<string, unknown>): Promise<{ Warnings: string[] }>;
+  /** Samples a second apart while `stream`, else one. Throws notFound. */
+  stats(ctx: Ctx, id: string, opts: { stream: boolean; oneShot: boolean }): Promise<AsyncIterable<StatsJSON>>;
 }
 
 function frames(tty: boolean, chunk: OutputChunk): Buffer {
@@ -206,6 +211,15 @@ export function containerRoutes(b: ContainersBackend): Route[] {
     { method: 'POST', path: '/containers/{id}/rename', handler: async (req) => { await b.rename(req.ctx, id(req), req.query.string('name')); } },
     { method: 'POST', path: '/containers/{id}/resize', handler: (req, res) => resize(req, res, false) },
     { method: 'POST', path: '/containers/{id}/wait', handler: wait },
+    { method: 'POST', path: '/containers/{id}/update', handler: async (req) => b.update(req.ctx, id(req), (await req.json()) as Record<string, unknown>) },
+    {
+      method: 'GET',
+      path: '/containers/{id}/stats',
+      handler: async (req, res) => {
+        const items = await b.stats(req.ctx, id(req), { stream: req.query.bool('stream', true), oneShot: req.query.bool('one-shot') });
+        await res.jsonStream(items, { terminator: '\n' });
+      },
+    },
     { method: 'POST', path: '/containers/{id}/attach', handler: attach, hijack: true },
     { method: 'DELETE', path: '/containers/{id}', handler: async (req) => { await b.remove(req.ctx, id(req), { force: req.query.bool('force'), volumes: req.query.bool('v'), link: req.query.bool('link') }); } },
     { method: 'POST', path: '/containers/{id}/exec', handler: async (req, res) => res.json(201, await b.execCreate(req.ctx, id(req), (await req.json()) as ExecConfig)) },
