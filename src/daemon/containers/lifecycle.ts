@@ -62,6 +62,7 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
         d.RestartCount = opts.policy ? live.restart.restarts : 0;
       });
       svc.emit('start', updated);
+      svc.watchHealth(ctx, updated, true);
       return true;
     } catch (e) {
       await log?.close().catch(() => {});
@@ -76,7 +77,7 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
       // compat: moby removes an --rm container whose start failed (daemon/start.go).
       if (rec.HostConfig.AutoRemove) {
         setImmediate(() =>
-          void removeContainer(svc, { ...ctx, signal: new AbortController().signal }, id, { force: true, volumes: false }).catch((err: unknown) =>
+          void removeContainer(svc, svc.detached(ctx), id, { force: true, volumes: false }).catch((err: unknown) =>
             svc.deps.log.warn('removing a container whose start failed', { container: id.slice(0, 12), error: err }),
           ),
         );
@@ -97,11 +98,12 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   if (!rec0) return;
   const live = svc.liveOf(rec0);
   await live.starting;
+  live.health?.abort();
   if (!svc.store.find(id)) return;
   const ps = live.hub.process;
   const drained = ps ? await Promise.race([ps.closed.then(() => true), sleep(2000).then(() => false)]) : true;
   const reap = (async () => {
-    await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
+    await svc.deps.tasks.deleteTask(svc.detached(ctx), id).catch(() => {});
     if (ps && !drained) {
       // Deleting the task makes the shim let go of the FIFOs; whatever else still holds them open
       // (a process outside the container's pid namespace) must not keep attached clients waiting.

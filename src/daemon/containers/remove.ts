@@ -46,7 +46,7 @@ export async function removeContainer(
   svc.live.delete(rec.ID);
   // The container is gone for clients; its containerd side follows (boot's reconciliation
   // removes what a crash leaves of it).
-  svc.background(removeRuntime(svc, ctx, rec.ID, rec.SnapshotKey));
+  svc.background(removeRuntime(svc, svc.detached(ctx), rec.ID, rec.SnapshotKey));
 }
 
 /** Deletes a container's task, containerd record and rw layer. */

@@ -56,6 +56,7 @@ export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): P
           setRunning(d.State, { pid: t.pid });
           d.State.Paused = t.state === 'paused';
         });
+        svc.watchHealth(ctx, svc.store.get(rec.ID), false);
         adopted++;
         return;
       }

@@ -25,6 +25,7 @@ import {
 } from '../../containers/index.js';
 import type { ContainerWaitResponse } from '../../api/types/index.js';
 import { ContainerHub } from './hub.js';
+import { healthcheckOf, monitorHealth } from './health.js';
 import { RestartManager, parsePolicy } from './restart-policy.js';
 import type { ProcessStreams } from './streams.js';
 
@@ -94,6 +95,8 @@ export class Live {
   /** Resolves at the next exit of the running process. */
   exited: Promise<void> = Promise.resolve();
   markExited: () => void = () => {};
+  /** Stops the health monitor of the current process. */
+  health: AbortController | undefined;
   /** The kernel's OOM killer hit the container since its start (containerd's /tasks/oom). */
   oomKilled = false;
   /** The start in progress: its process may exit before it has recorded the start. */
@@ -117,10 +120,25 @@ export class ContainersServiceBase {
   /** Work that outlives the request that started it (reaping, runtime cleanup after rm). */
   private readonly pending = new Set<Promise<unknown>>();
 
+  /** `ctx` without its cancellation: for work that must outlive the request that started it. */
+  detached(ctx: Ctx): Ctx {
+    return { ...ctx, signal: new AbortController().signal };
+  }
+
   /** Runs `p` in the background: failures are logged, shutdown waits for it (settled()). */
   background(p: Promise<unknown>): void {
     const tracked = p.catch((e) => this.deps.log.warn('background container work failed', { error: e })).finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);
+  }
+
+  /** Starts the health monitor of a container's process (no-op without a healthcheck). */
+  watchHealth(ctx: Ctx, rec: Readonly<ContainerRecord>, fresh: boolean): void {
+    const live = this.liveOf(rec);
+    live.health?.abort();
+    if (!healthcheckOf(rec)) return;
+    const ac = new AbortController();
+    live.health = ac;
+    monitorHealth(this, this.detached(ctx), rec.ID, ac.signal, fresh).catch((e) => this.deps.log.warn('health monitor failed', { container: rec.ID.slice(0, 12), error: e }));
   }
 
   /** Resolves once the background work started so far is done. */
