@@ -1,6 +1,7 @@
 /**
  * Container and exec routes (moby api/server/router/container): lifecycle, inspect/list,
- * hijacked attach and exec start, logs, wait (headers first, body at the condition).
+ * hijacked attach and exec start, websocket attach, logs, wait (headers first, body at the
+ * condition).
  */
 import type { Readable } from 'node:stream';
 import { invalidParameter, muxFrame, type Ctx, type Filters, type StdStreamId } from '../../../lib/index.js';
@@ -152,6 +153,35 @@ export function containerRoutes(b: ContainersBackend): Route[] {
     await pumpAttach(req, res, s, opts.stdin);
   };
 
+  // moby wsContainersAttach: the same attach, its streams a websocket, output never
+  // stdcopy-framed (MuxStreams false): stdout and stderr arrive as one raw byte stream.
+  const attachWebSocket = async (req: ApiRequest, res: ApiResponse) => {
+    const q = req.query;
+    // since API 1.42: stdin/stdout/stderr choose the streams; older requests get all three
+    const all = !req.versionAtLeast('1.42');
+    const opts: AttachOptions = {
+      stream: q.bool('stream'),
+      logs: q.bool('logs'),
+      stdin: all || q.bool('stdin'),
+      stdout: all || q.bool('stdout'),
+      stderr: all || q.bool('stderr'),
+      detachKeys: q.get('detachKeys') || undefined,
+    };
+    // Errors up to here (no such container, paused) are plain HTTP answers.
+    const s = await b.attach(req.ctx, id(req), opts);
+    // since API 1.28: binary frames; text frames before (compat)
+    const ws = await res.websocket({ binary: req.versionAtLeast('1.28') });
+    if (opts.stdin && s.pipeInput) s.pipeInput(ws.input());
+    try {
+      for await (const chunk of s.output) {
+        if (chunk.data.length > 0) await ws.send(chunk.data);
+      }
+    } catch (e) {
+      // A client that closed (or dropped) the websocket is not an error.
+      if (!req.ctx.signal.aborted && ws.open) throw e;
+    }
+  };
+
   const logs = async (req: ApiRequest, res: ApiResponse) => {
     const q = req.query;
     const opts: LogsOptions = {
@@ -221,6 +251,7 @@ export function containerRoutes(b: ContainersBackend): Route[] {
       },
     },
     { method: 'POST', path: '/containers/{id}/attach', handler: attach, hijack: true },
+    { method: 'GET', path: '/containers/{id}/attach/ws', handler: attachWebSocket, websocket: true },
     { method: 'DELETE', path: '/containers/{id}', handler: async (req) => { await b.remove(req.ctx, id(req), { force: req.query.bool('force'), volumes: req.query.bool('v'), link: req.query.bool('link') }); } },
     { method: 'POST', path: '/containers/{id}/exec', handler: async (req, res) => res.json(201, await b.execCreate(req.ctx, id(req), (await req.json()) as ExecConfig)) },
     { method: 'POST', path: '/exec/{id}/start', handler: execStart, hijack: true },
