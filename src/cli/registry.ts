@@ -78,6 +78,8 @@ const containerStart = cmd(() => import('./commands/container/start.js'));
 const containerStop = cmd(() => import('./commands/container/stop.js'));
 const containerTop = cmd(() => import('./commands/container/top.js'));
 const containerUnpause = cmd(() => import('./commands/container/unpause.js'));
+const containerStats = cmd(() => import('./commands/container/stats.js'));
+const containerUpdate = cmd(() => import('./commands/container/update.js'));
 const containerWait = cmd(() => import('./commands/container/wait.js'));
 
 export const CONTAINER: ManagementEntry = {
@@ -105,6 +107,8 @@ export const CONTAINER: ManagementEntry = {
     stop: containerStop,
     top: containerTop,
     unpause: containerUnpause,
+    stats: containerStats,
+    update: containerUpdate,
     wait: containerWait,
   },
 };
@@ -135,11 +139,13 @@ export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   run: containerRun,
   save: imageSave,
   start: containerStart,
+  stats: containerStats,
   stop: containerStop,
   system: SYSTEM,
   tag: imageTag,
   top: containerTop,
   unpause: containerUnpause,
+  update: containerUpdate,
   version: cmd(() => import('./commands/system/version.js'), 10),
   wait: containerWait,
 };

@@ -75,3 +75,27 @@ test('stats of a stopped container is zero-valued', async () => {
   assert.equal(out, 'idle 0.00% 0B / 0B 0');
   await ok(d.docker(['rm', 'idle']));
 });
+
+test('berth stats and berth update answer as docker does', async () => {
+  await ok(d.docker(['run', '-d', '--name', 'pair', '--cpus', '0.5', 'busybox', 'sleep', '100']));
+  await ok(d.docker(['create', '--name', 'pair-idle', 'busybox', 'true']));
+  try {
+    const fmt = ['--format', '{{.Name}} {{.ID}} {{.MemPerc}} {{.NetIO}} {{.BlockIO}} {{.PIDs}}'];
+    for (const args of [['stats', '--no-stream', 'pair-idle', ...fmt], ['stats', '--no-stream', '-a', ...fmt], ['stats', '--no-stream', 'nosuch']]) {
+      const [b, k] = await Promise.all([d.berth(args), d.docker(args)]);
+      assert.equal(b.stdout, k.stdout, args.join(' '));
+      assert.equal(b.code, k.code, args.join(' '));
+      assert.equal(b.stderr, k.stderr, args.join(' '));
+    }
+    const table = await ok(d.berth(['stats', '--no-stream', 'pair']));
+    assert.match(table, /^CONTAINER ID {3}NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS\n[0-9a-f]{12} {3}pair +\d+\.\d\d% /);
+    for (const args of [['update', '--cpus', '0.4', '--restart', 'on-failure:2', 'pair', 'nosuch'], ['update', 'pair'], ['update', '--memory', '1m', 'pair']]) {
+      const [b, k] = await Promise.all([d.berth(args), d.docker(args)]);
+      assert.equal(b.stdout, k.stdout, args.join(' '));
+      assert.equal(b.code, k.code, args.join(' '));
+    }
+    assert.equal((await ok(d.docker(['inspect', '-f', '{{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}', 'pair']))).trim(), '400000000 on-failure:2');
+  } finally {
+    await d.docker(['rm', '-f', 'pair', 'pair-idle']);
+  }
+});
