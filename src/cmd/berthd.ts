@@ -114,7 +114,8 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     const stateDir = join(config.execRoot, 'containers');
     const tmpDir = join(config.execRoot, 'tmp');
     await mkdirp(tmpDir, 0o700);
-    const initPath = which(config.initPath || 'tini') ?? '';
+    // The init must run in any image, so a static build: Docker's docker-init, else Debian's tini-static.
+    const initPath = (config.initPath ? which(config.initPath) : (which('docker-init') ?? which('tini-static') ?? which('tini'))) ?? '';
     const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir };
     const containers = new ContainersService({
       store: new ContainerStore({ root: join(config.dataRoot, 'containers') }),
@@ -137,7 +138,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     const restored = await containers.restore(ctx);
     log.info('containers restored', restored);
     const images = new ImagesService({ store: imageStore, events, usersOf: containers.usersOf });
-    const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: which(config.initPath || 'tini') }, config.dataRoot);
+    const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);
     const id = await engineId(config.dataRoot);
     const system = new SystemService(
       {

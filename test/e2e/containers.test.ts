@@ -48,6 +48,11 @@ describe('run', () => {
     });
   }
 
+  test('--init: a static init is PID 1 and the command its child', async () => {
+    const out = await ok(d.docker(['run', '--rm', '--init', 'busybox', 'ps', '-o', 'pid,args']));
+    assert.match(out, /^\s*1 \/sbin\/docker-init -- ps -o pid,args$/m);
+  });
+
   test('run -it gets a terminal (under script)', async () => {
     const r = await run('script', ['-qec', `${DOCKER} run -it --rm busybox sh -c 'tty; echo done'`, '/dev/null'], { env: { DOCKER_HOST: d.host } });
     assert.equal(r.code, 0, r.stderr + r.stdout);
