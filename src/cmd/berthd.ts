@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import {
   background,
   createLogger,
+  Filters,
   gitCommit,
   messageOf,
   mkdirp,
@@ -149,6 +150,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         events,
         gitCommit: gitCommit(),
         imagesDiskUsage: (c, v) => images.diskUsage(c, v),
+        containersDiskUsage: (c) => containers.list(c, { all: true, limit: -1, size: true, filters: new Filters() }),
         counts: async (c) => ({ ...containers.counts(), images: (await imageStore.list(c)).length }),
       },
       id,

@@ -128,6 +128,8 @@ describe('sizes', () => {
         assert.equal((await ok(cliRun(d, cli, ['inspect', '-f', '{{.SizeRw}}', name]))).trim(), '<nil>');
         const ps = await ok(cliRun(d, cli, ['ps', '-as', '--filter', `name=${name}`, '--format', '{{.Size}}']));
         assert.match(ps.trim(), /^100kB \(virtual \d+(\.\d+)?MB\)$/);
+        const df = await ok(d.docker(['system', 'df', '-v', '--format', '{{range .Containers}}{{.Names}} {{.Size}}\n{{end}}']));
+        assert.match(df, new RegExp(`^${name} 100kB$`, 'm'));
       } finally {
         await d.docker(['rm', name]);
       }
