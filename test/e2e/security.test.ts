@@ -10,7 +10,7 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, TestDaemon } from './harness.js';
@@ -24,6 +24,7 @@ before(async () => {
 });
 after(async () => {
   await d?.cleanup();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 type Result = { code: number; stdout: string; stderr: string };
