@@ -131,7 +131,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       exec: nodeExec,
       log: log.with({ module: 'containers' }),
       config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir },
-      buildSpec: (c, r) => buildSpec(c, specDeps, r),
+      buildSpec: (c, r, j) => buildSpec(c, specDeps, r, j),
       buildExecSpec: (c, r, e) => buildExecSpec(c, specDeps, r, e),
     });
     const exitWatch = new AbortController();

@@ -7,6 +7,7 @@ import type { ImageConfig } from '../../oci/index.js';
 import { chainIds } from '../../snapshots/index.js';
 import { sha256 } from '../../lib/index.js';
 import { parsePolicy } from './restart-policy.js';
+import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
@@ -118,6 +119,8 @@ export async function createContainer(
   const hc = defaultHostConfig(hostIn, svc.deps.config.logDriver, svc.deps.config.logOpts);
   parsePolicy(hc.RestartPolicy, hc.AutoRemove ?? false);
   if (hc.ShmSize! < 0) throw invalidParameter('SHM size can not be less than 0');
+  validateNamespaceModes(hc);
+  adaptSharedNamespaces(svc, hc);
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw invalidParameter('No command specified');
   config.Image = req.Image;

@@ -7,6 +7,7 @@ import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpause
 import { signalNumber } from '../../containerd/index.js';
 import type { ContainersServiceBase, Live } from './service.js';
 import { removeContainer } from './remove.js';
+import { prepareNamespaces, releaseNamespaces } from './namespaces.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
   conflict(`Cannot ${verb} container: ${ref}: Container ${id} is not running`);
@@ -45,7 +46,8 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
     await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
     let log;
     try {
-      const spec = await svc.deps.buildSpec(ctx, rec);
+      const joined = await prepareNamespaces(svc, ctx, rec);
+      const spec = await svc.deps.buildSpec(ctx, rec, joined);
       await svc.deps.tasks.updateSpec(ctx, id, spec);
       const mounts = await svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey);
       log = await svc.openLog(rec);
@@ -66,6 +68,7 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
       return true;
     } catch (e) {
       await log?.close().catch(() => {});
+      await releaseNamespaces(svc, ctx, id);
       live.markExited();
       const msg = messageOf(e);
       // compat: Docker records 127 for a missing executable, 126 for one it cannot run.
@@ -116,6 +119,7 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   if (drained) svc.background(reap);
   else await reap;
   await live.hub.log?.close().catch(() => {});
+  await releaseNamespaces(svc, ctx, id);
   const ranMs = live.startedAtMs ? Date.now() - live.startedAtMs : 0;
   const rec = svc.store.get(id);
   const manual = live.stopping || rec.HasBeenManuallyStopped;

@@ -4,6 +4,7 @@ import { isRunning, setRemovalInProgress } from '../../containers/index.js';
 import type { ContainersPruneReport } from '../../api/types/index.js';
 import type { ContainersServiceBase } from './service.js';
 import { killContainer } from './lifecycle.js';
+import { releaseNamespaces } from './namespaces.js';
 import { parseTimestamp } from '../images/list.js';
 
 /** `resume`: finish a removal a crash interrupted (at boot, RemovalInProgress already set). */
@@ -38,6 +39,7 @@ export async function removeContainer(
   }, { volatile: true });
   if (already && !resume) throw conflict(`removal of container ${rec.ID} is already in progress`);
   await live.hub.log?.close().catch(() => {});
+  await releaseNamespaces(svc, ctx, rec.ID);
   await svc.store.remove(ctx, rec.ID);
   for (const [id, e] of svc.execs) if (e.containerId === rec.ID) svc.execs.delete(id);
   live.hub.close();

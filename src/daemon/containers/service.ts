@@ -28,6 +28,7 @@ import { ContainerHub } from './hub.js';
 import { healthcheckOf, monitorHealth } from './health.js';
 import { RestartManager, parsePolicy } from './restart-policy.js';
 import type { ProcessStreams } from './streams.js';
+import type { JoinedNamespaces } from './namespaces.js';
 
 export interface ContainersConfig {
   /** Daemon default log driver and options (daemon.json log-driver/log-opts). */
@@ -41,8 +42,11 @@ export interface ContainersConfig {
   stateDir: string;
 }
 
-/** Builds the OCI runtime spec of a container for its next start. */
-export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>) => Promise<object>;
+/**
+ * Builds the OCI runtime spec of a container for its next start; `joined` is what
+ * prepareNamespaces found about the namespaces it shares.
+ */
+export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, joined?: JoinedNamespaces) => Promise<object>;
 /** Builds the runtime-spec Process of an exec. */
 export type ExecSpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, exec: ExecRecord) => Promise<object>;
 

@@ -19,6 +19,7 @@ import {
 } from '../../runtime/index.js';
 import type { ContainerRecord } from '../../containers/index.js';
 import type { ExecRecord } from './service.js';
+import { sharedNamespaceModes, type JoinedNamespaces } from './namespaces.js';
 
 export interface SpecDeps {
   snapshotter: Snapshotter;
@@ -101,7 +102,7 @@ function nsMode(v: string | undefined, fallback: NamespaceMode['mode'] = 'privat
   return { mode: fallback };
 }
 
-export async function buildSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<ContainerRecord>): Promise<object> {
+export async function buildSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<ContainerRecord>, joined: JoinedNamespaces = {}): Promise<object> {
   const hc: HostConfig = rec.HostConfig;
   const sec = parseSecurityOpt(hc.SecurityOpt ?? []);
   const user = await userOf(ctx, deps, rec, rec.Config.User ?? '', hc.GroupAdd ?? []);
@@ -120,6 +121,7 @@ export async function buildSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<Containe
     capAdd: hc.CapAdd ?? [],
     capDrop: hc.CapDrop ?? [],
     noNewPrivileges: sec.noNewPrivileges,
+    seccompProfile: sec.seccompProfile,
     oomScoreAdj: hc.OomScoreAdj ?? 0,
     ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
     initPath: hc.Init ? deps.initPath : undefined,
@@ -129,9 +131,7 @@ export async function buildSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<Containe
     networkFiles: { resolvConf: rec.ResolvConfPath, hostname: rec.HostnamePath, hosts: rec.HostsPath },
     namespaces: {
       network: nsMode(hc.NetworkMode),
-      pid: nsMode(hc.PidMode),
-      ipc: nsMode(hc.IpcMode),
-      uts: nsMode(hc.UTSMode),
+      ...sharedNamespaceModes(hc, joined),
       cgroup: hc.CgroupnsMode === 'private' ? 'private' : 'host',
     },
     cgroupParent: hc.CgroupParent || undefined,

@@ -227,7 +227,8 @@ export class SystemService {
       ContainerdCommit: { ID: cd?.revision ?? '', Expected: cd?.revision ?? '' },
       RuncCommit: { ID: host.runc?.commit ?? '', Expected: host.runc?.commit ?? '' },
       InitCommit: { ID: host.init?.commit ?? '', Expected: host.init?.commit ?? '' },
-      SecurityOptions: [],
+      // compat: what dockerd lists on this host (no AppArmor, no SELinux, cgroup v1: no cgroupns).
+      SecurityOptions: ['name=seccomp,profile=builtin'],
       Warnings: warnings.length ? warnings : null,
       DefaultAddressPools: config.defaultAddressPools.map((p) => ({ Base: p.base, Size: p.size })),
       CDISpecDirs: [],
