@@ -45,8 +45,9 @@ export async function removeContainer(
   svc.wake(rec.ID, 'removed', rec.State.ExitCode);
   svc.live.delete(rec.ID);
   // The container is gone for clients; its containerd side follows (boot's reconciliation
-  // removes what a crash leaves of it).
-  svc.background(removeRuntime(svc, ctx, rec.ID, rec.SnapshotKey));
+  // removes what a crash leaves of it). That work outlives the request, so not its signal: the
+  // client's hang-up after the 204 would cancel it and leave the rw layer behind.
+  svc.background(removeRuntime(svc, { ...ctx, signal: new AbortController().signal }, rec.ID, rec.SnapshotKey));
 }
 
 /** Deletes a container's task, containerd record and rw layer. */
