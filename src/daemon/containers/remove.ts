@@ -47,7 +47,8 @@ export async function removeContainer(
   svc.wake(rec.ID, 'removed', rec.State.ExitCode);
   svc.live.delete(rec.ID);
   // The container is gone for clients; its containerd side follows (boot's reconciliation
-  // removes what a crash leaves of it).
+  // removes what a crash leaves of it). That work outlives the request, so not its signal: the
+  // client's hang-up after the 204 would cancel it and leave the rw layer behind.
   svc.background(removeRuntime(svc, svc.detached(ctx), rec.ID, rec.SnapshotKey));
 }
 
