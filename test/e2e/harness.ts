@@ -232,6 +232,9 @@ export class TestDaemon {
         /* gone */
       }
     }
+    // Shims outlive containerd by design; a test that left a container behind (or killed berthd
+    // before its background cleanup ran) would leave them, and their containers, running.
+    await run('sh', ['-c', `for p in $(pgrep -f 'containerd-shim-runc-v[2] .*-address ${this.dir}/'); do pkill -KILL -P $p; kill -KILL $p; done`]);
     await run('sh', ['-c', `grep -F ' ${this.dir}/' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
     await rm(this.dir, { recursive: true, force: true });
   }
