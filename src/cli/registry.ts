@@ -32,7 +32,7 @@ const systemInfo = cmd(() => import('./commands/system/info.js'), 12);
 export const SYSTEM: ManagementEntry = {
   kind: 'management',
   description: 'Manage Berth',
-  subcommands: { events: systemEvents, info: systemInfo },
+  subcommands: { df: cmd(() => import('./commands/system/df.js')), events: systemEvents, info: systemInfo },
 };
 
 const imageHistory = cmd(() => import('./commands/image/history.js'));
