@@ -125,6 +125,9 @@ export async function createContainer(
   config.Hostname ||= id.slice(0, 12);
   const dir = svc.store.dir(id);
   const logType = svc.logConfig({ HostConfig: hc } as ContainerRecord).type;
+  // The /etc files go with the record, which appears whole: a crash cannot leave a container
+  // that cannot start for want of them.
+  const etc = await svc.etcFiles(id, config, hc);
   // One write of the whole record: the name is taken (or refused) before any other work.
   const rec = await svc.store.create(ctx, {
     ID: id,
@@ -141,9 +144,9 @@ export async function createContainer(
     HostsPath: join(dir, 'hosts'),
     ResolvConfPath: join(dir, 'resolv.conf'),
     LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
-  });
+  }, etc);
   try {
-    await Promise.all([ensureRuntime(svc, ctx, rec, image.config), svc.writeEtcFiles(rec)]);
+    await ensureRuntime(svc, ctx, rec, image.config);
     svc.liveOf(rec);
     svc.emit('create', rec);
     return { Id: rec.ID, Warnings: [] };
