@@ -2,7 +2,7 @@
  * start, stop, kill, restart, pause, unpause, and what happens when a container's process exits
  * (moby daemon/start.go, stop.go, kill.go, monitor.go).
  */
-import { conflict, invalidParameter, messageOf, system, type Ctx } from '../../lib/index.js';
+import { conflict, invalidParameter, messageOf, system, withoutCancel, type Ctx } from '../../lib/index.js';
 import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpaused } from '../../containers/index.js';
 import { signalNumber } from '../../containerd/index.js';
 import type { ContainersServiceBase, Live } from './service.js';
@@ -28,7 +28,11 @@ export function parseSignal(s: string): string {
 }
 
 /** Starts the container's process. Resolves false when it was already running. */
-export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, opts: { policy?: boolean } = {}): Promise<boolean> {
+export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, ref: string, opts: { policy?: boolean } = {}): Promise<boolean> {
+  // Once begun, a start runs to its end even if the client goes away: containerd 1.6 leaves a
+  // task create cancelled half-way behind (its shim and bundle), and every later start of the
+  // container then fails with "mkdir <bundle>: file exists".
+  const ctx = withoutCancel(reqCtx);
   const rec0 = svc.store.get(ref);
   const id = rec0.ID;
   const started = svc.mutex.run(id, async () => {
@@ -75,7 +79,7 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
       // compat: moby removes an --rm container whose start failed (daemon/start.go).
       if (rec.HostConfig.AutoRemove) {
         setImmediate(() =>
-          void removeContainer(svc, { ...ctx, signal: new AbortController().signal }, id, { force: true, volumes: false }).catch((err: unknown) =>
+          void removeContainer(svc, ctx, id, { force: true, volumes: false }).catch((err: unknown) =>
             svc.deps.log.warn('removing a container whose start failed', { container: id.slice(0, 12), error: err }),
           ),
         );
