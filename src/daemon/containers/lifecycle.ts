@@ -92,15 +92,26 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
 }
 
 /**
- * The process of container `id` exited (containerd TaskExit, or found exited at boot): read the
- * rest of its output, reap it, record the exit, wake waiters, then restart or auto-remove.
+ * The process of container `id` exited (containerd TaskExit, with its `pid`): read the rest of
+ * its output, reap it, record the exit, wake waiters, then restart or auto-remove. Ignored when
+ * the record does not say that process runs.
  */
-export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: string, exitCode: number, exitedAt?: Date): Promise<void> {
+export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: string, exitCode: number, exitedAt?: Date, pid?: number): Promise<void> {
   const rec0 = svc.store.find(id);
   if (!rec0) return;
   const live = svc.liveOf(rec0);
   await live.starting;
-  if (!svc.store.find(id)) return;
+  const cur = svc.store.find(id);
+  if (!cur) return;
+  // (A pid of 0 means containerd could not tell which process it was: trust the event then.)
+  if (!isRunning(cur.State) || (pid && pid !== cur.State.Pid)) {
+    // Not the exit of the process the record knows of, and so not the container's: containerd
+    // reporting the process of a task create cut short by a crash as it cleans up after its
+    // shim (possibly after the container was started again), a start cut short and killed at
+    // boot, or an exit boot already recorded. The record stays as it is.
+    svc.deps.log.debug('ignoring the exit of a process the record does not know', { container: id.slice(0, 12), pid });
+    return;
+  }
   const ps = live.hub.process;
   const drained = ps ? await Promise.race([ps.closed.then(() => true), sleep(2000).then(() => false)]) : true;
   const reap = (async () => {
