@@ -96,6 +96,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         },
       );
       await supervisor.start(ctx);
+      await supervisor.recoverInterruptedTasks(ctx).catch((e) => log.warn('cannot check containerd for task creates cut short', { error: e }));
       address = supervisor.address;
     }
     address = address.replace(/^unix:\/\//, '');

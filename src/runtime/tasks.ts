@@ -99,12 +99,21 @@ export class ContainerdTasks {
     return (await this.cd.containers.list(ctx, ['labels."berth.container"==true'])).map((c) => c.id);
   }
 
+  /** Names of the per-container state directories (FIFOs) under stateDir: container IDs. */
+  async stateIds(): Promise<string[]> {
+    const entries = await fs.readdir(this.cfg.stateDir, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  }
+
   /** Replaces the runtime spec (before each start). */
   async updateSpec(ctx: Ctx, id: string, spec: object): Promise<void> {
     await this.cd.containers.update(ctx, { id, spec: packJson(SPEC_TYPE_URL, spec) } as never, ['spec']);
   }
 
-  /** Deletes the containerd record (the snapshot is then the caller's to remove). Ignores notFound. */
+  /**
+   * Deletes the containerd record (the snapshot is then the caller's to remove) and the
+   * container's state directory. Ignores notFound.
+   */
   async deleteContainer(ctx: Ctx, id: string): Promise<void> {
     await this.cd.containers.delete(ctx, id).catch((e) => {
       if (!isNotFound(e)) throw e;

@@ -1,6 +1,6 @@
 /** POST /containers/create (moby daemon/create.go): merge with the image, validate, record, prepare the rw layer. */
 import { join } from 'node:path';
-import { invalidParameter, isConflict, type Ctx } from '../../lib/index.js';
+import { invalidParameter, isConflict, withoutCancel, type Ctx } from '../../lib/index.js';
 import { generateId, type ContainerRecord } from '../../containers/index.js';
 import type { ContainerConfig, ContainerCreateRequest, ContainerCreateResponse, HostConfig } from '../../api/types/index.js';
 import type { ImageConfig } from '../../oci/index.js';
@@ -128,6 +128,12 @@ export async function createContainer(
   config.Hostname ||= id.slice(0, 12);
   const dir = svc.store.dir(id);
   const logType = svc.logConfig({ HostConfig: hc } as ContainerRecord).type;
+  // The /etc files go with the record, which appears whole: a crash cannot leave a container
+  // that cannot start for want of them.
+  const etc = await svc.etcFiles(id, config, hc);
+  // From here on the client going away cancels nothing: a create cut short would leave a
+  // record without its containerd side (and its cleanup would be cancelled too).
+  ctx = withoutCancel(ctx);
   // One write of the whole record: the name is taken (or refused) before any other work.
   const rec = await svc.store.create(ctx, {
     ID: id,
@@ -144,9 +150,9 @@ export async function createContainer(
     HostsPath: join(dir, 'hosts'),
     ResolvConfPath: join(dir, 'resolv.conf'),
     LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
-  });
+  }, etc);
   try {
-    await Promise.all([ensureRuntime(svc, ctx, rec, image.config), svc.writeEtcFiles(rec)]);
+    await ensureRuntime(svc, ctx, rec, image.config);
     svc.liveOf(rec);
     svc.emit('create', rec);
     return { Id: rec.ID, Warnings: [] };

@@ -2,7 +2,7 @@
  * start, stop, kill, restart, pause, unpause, and what happens when a container's process exits
  * (moby daemon/start.go, stop.go, kill.go, monitor.go).
  */
-import { conflict, invalidParameter, messageOf, system, type Ctx } from '../../lib/index.js';
+import { conflict, invalidParameter, messageOf, system, withoutCancel, type Ctx } from '../../lib/index.js';
 import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpaused } from '../../containers/index.js';
 import { signalNumber } from '../../containerd/index.js';
 import type { ContainersServiceBase, Live } from './service.js';
@@ -29,7 +29,11 @@ export function parseSignal(s: string): string {
 }
 
 /** Starts the container's process. Resolves false when it was already running. */
-export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, opts: { policy?: boolean } = {}): Promise<boolean> {
+export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, ref: string, opts: { policy?: boolean } = {}): Promise<boolean> {
+  // Once begun, a start runs to its end even if the client goes away: containerd 1.6 leaves a
+  // task create cancelled half-way behind (its shim and bundle), and every later start of the
+  // container then fails with "mkdir <bundle>: file exists".
+  const ctx = withoutCancel(reqCtx);
   const rec0 = svc.store.get(ref);
   const id = rec0.ID;
   const started = svc.mutex.run(id, async () => {
@@ -80,7 +84,7 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
       // compat: moby removes an --rm container whose start failed (daemon/start.go).
       if (rec.HostConfig.AutoRemove) {
         setImmediate(() =>
-          void removeContainer(svc, svc.detached(ctx), id, { force: true, volumes: false }).catch((err: unknown) =>
+          void removeContainer(svc, ctx, id, { force: true, volumes: false }).catch((err: unknown) =>
             svc.deps.log.warn('removing a container whose start failed', { container: id.slice(0, 12), error: err }),
           ),
         );
@@ -93,20 +97,31 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
 }
 
 /**
- * The process of container `id` exited (containerd TaskExit, or found exited at boot): read the
- * rest of its output, reap it, record the exit, wake waiters, then restart or auto-remove.
+ * The process of container `id` exited (containerd TaskExit, with its `pid`): read the rest of
+ * its output, reap it, record the exit, wake waiters, then restart or auto-remove. Ignored when
+ * the record does not say that process runs.
  */
-export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: string, exitCode: number, exitedAt?: Date): Promise<void> {
+export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: string, exitCode: number, exitedAt?: Date, pid?: number): Promise<void> {
   const rec0 = svc.store.find(id);
   if (!rec0) return;
   const live = svc.liveOf(rec0);
   await live.starting;
   live.health?.abort();
-  if (!svc.store.find(id)) return;
+  const cur = svc.store.find(id);
+  if (!cur) return;
+  // (A pid of 0 means containerd could not tell which process it was: trust the event then.)
+  if (!isRunning(cur.State) || (pid && pid !== cur.State.Pid)) {
+    // Not the exit of the process the record knows of, and so not the container's: containerd
+    // reporting the process of a task create cut short by a crash as it cleans up after its
+    // shim (possibly after the container was started again), a start cut short and killed at
+    // boot, or an exit boot already recorded. The record stays as it is.
+    svc.deps.log.debug('ignoring the exit of a process the record does not know', { container: id.slice(0, 12), pid });
+    return;
+  }
   const ps = live.hub.process;
   const drained = ps ? await Promise.race([ps.closed.then(() => true), sleep(2000).then(() => false)]) : true;
   const reap = (async () => {
-    await svc.deps.tasks.deleteTask(svc.detached(ctx), id).catch(() => {});
+    await svc.deps.tasks.deleteTask(withoutCancel(ctx), id).catch(() => {});
     if (ps && !drained) {
       // Deleting the task makes the shim let go of the FIFOs; whatever else still holds them open
       // (a process outside the container's pid namespace) must not keep attached clients waiting.

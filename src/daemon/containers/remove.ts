@@ -1,5 +1,5 @@
 /** DELETE /containers/{id} and POST /containers/prune (moby daemon/delete.go, prune.go). */
-import { conflict, Filters, type Ctx } from '../../lib/index.js';
+import { conflict, Filters, withoutCancel, type Ctx } from '../../lib/index.js';
 import { isRunning, setRemovalInProgress } from '../../containers/index.js';
 import type { ContainersPruneReport } from '../../api/types/index.js';
 import type { ContainersServiceBase } from './service.js';
@@ -47,9 +47,9 @@ export async function removeContainer(
   svc.wake(rec.ID, 'removed', rec.State.ExitCode);
   svc.live.delete(rec.ID);
   // The container is gone for clients; its containerd side follows (boot's reconciliation
-  // removes what a crash leaves of it). That work outlives the request, so not its signal: the
-  // client's hang-up after the 204 would cancel it and leave the rw layer behind.
-  svc.background(removeRuntime(svc, svc.detached(ctx), rec.ID, rec.SnapshotKey));
+  // removes what a crash leaves of it). Not under the request's signal: that aborts as soon as
+  // the response is sent, which would cut this short and leave the containerd side behind.
+  svc.background(removeRuntime(svc, withoutCancel(ctx), rec.ID, rec.SnapshotKey));
 }
 
 /** Deletes a container's task, containerd record and rw layer. */

@@ -7,9 +7,8 @@
  * berthd rebuilds this state at boot (restore.ts).
  */
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import type { EventBus } from '../../events/index.js';
-import { KeyedMutex, type Ctx, type Exec, type Logger } from '../../lib/index.js';
+import { KeyedMutex, withoutCancel, type Ctx, type Exec, type Logger } from '../../lib/index.js';
 import type { ImageStore } from '../../images/index.js';
 import type { ContainerdTasks, ProcessIO } from '../../runtime/index.js';
 import {
@@ -23,7 +22,7 @@ import {
   type LogDriver,
   type LogReader,
 } from '../../containers/index.js';
-import type { ContainerWaitResponse } from '../../api/types/index.js';
+import type { ContainerConfig, ContainerWaitResponse, HostConfig } from '../../api/types/index.js';
 import { ContainerHub } from './hub.js';
 import { healthcheckOf, monitorHealth } from './health.js';
 import { RestartManager, parsePolicy } from './restart-policy.js';
@@ -124,11 +123,6 @@ export class ContainersServiceBase {
   /** Work that outlives the request that started it (reaping, runtime cleanup after rm). */
   private readonly pending = new Set<Promise<unknown>>();
 
-  /** `ctx` without its cancellation: for work that must outlive the request that started it. */
-  detached(ctx: Ctx): Ctx {
-    return { ...ctx, signal: new AbortController().signal };
-  }
-
   /** Runs `p` in the background: failures are logged, shutdown waits for it (settled()). */
   background(p: Promise<unknown>): void {
     const tracked = p.catch((e) => this.deps.log.warn('background container work failed', { error: e })).finally(() => this.pending.delete(tracked));
@@ -142,7 +136,7 @@ export class ContainersServiceBase {
     if (!healthcheckOf(rec)) return;
     const ac = new AbortController();
     live.health = ac;
-    monitorHealth(this, this.detached(ctx), rec.ID, ac.signal, fresh).catch((e) => this.deps.log.warn('health monitor failed', { container: rec.ID.slice(0, 12), error: e }));
+    monitorHealth(this, withoutCancel(ctx), rec.ID, ac.signal, fresh).catch((e) => this.deps.log.warn('health monitor failed', { container: rec.ID.slice(0, 12), error: e }));
   }
 
   /** Resolves once the background work started so far is done. */
@@ -215,11 +209,12 @@ export class ContainersServiceBase {
     this.liveOf(rec).waiters.add(w);
   }
 
-  /** Writes /etc/hostname, /etc/hosts and /etc/resolv.conf of a container into its directory. */
-  async writeEtcFiles(rec: Readonly<ContainerRecord>): Promise<{ hostname: string; hosts: string; resolv: string }> {
-    const dir = this.store.dir(rec.ID);
-    const hostname = rec.Config.Hostname || rec.ID.slice(0, 12);
-    const paths = { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolv: join(dir, 'resolv.conf') };
+  /**
+   * The contents of a container's /etc/hostname, /etc/hosts and /etc/resolv.conf, keyed by their
+   * file names in its directory (HostnamePath, HostsPath, ResolvConfPath).
+   */
+  async etcFiles(id: string, config: Readonly<ContainerConfig>, hc: Readonly<HostConfig>): Promise<Record<'hostname' | 'hosts' | 'resolv.conf', string>> {
+    const hostname = config.Hostname || id.slice(0, 12);
     const hosts = [
       '127.0.0.1\tlocalhost',
       '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -227,7 +222,7 @@ export class ContainersServiceBase {
       'ff00::0\tip6-mcastprefix',
       'ff02::1\tip6-allnodes',
       'ff02::2\tip6-allrouters',
-      ...(rec.HostConfig.ExtraHosts ?? []).map((h) => {
+      ...(hc.ExtraHosts ?? []).map((h) => {
         const i = h.lastIndexOf(':');
         return `${h.slice(i + 1)}\t${h.slice(0, i)}`;
       }),
@@ -235,18 +230,14 @@ export class ContainersServiceBase {
     let resolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
     // compat: Docker drops loopback nameservers the container cannot reach, falling back to Google's.
     const keep = resolv.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l));
-    const dns = rec.HostConfig.Dns ?? [];
-    const search = rec.HostConfig.DnsSearch ?? [];
-    const opts = rec.HostConfig.DnsOptions ?? [];
+    const dns = hc.Dns ?? [];
+    const search = hc.DnsSearch ?? [];
+    const opts = hc.DnsOptions ?? [];
     let lines = keep.filter((l) => !(dns.length && /^\s*nameserver/.test(l)) && !(search.length && /^\s*search/.test(l)) && !(opts.length && /^\s*options/.test(l)));
     lines = [...lines, ...dns.map((d) => `nameserver ${d}`), ...(search.length ? [`search ${search.join(' ')}`] : []), ...(opts.length ? [`options ${opts.join(' ')}`] : [])];
     if (!lines.some((l) => /^\s*nameserver/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
     resolv = lines.filter((l, i, a) => !(l === '' && i === a.length - 1)).join('\n') + '\n';
-    await Promise.all([
-      fs.writeFile(paths.hostname, hostname + '\n'),
-      fs.writeFile(paths.hosts, hosts),
-      fs.writeFile(paths.resolv, resolv),
-    ]);
-    return paths;
+    return { hostname: hostname + '\n', hosts, 'resolv.conf': resolv };
   }
+
 }
