@@ -8,6 +8,7 @@ import { chainIds } from '../../snapshots/index.js';
 import { sha256 } from '../../lib/index.js';
 import { parsePolicy } from './restart-policy.js';
 import type { ContainersServiceBase } from './service.js';
+import { createSettings, hostHostname, modeOf } from './network.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
 
@@ -112,7 +113,7 @@ export async function createContainer(
 ): Promise<ContainerCreateResponse> {
   if (!req.Image) throw invalidParameter('No image was specified');
   const image = await svc.deps.images.resolve(ctx, req.Image);
-  const { HostConfig: hostIn, NetworkingConfig: _net, Platform: _platform, ...configIn } = req;
+  const { HostConfig: hostIn, NetworkingConfig: netIn, Platform: _platform, ...configIn } = req;
   const config = mergeConfig(configIn, image.config);
   validateEnv(config.Env ?? []);
   const hc = defaultHostConfig(hostIn, svc.deps.config.logDriver, svc.deps.config.logOpts);
@@ -121,8 +122,10 @@ export async function createContainer(
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw invalidParameter('No command specified');
   config.Image = req.Image;
+  const kind = modeOf(svc.deps.network, hc.NetworkMode);
   const id = generateId();
-  config.Hostname ||= id.slice(0, 12);
+  // compat: with the host's network the container takes the host's name (moby initializeNetworking).
+  config.Hostname ||= kind === 'host' ? hostHostname() : id.slice(0, 12);
   const dir = svc.store.dir(id);
   const logType = svc.logConfig({ HostConfig: hc } as ContainerRecord).type;
   // One write of the whole record: the name is taken (or refused) before any other work.
@@ -141,12 +144,15 @@ export async function createContainer(
     HostsPath: join(dir, 'hosts'),
     ResolvConfPath: join(dir, 'resolv.conf'),
     LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
+    NetworkSettings: createSettings(kind, netIn?.EndpointsConfig ?? undefined),
   });
   try {
     await Promise.all([ensureRuntime(svc, ctx, rec, image.config), svc.writeEtcFiles(rec)]);
     svc.liveOf(rec);
     svc.emit('create', rec);
-    return { Id: rec.ID, Warnings: [] };
+    const warnings: string[] = [];
+    if (kind === 'host' && Object.keys(hc.PortBindings ?? {}).length) warnings.push('Published ports are discarded when using host network mode');
+    return { Id: rec.ID, Warnings: warnings };
   } catch (e) {
     await svc.deps.tasks.deleteContainer(ctx, rec.ID).catch(() => {});
     await svc.deps.images.snapshotter.remove(ctx, rec.ID).catch(() => {});

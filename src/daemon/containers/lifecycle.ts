@@ -7,6 +7,11 @@ import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpause
 import { signalNumber } from '../../containerd/index.js';
 import type { ContainersServiceBase, Live } from './service.js';
 import { removeContainer } from './remove.js';
+import { randomBytes } from 'node:crypto';
+import type { Attachment } from '../../network/index.js';
+import type { LogDriver } from '../../containers/index.js';
+import type { Mount } from '../../snapshots/index.js';
+import { attachRequest, runningSettings, stoppedSettings, writeHosts } from './network.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
   conflict(`Cannot ${verb} container: ${ref}: Container ${id} is not running`);
@@ -43,15 +48,32 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
     }
     if (!opts.policy) live.restart.reset();
     await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
-    let log;
+    let log: LogDriver | undefined;
+    let attachment: Attachment | undefined;
     try {
-      const spec = await svc.deps.buildSpec(ctx, rec);
-      await svc.deps.tasks.updateSpec(ctx, id, spec);
-      const mounts = await svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey);
-      log = await svc.openLog(rec);
+      // The network, the runtime spec, the rootfs mounts and the log are independent: prepared
+      // at once. The spec names the sandbox's namespace before it exists.
+      const kind = svc.networkKind(rec);
+      const sandboxId = randomBytes(32).toString('hex');
+      const attachable = kind === 'bridge' || kind === 'host' || kind === 'none';
+      const netnsPath = kind === 'bridge' ? svc.deps.network.netnsPath(sandboxId) : undefined;
+      const [net, spec, mounts, lg] = await Promise.allSettled([
+        attachable
+          ? svc.deps.network.attach(ctx, attachRequest(rec, kind, sandboxId)).then(async (a) => {
+              attachment = a;
+              if (a.ip) await writeHosts(rec.HostsPath, await svc.hostsBase(rec), a.ip, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
+              return a;
+            })
+          : Promise.resolve(undefined),
+        svc.deps.buildSpec(ctx, rec, { netnsPath }).then((sp) => svc.deps.tasks.updateSpec(ctx, id, sp)),
+        svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey),
+        svc.openLog(rec),
+      ]);
+      if (lg.status === 'fulfilled') log = lg.value;
+      for (const r of [net, spec, mounts, lg]) if (r.status === 'rejected') throw r.reason;
       live.armExit();
       live.stopping = false;
-      const { pid, io } = await svc.deps.tasks.start(ctx, id, mounts, { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
+      const { pid, io } = await svc.deps.tasks.start(ctx, id, (mounts as PromiseFulfilledResult<Mount[]>).value, { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
       svc.wire(rec, io, log);
       live.startedAtMs = Date.now();
       const updated = await svc.store.update(ctx, id, (d) => {
@@ -59,11 +81,14 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
         d.HasBeenStartedBefore = true;
         d.HasBeenManuallyStopped = false;
         d.RestartCount = opts.policy ? live.restart.restarts : 0;
+        if (attachment) d.NetworkSettings = runningSettings(d.NetworkSettings, attachment);
       });
+      if (attachment) svc.emitNetwork('connect', attachment, id);
       svc.emit('start', updated);
       return true;
     } catch (e) {
       await log?.close().catch(() => {});
+      if (attachment) await svc.deps.network.detach(ctx, id).catch(() => {});
       live.markExited();
       const msg = messageOf(e);
       // compat: Docker records 127 for a missing executable, 126 for one it cannot run.
@@ -97,6 +122,10 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   const live = svc.liveOf(rec0);
   await live.starting;
   if (!svc.store.find(id)) return;
+  // compat: the network is released before the exit is reported (moby Cleanup → releaseNetwork):
+  // published ports are closed once stop or wait returns.
+  const hadNetwork = !!rec0.NetworkSettings.SandboxID;
+  await svc.deps.network.detach(ctx, id).catch((e) => svc.deps.log.warn('leaving the network failed', { container: id.slice(0, 12), error: e }));
   const ps = live.hub.process;
   const drained = ps ? await Promise.race([ps.closed.then(() => true), sleep(2000).then(() => false)]) : true;
   const reap = (async () => {
@@ -128,10 +157,12 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
     (d) => {
       if (decision.restart) setRestarting(d.State, { exitCode, exitedAt }, svc.clock);
       else setStopped(d.State, { exitCode, exitedAt }, svc.clock);
+      d.NetworkSettings = stoppedSettings(d.NetworkSettings);
     },
     { volatile: autoRemove },
   );
   svc.emit('die', updated, { exitCode: String(exitCode) });
+  if (hadNetwork) svc.emitNetworkLeave(updated);
   live.markExited();
   svc.wake(id, 'exit', exitCode);
   if (decision.restart) {

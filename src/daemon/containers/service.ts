@@ -27,6 +27,7 @@ import type { ContainerWaitResponse } from '../../api/types/index.js';
 import { ContainerHub } from './hub.js';
 import { RestartManager, parsePolicy } from './restart-policy.js';
 import type { ProcessStreams } from './streams.js';
+import { modeOf, type ContainerNetwork } from './network.js';
 
 export interface ContainersConfig {
   /** Daemon default log driver and options (daemon.json log-driver/log-opts). */
@@ -40,8 +41,8 @@ export interface ContainersConfig {
   stateDir: string;
 }
 
-/** Builds the OCI runtime spec of a container for its next start. */
-export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>) => Promise<object>;
+/** Builds the OCI runtime spec of a container for its next start (`netnsPath`: the sandbox it joins). */
+export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, opts?: { netnsPath?: string }) => Promise<object>;
 /** Builds the runtime-spec Process of an exec. */
 export type ExecSpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, exec: ExecRecord) => Promise<object>;
 
@@ -55,6 +56,8 @@ export interface ContainersDeps {
   config: ContainersConfig;
   buildSpec: SpecBuilder;
   buildExecSpec: ExecSpecBuilder;
+  /** Sandboxes and endpoints (network/): joined before a start, left after an exit. */
+  network: ContainerNetwork;
   clock?: Clock;
 }
 
@@ -146,6 +149,19 @@ export class ContainersServiceBase {
     this.deps.events.publish({ type: 'container', action, actorId: rec.ID, attributes });
   }
 
+  /** A network event of a container joining its network (Docker: before its `start`). */
+  emitNetwork(action: 'connect' | 'disconnect', att: { mode: string; networkId: string }, containerId: string): void {
+    const type = att.mode === 'none' ? 'null' : att.mode;
+    this.deps.events.publish({ type: 'network', action, actorId: att.networkId, attributes: { container: containerId, name: att.mode, type } });
+  }
+
+  /** `network disconnect` for each network a container was on (Docker: after its `die`). */
+  emitNetworkLeave(rec: Readonly<ContainerRecord>): void {
+    for (const [name, ep] of Object.entries(rec.NetworkSettings.Networks ?? {})) {
+      if (ep.NetworkID) this.emitNetwork('disconnect', { mode: name, networkId: ep.NetworkID }, rec.ID);
+    }
+  }
+
   /** The log driver options of a container (its LogConfig, or the daemon's defaults). */
   logConfig(rec: Readonly<ContainerRecord>): { type: string; config: Record<string, string> } {
     const lc = rec.HostConfig.LogConfig;
@@ -191,26 +207,47 @@ export class ContainersServiceBase {
     this.liveOf(rec).waiters.add(w);
   }
 
+  /**
+   * /etc/hosts of a container without its own address line (libnetwork etchosts: the defaults,
+   * then --add-host entries; the address is added when it joins a network). With the host's
+   * network the host's file is the base.
+   */
+  async hostsBase(rec: Readonly<ContainerRecord>): Promise<string> {
+    const extra = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
+      const i = h.lastIndexOf(':');
+      return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+    });
+    if (this.networkKind(rec) === 'host') {
+      const own = await fs.readFile('/etc/hosts', 'utf8').catch(() => '');
+      return (own && !own.endsWith('\n') ? own + '\n' : own) + extra.join('');
+    }
+    return [
+      '127.0.0.1\tlocalhost\n',
+      '::1\tlocalhost ip6-localhost ip6-loopback\n',
+      'fe00::0\tip6-localnet\n',
+      'ff00::0\tip6-mcastprefix\n',
+      'ff02::1\tip6-allnodes\n',
+      'ff02::2\tip6-allrouters\n',
+      ...extra,
+    ].join('');
+  }
+
+  /** The network a container's mode names (throws notFound for an unknown one). */
+  networkKind(rec: Readonly<ContainerRecord>) {
+    return modeOf(this.deps.network, rec.HostConfig.NetworkMode);
+  }
+
   /** Writes /etc/hostname, /etc/hosts and /etc/resolv.conf of a container into its directory. */
   async writeEtcFiles(rec: Readonly<ContainerRecord>): Promise<{ hostname: string; hosts: string; resolv: string }> {
     const dir = this.store.dir(rec.ID);
     const hostname = rec.Config.Hostname || rec.ID.slice(0, 12);
     const paths = { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolv: join(dir, 'resolv.conf') };
-    const hosts = [
-      '127.0.0.1\tlocalhost',
-      '::1\tlocalhost ip6-localhost ip6-loopback',
-      'fe00::0\tip6-localnet',
-      'ff00::0\tip6-mcastprefix',
-      'ff02::1\tip6-allnodes',
-      'ff02::2\tip6-allrouters',
-      ...(rec.HostConfig.ExtraHosts ?? []).map((h) => {
-        const i = h.lastIndexOf(':');
-        return `${h.slice(i + 1)}\t${h.slice(0, i)}`;
-      }),
-    ].join('\n') + '\n';
+    const hosts = await this.hostsBase(rec);
     let resolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    // compat: Docker drops loopback nameservers the container cannot reach, falling back to Google's.
-    const keep = resolv.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l));
+    // compat: Docker drops loopback nameservers the container cannot reach, falling back to
+    // Google's; with the host's network it keeps them.
+    const hostNet = this.networkKind(rec) === 'host';
+    const keep = resolv.split('\n').filter((l) => hostNet || !/^\s*nameserver\s+(127\.|::1)/.test(l));
     const dns = rec.HostConfig.Dns ?? [];
     const search = rec.HostConfig.DnsSearch ?? [];
     const opts = rec.HostConfig.DnsOptions ?? [];
