@@ -58,7 +58,11 @@ export interface BridgeDeps {
   /** Reads a file, undefined when it is absent (sysctls, resolv.conf). */
   readFile?: (path: string) => Promise<string | undefined>;
   writeFile?: (path: string, data: string) => Promise<void>;
+  /** Whether a link exists in the host namespace (default: /sys/class/net/<name>). */
+  linkExists?: (name: string) => Promise<boolean>;
 }
+
+const VETH_GONE_MS = 2000;
 
 const defaultRead = (p: string) => fs.readFile(p, 'utf8').catch(() => undefined);
 const defaultWrite = (p: string, d: string) => fs.writeFile(p, d);
@@ -186,14 +190,33 @@ export class BridgeDriver {
     return path;
   }
 
-  /** Deletes the veth pair (both ends at once) and the namespace; what is already gone is fine. */
+  /**
+   * Takes an endpoint down with its namespace. With no process left inside, unmounting the
+   * namespace frees it and the kernel deletes the veth pair on its own (one process start
+   * instead of two; `ip link del` would also wait ~10-20 ms for the kernel). Resolves once the
+   * host end is gone, so that its address can go to another endpoint; when it outlives
+   * VETH_GONE_MS (something still holds the namespace), the pair is deleted explicitly. What is
+   * already gone is fine.
+   */
   async deleteEndpoint(ctx: Ctx, s: { ifHost: string; netnsPath: string }): Promise<void> {
+    await this.deps.netns.remove(ctx, s.netnsPath);
+    if (await this.waitGone(s.ifHost, VETH_GONE_MS)) return;
     try {
       await this.deps.ip.batch(ctx, [`link del ${s.ifHost}`]);
     } catch (e) {
       if (!(e instanceof ExecError) || !/Cannot find device|does not exist/.test(e.stderr)) throw e;
     }
-    await this.deps.netns.remove(ctx, s.netnsPath);
+  }
+
+  /** Polls sysfs (no process start) until the host link is gone; false after `ms`. */
+  private async waitGone(ifname: string, ms: number): Promise<boolean> {
+    const exists = this.deps.linkExists ?? ((n: string) => fs.access(`/sys/class/net/${n}`).then(() => true, () => false));
+    const deadline = Date.now() + ms;
+    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+      if (!(await exists(ifname))) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   /** Host ends of veths plugged into the bridge now (to find leftovers at boot). */

@@ -45,8 +45,8 @@ export async function removeContainer(
   svc.wake(rec.ID, 'removed', rec.State.ExitCode);
   svc.live.delete(rec.ID);
   // The container is gone for clients; its containerd side follows (boot's reconciliation
-  // removes what a crash leaves of it).
-  svc.background(removeRuntime(svc, ctx, rec.ID, rec.SnapshotKey));
+  // removes what a crash leaves of it). It outlives the request: not cancelled with it.
+  svc.background(removeRuntime(svc, { ...ctx, signal: new AbortController().signal }, rec.ID, rec.SnapshotKey));
 }
 
 /** Deletes a container's task, containerd record and rw layer. */
