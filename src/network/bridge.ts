@@ -4,9 +4,10 @@
  * namespace (address, MAC, MTU, default route through the gateway) and whose host end is a port
  * of the bridge.
  *
- * Setting up an endpoint costs two process starts: `unshare --net=<file> ip -batch -` makes the
+ * Setting up an endpoint costs one process start: `unshare --net=<file> ip -batch -` makes the
  * namespace and, inside it, brings up lo, creates the pair with its host end sent to berthd's
- * namespace, and configures eth0; then one `ip link set <veth> master <bridge> up` on the host.
+ * namespace, and configures eth0; then `link set <veth> master <bridge> up` goes to the host's
+ * long-lived ip session.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -182,7 +183,7 @@ export class BridgeDriver {
     try {
       const up = [`link set ${s.ifHost} master ${this.cfg.name} up`];
       if (this.cfg.hairpin) up.push(`link set ${s.ifHost} type bridge_slave hairpin on`);
-      await this.deps.ip.batch(ctx, up);
+      await this.deps.ip.host(ctx, up);
     } catch (e) {
       await this.deleteEndpoint(ctx, { ifHost: s.ifHost, netnsPath: path }).catch(() => {});
       throw e;
@@ -202,7 +203,7 @@ export class BridgeDriver {
     await this.deps.netns.remove(ctx, s.netnsPath);
     if (await this.waitGone(s.ifHost, VETH_GONE_MS)) return;
     try {
-      await this.deps.ip.batch(ctx, [`link del ${s.ifHost}`]);
+      await this.deps.ip.host(ctx, [`link del ${s.ifHost}`]);
     } catch (e) {
       if (!(e instanceof ExecError) || !/Cannot find device|does not exist/.test(e.stderr)) throw e;
     }

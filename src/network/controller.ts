@@ -10,8 +10,8 @@
  *
  * Lifecycle of a bridge sandbox: attach (allocate address and ports, record, create namespace +
  * veth, bind proxies, add rules) before the container's task starts; detach when its process
- * has exited: proxies and rules go at once, the veth, namespace, address and record in the
- * background (a veth deletion waits for the kernel, ~10-20 ms). restore at boot keeps the
+ * has exited: proxies and rules go at once, the namespace, veth, address and record in the
+ * background, shortly after (the kernel takes 10-50 ms to delete a veth pair). restore at boot keeps the
  * sandboxes of containers still running, takes down the others and whatever a crash left
  * unrecorded, and rewrites our iptables chains to match.
  */
@@ -115,6 +115,7 @@ interface Ids {
 }
 
 const newId = () => randomBytes(32).toString('hex');
+const TEARDOWN_DELAY_MS = 25;
 
 export class NetworkController {
   private readonly ip: IpRoute;
@@ -437,7 +438,10 @@ export class NetworkController {
     const bg = detached(ctx);
     await this.unpublish(bg, live);
     this.releaseAddresses(live.rec);
-    const done = this.teardownKernel(bg, live.rec)
+    // Started a little later: its process start would otherwise hold up the exit being reported
+    // (the fork blocks the event loop); nothing waits for it but a restart of the same container.
+    const done = new Promise((r) => setTimeout(r, TEARDOWN_DELAY_MS))
+      .then(() => this.teardownKernel(bg, live.rec))
       .catch((e) => this.deps.log.warn('tearing down a sandbox failed', { container: containerId.slice(0, 12), error: e }))
       .finally(() => {
         if (this.teardowns.get(containerId) === done) this.teardowns.delete(containerId);
@@ -493,7 +497,7 @@ export class NetworkController {
     if (this.bridge) {
       const veths = new Set([...this.live.values()].flatMap((l) => l.rec.endpoints.map((e) => e.ifHost)));
       const stale = (await this.bridge.ports(ctx)).filter((n) => !veths.has(n));
-      if (stale.length) await this.ip.batch(ctx, stale.map((n) => `link del ${n}`)).catch((e) => this.deps.log.warn('removing stale veths failed', { error: e }));
+      if (stale.length) await this.ip.host(ctx, stale.map((n) => `link del ${n}`)).catch((e) => this.deps.log.warn('removing stale veths failed', { error: e }));
     }
     await this.reconcileRules(ctx);
     this.restored = true;
@@ -516,6 +520,7 @@ export class NetworkController {
   async shutdown(): Promise<void> {
     await this.settled();
     await Promise.all([...this.live.values()].flatMap((l) => l.proxies.splice(0).map((p) => p.close())));
+    this.ip.close();
   }
 }
 
