@@ -10,8 +10,8 @@
  *
  * Lifecycle of a bridge sandbox: attach (allocate address and ports, record, create namespace +
  * veth, bind proxies, add rules) before the container's task starts; detach when its process
- * has exited: proxies and rules go at once, the namespace, veth, address and record in the
- * background, shortly after (the kernel takes 10-50 ms to delete a veth pair). restore at boot keeps the
+ * has exited: the proxies close at once, the rules, host ports, namespace, veth, address and
+ * record go in the background just after (see detach()). restore at boot keeps the
  * sandboxes of containers still running, takes down the others and whatever a crash left
  * unrecorded, and rewrites our iptables chains to match.
  */
@@ -20,7 +20,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 import { isIPv4 } from 'node:net';
-import { mkdirp, notFound, readJson, system, writeJsonAtomic, type Ctx, type Exec, type Logger } from '../lib/index.js';
+import { isConflict, mkdirp, notFound, readJson, system, writeJsonAtomic, type Ctx, type Exec, type Logger } from '../lib/index.js';
 import { formatIPv4, macFromIPv4, parseIPv4 } from './ipnet.js';
 import { DefaultIpam, type AddressPoolSpec, type IpamDriver } from './ipam.js';
 import { IpRoute } from './iproute.js';
@@ -299,7 +299,14 @@ export class NetworkController {
       try {
         ep.ports = this.allocatePorts(wanted);
       } catch (e) {
-        throw wrapPortError(req.containerName, endpointId, e);
+        // compat: Docker gives ports back before `stop`/`rm` return; ours may still be on their way
+        if (!isConflict(e) || this.teardowns.size === 0) throw wrapPortError(req.containerName, endpointId, e);
+        await this.settled();
+        try {
+          ep.ports = this.allocatePorts(wanted);
+        } catch (e2) {
+          throw wrapPortError(req.containerName, endpointId, e2);
+        }
       }
       await this.store.put(rec);
       this.live.set(req.containerId, live);
@@ -424,9 +431,13 @@ export class NetworkController {
   }
 
   /**
-   * Leaves the network after the container's process exited: its published ports are closed and
-   * their rules gone when this resolves; the veth, namespace, address and record follow in the
-   * background (settled() waits for them). A container without a sandbox is a no-op.
+   * Leaves the network after the container's process exited. When this resolves, its published
+   * ports no longer answer (the proxies are closed); the rest follows in the background, 25 ms
+   * later so that no process start (a fork blocks the event loop) holds up the exit being
+   * reported: the rules go, then the host ports are free again, then the namespace and veth go
+   * and the address is free again, then the record. settled() waits for all of it; attach()
+   * waits for it when it wants a port still being given back. A container without a sandbox is
+   * a no-op.
    */
   async detach(ctx: Ctx, containerId: string): Promise<void> {
     const live = this.live.get(containerId);
@@ -436,12 +447,13 @@ export class NetworkController {
     }
     this.live.delete(containerId);
     const bg = detached(ctx);
-    await this.unpublish(bg, live);
-    this.releaseAddresses(live.rec);
-    // Started a little later: its process start would otherwise hold up the exit being reported
-    // (the fork blocks the event loop); nothing waits for it but a restart of the same container.
+    await Promise.all(live.proxies.splice(0).map((p) => p.close()));
     const done = new Promise((r) => setTimeout(r, TEARDOWN_DELAY_MS))
-      .then(() => this.teardownKernel(bg, live.rec))
+      .then(() => this.unpublish(bg, live))
+      .then(() => {
+        this.releaseAddresses(live.rec);
+        return this.teardownKernel(bg, live.rec);
+      })
       .catch((e) => this.deps.log.warn('tearing down a sandbox failed', { container: containerId.slice(0, 12), error: e }))
       .finally(() => {
         if (this.teardowns.get(containerId) === done) this.teardowns.delete(containerId);

@@ -232,12 +232,12 @@ describe('networking', () => {
         const nat = (await run('iptables-save', ['-t', 'nat'])).stdout;
         assert.ok(nat.includes(`-A POSTROUTING -s ${ip}/32 -d ${ip}/32 -p tcp -m tcp --dport 80 -j MASQUERADE\n`));
 
-        // stop: proxies closed and rules gone by the time stop returns
+        // stop: the proxies are closed by the time stop returns, the rules go just after
         await ok(d.docker(['stop', '-t', '1', 'web']));
-        const after = await d.ownRules();
+        assert.ok(await refused('127.0.0.1', port));
+        const after = await eventually(() => d.ownRules(), (r) => !want.some((w) => r.includes(w)));
         for (const w of want) assert.ok(!after.includes(w), w);
         assert.ok(!(await run('iptables-save', ['-t', 'nat'])).stdout.includes(`-s ${ip}/32 -d ${ip}/32`));
-        assert.ok(await refused('127.0.0.1', port));
         assert.equal(await ok(d.docker(['port', 'web'])), '');
         assert.equal(await ok(d.docker(['ps', '-a', '--filter', 'name=web', '--format', '{{.Ports}}'])), '\n');
         // start again: published again
@@ -247,7 +247,7 @@ describe('networking', () => {
         await d.docker(['rm', '-f', 'web']);
       }
       assert.ok(await refused('127.0.0.1', port));
-      assert.ok(!(await d.ownRules()).some((l) => l.includes(`--dport ${port} `)));
+      await eventually(() => d.ownRules(), (r) => !r.some((l) => l.includes(`--dport ${port} `)));
       // the sandbox goes too: no namespace, no veth on the bridge (the kernel deletes it just after)
       for (let i = 0; i < 50 && (readdirSync(join(d.execRoot, 'netns')).length || (await bridgePorts()).length); i++) await sleep(100);
       assert.deepEqual(readdirSync(join(d.execRoot, 'netns')), []);
@@ -341,8 +341,12 @@ describe('networking', () => {
         assert.deepEqual(await d.ownRules(), before);
         for (let i = 0; i < 30 && readdirSync(join(d.execRoot, 'netns')).length > 1; i++) await sleep(100);
         assert.equal(readdirSync(join(d.execRoot, 'netns')).length, 1);
+        // once `rm -f` returns, the port can be published again at once
+        await ok(d.docker(['rm', '-f', 'first']));
+        await ok(d.docker(['run', '-d', '--name', 'again', '-p', `${port}:80`, 'busybox', 'sleep', '60']));
+        assert.equal(await inspect('again', '{{(index (index .NetworkSettings.Ports "80/tcp") 0).HostPort}}'), String(port));
       } finally {
-        await d.docker(['rm', '-f', 'first', 'second', 'third']);
+        await d.docker(['rm', '-f', 'first', 'second', 'third', 'again']);
       }
     });
   });
@@ -417,13 +421,24 @@ describe('networking', () => {
         assert.equal(await get(`http://127.0.0.1:${port}/`), 'hello-keep\n');
         // and the restored endpoint is torn down normally
         await ok(d.docker(['rm', '-f', 'keep']));
-        assert.ok(!(await d.ownRules()).some((l) => l.includes(`--dport ${port} `)));
+        await eventually(() => d.ownRules(), (r) => !r.some((l) => l.includes(`--dport ${port} `)));
       } finally {
         await d.docker(['rm', '-f', 'keep', 'brief']);
       }
     });
   });
 });
+
+/** Polls `get` until `done` holds (2 s at most); returns the last value. */
+async function eventually<T>(get: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+  let v = await get();
+  for (let i = 0; i < 40 && !done(v); i++) {
+    await sleep(50);
+    v = await get();
+  }
+  assert.ok(done(v), `still: ${JSON.stringify(v)}`);
+  return v;
+}
 
 async function bridgePorts(): Promise<string[]> {
   const links = JSON.parse((await run('ip', ['-json', 'link', 'show', 'master', d.bridge])).stdout || '[]') as { ifname: string }[];
