@@ -294,7 +294,10 @@ export class NetworkController {
     const live: Live = { rec, proxies: [], rules: [] };
     let kernel: Promise<unknown> | undefined;
     try {
-      const { wanted, exposed } = wantedBindings(req.publish, { defaultHostIp: this.cfg.bridge.defaultBindIp || '0.0.0.0', ipv6: this.ipv6 });
+      // compat: IPv6 host bindings reach the container's IPv4 address through the proxy only
+      // (containers have no IPv6 address yet); without it there are none (libnetwork 20.10).
+      const ipv6 = this.ipv6 && this.cfg.bridge.userlandProxy;
+      const { wanted, exposed } = wantedBindings(req.publish, { defaultHostIp: this.cfg.bridge.defaultBindIp || '0.0.0.0', ipv6 });
       ep.exposed = exposed;
       try {
         ep.ports = this.allocatePorts(wanted);

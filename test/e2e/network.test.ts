@@ -376,6 +376,38 @@ describe('networking', () => {
     });
   });
 
+  describe('daemon options', () => {
+    test('--bip, --fixed-cidr, --icc=false, --userland-proxy=false (hairpin NAT for localhost)', async () => {
+      const o = await startDaemon({ args: ['--bip', '10.213.47.1/24', '--fixed-cidr', '10.213.47.128/25', '--icc=false', '--userland-proxy=false'] });
+      try {
+        await o.importBusybox();
+        const [b] = JSON.parse(await ok(o.docker(['network', 'inspect', 'bridge'])));
+        assert.deepEqual(b.IPAM.Config, [{ Subnet: '10.213.47.0/24', IPRange: '10.213.47.128/25', Gateway: '10.213.47.1' }]);
+        assert.equal(b.Options['com.docker.network.bridge.enable_icc'], 'false');
+        const port = await freePort();
+        await ok(o.docker(['run', '-d', '--name', 'hp-web', '-p', `${port}:80`, 'busybox', ...HTTPD('hello-hairpin')]));
+        await ok(o.docker(['run', '-d', '--name', 'hp-x', 'busybox', 'sleep', '60']));
+        const ipW = (await ok(o.docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'hp-web']))).trim();
+        const ipX = (await ok(o.docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'hp-x']))).trim();
+        assert.equal(ipW, '10.213.47.128');
+        assert.equal(ipX, '10.213.47.129');
+        // no proxy: the kernel alone serves localhost (route_localnet) and the bridge address
+        assert.equal(await get(`http://127.0.0.1:${port}/`), 'hello-hairpin\n');
+        assert.equal(await get(`http://10.213.47.1:${port}/`), 'hello-hairpin\n');
+        assert.equal(await ok(o.docker(['port', 'hp-web'])), `80/tcp -> 0.0.0.0:${port}\n`);
+        const rules = await o.ownRules();
+        assert.ok(rules.includes(`-A FORWARD -i ${o.bridge} -o ${o.bridge} -j DROP`));
+        assert.ok(rules.includes(`-A OUTPUT -m addrtype --dst-type LOCAL -j ${o.chainPrefix}`));
+        assert.ok(rules.includes(`-A POSTROUTING -o ${o.bridge} -m addrtype --src-type LOCAL -j MASQUERADE`));
+        // icc off: containers on the bridge cannot reach each other, the gateway still answers
+        assert.notEqual((await o.docker(['exec', 'hp-x', 'ping', '-c1', '-W1', ipW])).code, 0);
+        await ok(o.docker(['exec', 'hp-x', 'ping', '-c1', '-W2', '10.213.47.1']));
+      } finally {
+        await o.cleanup();
+      }
+    });
+  });
+
   describe('berthd restarts', () => {
     test('kill -9 and restart: a published container stays reachable, rules match, stale ones go, missing ones come back', async () => {
       const port = await freePort();

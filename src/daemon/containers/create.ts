@@ -122,7 +122,7 @@ export async function createContainer(
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw invalidParameter('No command specified');
   config.Image = req.Image;
-  const kind = modeOf(svc.deps.network, hc.NetworkMode);
+  const kind = config.NetworkDisabled ? 'disabled' : modeOf(svc.deps.network, hc.NetworkMode);
   const id = generateId();
   // compat: with the host's network the container takes the host's name (moby initializeNetworking).
   config.Hostname ||= kind === 'host' ? hostHostname() : id.slice(0, 12);

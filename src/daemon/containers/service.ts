@@ -234,7 +234,7 @@ export class ContainersServiceBase {
 
   /** The network a container's mode names (throws notFound for an unknown one). */
   networkKind(rec: Readonly<ContainerRecord>) {
-    return modeOf(this.deps.network, rec.HostConfig.NetworkMode);
+    return rec.Config.NetworkDisabled ? 'disabled' : modeOf(this.deps.network, rec.HostConfig.NetworkMode);
   }
 
   /** Writes /etc/hostname, /etc/hosts and /etc/resolv.conf of a container into its directory. */
