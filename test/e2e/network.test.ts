@@ -156,6 +156,20 @@ describe('networking', () => {
       assert.match(out, /gw-ok/);
     });
 
+    test('network connect before start, disconnect after die (docker events)', async () => {
+      const since = Math.floor(Date.now() / 1000) - 1;
+      const id = (await ok(d.docker(['run', '-d', 'busybox', 'true']))).trim();
+      await ok(d.docker(['wait', id]));
+      await ok(d.docker(['rm', id]));
+      const { id: net } = await bridgeInfo();
+      const all = await ok(d.docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.container}}']));
+      const mine = all.split('\n').filter((l) => l.includes(id)).map((l) => l.split(' ').slice(0, 2).join(' '));
+      assert.deepEqual(mine, ['container create', 'network connect', 'container start', 'container die', 'network disconnect', 'container destroy']);
+      const nev = await ok(d.docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=network', '--format', '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.container}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}']));
+      assert.ok(nev.includes(`connect ${net} ${id} bridge bridge\n`), nev);
+      assert.ok(nev.includes(`disconnect ${net} ${id} bridge bridge\n`), nev);
+    });
+
     test('two containers reach each other; inspect shows each one\'s endpoint as Docker does', async () => {
       const { subnet, gateway, id } = await bridgeInfo();
       await ok(d.docker(['run', '-d', '--name', 'peer-a', 'busybox', 'sleep', '60']));

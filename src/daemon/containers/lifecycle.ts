@@ -124,7 +124,7 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   if (!svc.store.find(id)) return;
   // compat: the network is released before the exit is reported (moby Cleanup → releaseNetwork):
   // published ports are closed once stop or wait returns.
-  const hadNetwork = !!rec0.NetworkSettings.SandboxID;
+  const hadNetwork = !!svc.store.get(id).NetworkSettings.SandboxID;
   await svc.deps.network.detach(ctx, id).catch((e) => svc.deps.log.warn('leaving the network failed', { container: id.slice(0, 12), error: e }));
   const ps = live.hub.process;
   const drained = ps ? await Promise.race([ps.closed.then(() => true), sleep(2000).then(() => false)]) : true;
