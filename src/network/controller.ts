@@ -19,7 +19,6 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
-import { isIPv4 } from 'node:net';
 import { isConflict, mkdirp, notFound, readJson, system, writeJsonAtomic, type Ctx, type Exec, type Logger } from '../lib/index.js';
 import { formatIPv4, macFromIPv4, parseIPv4 } from './ipnet.js';
 import { DefaultIpam, type AddressPoolSpec, type IpamDriver } from './ipam.js';
@@ -27,9 +26,9 @@ import { IpRoute } from './iproute.js';
 import { Iptables } from './iptables.js';
 import { NetnsStore } from './netns.js';
 import { BridgeDriver, vethName, type BridgeState } from './bridge.js';
-import { PortAllocator, parsePortRange, portMap, wantedBindings, type PortBinding, type PublishRequest } from './portmap.js';
-import { startProxy, type Proxy } from './proxy.js';
-import { addScript, deleteScript, portRules, reconcileScript, type BridgeFirewall, type PortForward, type Rule } from './rules.js';
+import { parsePortRange, portMap, wantedBindings, type PublishRequest } from './portmap.js';
+import { PortMapper, forwardsOf, type Published } from './port-mapper.js';
+import { reconcileScript, type BridgeFirewall, type PortForward } from './rules.js';
 import { SandboxStore, type EndpointRecord, type SandboxRecord } from './sandbox-store.js';
 
 export interface NetworkControllerConfig {
@@ -106,8 +105,7 @@ export interface Attachment {
 
 interface Live {
   rec: SandboxRecord;
-  proxies: Proxy[];
-  rules: Rule[];
+  published: Published;
 }
 
 interface Ids {
@@ -126,7 +124,7 @@ export class NetworkController {
   private bridge: BridgeDriver | undefined;
   private state: BridgeState | undefined;
   private ipam: IpamDriver | undefined;
-  private ports = new PortAllocator();
+  private ports: PortMapper | undefined;
   private ids: Ids = {};
   private ipv6 = false;
   private readonly live = new Map<string, Live>();
@@ -178,10 +176,10 @@ export class NetworkController {
     }
     if (dirty) await writeJsonAtomic(idsPath, this.ids);
     this.ipv6 = await v6Listenable();
-    const range = await fs.readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => undefined);
-    this.ports = new PortAllocator(parsePortRange(range));
     if (!this.bridgeEnabled) return;
     const b = this.cfg.bridge;
+    const range = await fs.readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => undefined);
+    this.ports = new PortMapper({ iptables: this.iptables, log: this.deps.log }, { userlandProxy: b.userlandProxy, iptables: b.iptables, range: parsePortRange(range) });
     this.bridge = new BridgeDriver(
       { ip: this.ip, netns: this.netns, log: this.deps.log, hostPid: this.hostPid },
       { name: this.bridgeName, mtu: b.mtu, bip: b.bip, fixedCidr: b.fixedCidr, pools: b.pools, hairpin: !b.userlandProxy },
@@ -242,17 +240,6 @@ export class NetworkController {
     return name === 'host' || name === 'none' || (name === 'bridge' && !!this.state);
   }
 
-  /** Endpoints of a network, for inspect's Containers. */
-  endpoints(networkId: string): { containerId: string; endpointId: string; mac: string; ipv4: string }[] {
-    const out = [];
-    for (const l of this.live.values()) {
-      for (const ep of l.rec.endpoints) {
-        if (ep.networkId === networkId) out.push({ containerId: l.rec.containerId, endpointId: ep.id, mac: ep.mac, ipv4: `${ep.ip}/${ep.prefixLen}` });
-      }
-    }
-    return out;
-  }
-
   /**
    * Joins a container to its network before its task starts. For `bridge`: a sandbox namespace
    * with eth0, an address, published ports (proxies and rules). On failure nothing is left.
@@ -273,7 +260,8 @@ export class NetworkController {
         ports: {},
       };
     }
-    if (!this.state || !this.bridge || !this.ipam) throw notFound('network bridge not found');
+    if (!this.state || !this.bridge || !this.ipam || !this.ports) throw notFound('network bridge not found');
+    const ports = this.ports;
     await this.teardowns.get(req.containerId);
     const state = this.state;
     const ipNum = this.ipam.request();
@@ -291,7 +279,7 @@ export class NetworkController {
     };
     const key = sandboxId.slice(0, 12);
     const rec: SandboxRecord = { containerId: req.containerId, sandboxId, netnsPath: this.netnsPath(sandboxId), endpoints: [ep] };
-    const live: Live = { rec, proxies: [], rules: [] };
+    const live: Live = { rec, published: { proxies: [], rules: [] } };
     let kernel: Promise<unknown> | undefined;
     try {
       // compat: IPv6 host bindings reach the container's IPv4 address through the proxy only
@@ -300,13 +288,13 @@ export class NetworkController {
       const { wanted, exposed } = wantedBindings(req.publish, { defaultHostIp: this.cfg.bridge.defaultBindIp || '0.0.0.0', ipv6 });
       ep.exposed = exposed;
       try {
-        ep.ports = this.allocatePorts(wanted);
+        ep.ports = ports.allocate(wanted);
       } catch (e) {
         // compat: Docker gives ports back before `stop`/`rm` return; ours may still be on their way
         if (!isConflict(e) || this.teardowns.size === 0) throw wrapPortError(req.containerName, endpointId, e);
         await this.settled();
         try {
-          ep.ports = this.allocatePorts(wanted);
+          ep.ports = ports.allocate(wanted);
         } catch (e2) {
           throw wrapPortError(req.containerName, endpointId, e2);
         }
@@ -322,14 +310,22 @@ export class NetworkController {
         mac: ep.mac,
         mtu: this.cfg.bridge.mtu,
       });
-      await Promise.all([kernel, this.publish(ctx, live, req.containerName)]);
+      const mapped = ports.map(ctx, this.firewall(), ep.ip, ep.ports).then(
+        (p) => void (live.published = p),
+        (e) => {
+          throw wrapPortError(req.containerName, endpointId, e);
+        },
+      );
+      // both settle before any cleanup, so that nothing is made after it
+      const settled = await Promise.allSettled([kernel, mapped]);
+      for (const r of settled) if (r.status === 'rejected') throw r.reason;
     } catch (e) {
       // The request may be gone (its ctx aborted): cleaning up must not be.
       const bg = detached(ctx);
       await kernel?.catch(() => {});
-      await this.unpublish(bg, live).catch(() => {});
+      await ports.unmap(bg, live.published, () => this.reconcileRules(bg)).catch(() => {});
       await this.teardownKernel(bg, rec).catch((err) => this.deps.log.warn('cleaning up a failed attach', { error: err }));
-      this.releaseAddresses(rec);
+      ports.release(ep.ports);
       this.live.delete(req.containerId);
       throw e;
     }
@@ -351,77 +347,6 @@ export class NetworkController {
       mac: ep.mac,
       ports: portMap(ep.exposed, ep.ports),
     };
-  }
-
-  /** Takes host ports for every wanted binding; all or none. */
-  private allocatePorts(wanted: ReturnType<typeof wantedBindings>['wanted']): PortBinding[] {
-    const made: PortBinding[] = [];
-    try {
-      let lastV4: number | undefined;
-      for (const w of wanted) {
-        const v6 = w.hostIp.includes(':');
-        const port = this.ports.request(w.hostIp, w.proto, w.hostPortStart, w.hostPortEnd, v6 && w.hostPortStart !== w.hostPortEnd ? lastV4 : undefined);
-        if (!v6) lastV4 = port;
-        made.push({ proto: w.proto, containerPort: w.containerPort, hostIp: w.hostIp, hostPort: port });
-      }
-    } catch (e) {
-      for (const m of made) this.ports.release(m.hostIp, m.proto, m.hostPort);
-      throw e;
-    }
-    return made;
-  }
-
-  private forwards(rec: SandboxRecord): PortForward[] {
-    const out: PortForward[] = [];
-    for (const ep of rec.endpoints) {
-      for (const p of ep.ports) {
-        if (isIPv4(p.hostIp)) out.push({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp: ep.ip, containerPort: p.containerPort });
-      }
-    }
-    return out;
-  }
-
-  /** Proxies then rules for a sandbox's bindings; throws Docker's wrapped error. */
-  private async publish(ctx: Ctx, live: Live, containerName: string): Promise<void> {
-    const ep = live.rec.endpoints[0]!;
-    if (ep.ports.length === 0) return;
-    try {
-      if (this.cfg.bridge.userlandProxy) {
-        const started = await Promise.allSettled(
-          ep.ports.map((p) => startProxy({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp: ep.ip, containerPort: p.containerPort })),
-        );
-        for (const s of started) if (s.status === 'fulfilled') live.proxies.push(s.value);
-        const failed = started.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
-        if (failed) throw new Error(`Error starting userland proxy: ${(failed.reason as Error).message}`, { cause: failed.reason });
-      }
-      if (this.cfg.bridge.iptables) {
-        const rules = this.forwards(live.rec).flatMap((f) => portRules(this.firewall(), f));
-        await this.iptables.restore(ctx, addScript(rules));
-        live.rules = rules;
-      }
-    } catch (e) {
-      throw wrapPortError(containerName, ep.id, e);
-    }
-  }
-
-  private async unpublish(ctx: Ctx, live: Live): Promise<void> {
-    const proxies = live.proxies.splice(0);
-    const rules = live.rules.splice(0);
-    await Promise.all(proxies.map((p) => p.close()));
-    if (rules.length) {
-      try {
-        await this.iptables.restore(ctx, deleteScript(rules));
-      } catch (e) {
-        this.deps.log.warn('deleting port rules failed; reconciling the chains', { error: e });
-        await this.reconcileRules(ctx);
-      }
-    }
-  }
-
-  private releaseAddresses(rec: SandboxRecord): void {
-    for (const ep of rec.endpoints) {
-      for (const p of ep.ports) this.ports.release(p.hostIp, p.proto, p.hostPort);
-    }
   }
 
   /** Deletes a sandbox's veth and namespace, then gives its address back (when `release`) and drops its record. */
@@ -450,11 +375,12 @@ export class NetworkController {
     }
     this.live.delete(containerId);
     const bg = detached(ctx);
-    await Promise.all(live.proxies.splice(0).map((p) => p.close()));
+    const ports = this.ports!;
+    await ports.closeProxies(live.published);
     const done = new Promise((r) => setTimeout(r, TEARDOWN_DELAY_MS))
-      .then(() => this.unpublish(bg, live))
+      .then(() => ports.unmap(bg, live.published, () => this.reconcileRules(bg)))
       .then(() => {
-        this.releaseAddresses(live.rec);
+        for (const ep of live.rec.endpoints) ports.release(ep.ports);
         return this.teardownKernel(bg, live.rec);
       })
       .catch((e) => this.deps.log.warn('tearing down a sandbox failed', { container: containerId.slice(0, 12), error: e }))
@@ -491,18 +417,10 @@ export class NetworkController {
       } catch (e) {
         this.deps.log.warn('address of a restored endpoint is taken', { container: rec.containerId.slice(0, 12), ip: ep.ip, error: e });
       }
-      for (const p of ep.ports) this.ports.reserve(p.hostIp, p.proto, p.hostPort);
-      const live: Live = { rec, proxies: [], rules: this.forwards(rec).flatMap((f) => portRules(this.firewall(), f)) };
-      if (!this.cfg.bridge.iptables) live.rules = [];
-      if (this.cfg.bridge.userlandProxy) {
-        for (const p of ep.ports) {
-          await startProxy({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp: ep.ip, containerPort: p.containerPort }).then(
-            (px) => live.proxies.push(px),
-            (e) => this.deps.log.warn('cannot listen again on a published port', { container: rec.containerId.slice(0, 12), error: e }),
-          );
-        }
-      }
-      this.live.set(rec.containerId, live);
+      const ports = this.ports!;
+      ports.reserve(ep.ports);
+      const proxies = await ports.relisten(ep.ip, ep.ports, rec.containerId.slice(0, 12));
+      this.live.set(rec.containerId, { rec, published: { proxies, rules: ports.rulesOf(this.firewall(), ep.ip, ep.ports) } });
       kept.set(rec.containerId, this.attachmentOf(rec));
     }
     const paths = new Set([...this.live.values()].map((l) => l.rec.netnsPath));
@@ -523,7 +441,7 @@ export class NetworkController {
   /** Rewrites our chains and our rules in the built-in chains for the live sandboxes. */
   async reconcileRules(ctx: Ctx): Promise<void> {
     if (!this.state || !this.cfg.bridge.iptables) return;
-    const forwards = [...this.live.values()].flatMap((l) => this.forwards(l.rec));
+    const forwards: PortForward[] = [...this.live.values()].flatMap((l) => l.rec.endpoints.flatMap((ep) => forwardsOf(ep.ip, ep.ports)));
     const script = reconcileScript(this.firewall(), forwards, await this.iptables.save(ctx));
     if (script) {
       this.deps.log.debug('reconciling iptables', { script });
@@ -534,7 +452,7 @@ export class NetworkController {
   /** berthd stops (containers keep running): close the proxies, wait for teardowns. */
   async shutdown(): Promise<void> {
     await this.settled();
-    await Promise.all([...this.live.values()].flatMap((l) => l.proxies.splice(0).map((p) => p.close())));
+    await Promise.all([...this.live.values()].map((l) => this.ports?.closeProxies(l.published)));
     this.ip.close();
   }
 }

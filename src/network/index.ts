@@ -10,3 +10,4 @@ export * from './netns.js';
 export * from './bridge.js';
 export * from './sandbox-store.js';
 export * from './controller.js';
+export * from './port-mapper.js';

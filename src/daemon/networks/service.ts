@@ -80,7 +80,7 @@ export class NetworksService {
       .filter((n) => matches(f.get('name'), n.name) && matches(f.get('id'), n.id))
       .filter((n) => f.exactMatch('driver', n.driver) && f.exactMatch('scope', 'local') && f.matchKVList('label', {}))
       // predefined networks are "builtin", never "custom", never dangling
-      .filter((n) => f.exactMatch('type', 'builtin') && f.bool('dangling') !== true)
+      .filter(() => f.exactMatch('type', 'builtin') && f.bool('dangling') !== true)
       .map((n) => this.resource(n, {}));
   }
 
