@@ -268,6 +268,35 @@ describe('networking', () => {
       assert.deepEqual(await bridgePorts(), []);
     });
 
+    test('-p HOST:80 answers an outside client (a namespace of the test behind its own veth)', async () => {
+      const port = await freePort();
+      await ok(d.docker(['run', '-d', '--name', 'web-out', '-p', `${port}:80`, 'busybox', ...HTTPD('hello-outside')]));
+      const ns = join(d.dir, 'outside-ns');
+      const [hostIf, nsIf] = [`${d.name}o0`, `${d.name}o1`];
+      (await import('node:fs')).writeFileSync(ns, '');
+      try {
+        assert.equal(await get(`http://127.0.0.1:${port}/`), 'hello-outside\n');
+        const must = async (bin: string, args: string[]) => {
+          const r = await run(bin, args);
+          assert.equal(r.code, 0, `${bin} ${args.join(' ')}: ${r.stderr}`);
+          return r.stdout;
+        };
+        // 10.213.99.0/30 between the host and the "outside" namespace; the client only knows the host
+        await must('unshare', [`--net=${ns}`, 'true']);
+        await must('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf, 'netns', ns]);
+        await must('ip', ['addr', 'add', '10.213.99.1/30', 'dev', hostIf]);
+        await must('ip', ['link', 'set', hostIf, 'up']);
+        await must('nsenter', [`--net=${ns}`, 'ip', 'addr', 'add', '10.213.99.2/30', 'dev', nsIf]);
+        await must('nsenter', [`--net=${ns}`, 'ip', 'link', 'set', nsIf, 'up']);
+        const script = `fetch('http://10.213.99.1:${port}/').then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(e.message);process.exit(1)})`;
+        assert.equal(await must('nsenter', [`--net=${ns}`, process.execPath, '-e', script]), 'hello-outside\n');
+      } finally {
+        await run('ip', ['link', 'del', hostIf]);
+        await run('umount', [ns]);
+        await d.docker(['rm', '-f', 'web-out']);
+      }
+    });
+
     test('-p 127.0.0.1:HOST:80 publishes on loopback only', async () => {
       const { gateway } = await bridgeInfo();
       const port = await freePort();
