@@ -2,12 +2,12 @@
  * start, stop, kill, restart, pause, unpause, and what happens when a container's process exits
  * (moby daemon/start.go, stop.go, kill.go, monitor.go).
  */
+import { randomBytes } from 'node:crypto';
 import { conflict, invalidParameter, messageOf, system, type Ctx } from '../../lib/index.js';
 import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpaused } from '../../containers/index.js';
 import { signalNumber } from '../../containerd/index.js';
 import type { ContainersServiceBase, Live } from './service.js';
 import { removeContainer } from './remove.js';
-import { randomBytes } from 'node:crypto';
 import type { Attachment } from '../../network/index.js';
 import type { LogDriver } from '../../containers/index.js';
 import type { Mount } from '../../snapshots/index.js';
