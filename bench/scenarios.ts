@@ -98,6 +98,16 @@ export const scenarios: Scenario<any>[] = [
     run: (t) => ok(t.docker(['run', '--rm', '--network', 'none', 'busybox:bench', 'true'])),
     baseline: (t) => ok(t.docker(['run', '--rm', '--network', 'none', '--security-opt', 'seccomp=unconfined', 'busybox:bench', 'true'])),
   },
+  // Networking (issue 6): a published port on the default bridge (proxy, DNAT rules, both ways).
+  // Each engine gets its own host port: they may run side by side.
+  {
+    name: 'run --rm -p 8080:80 true',
+    setup: async (t: Target) => {
+      await busyboxImage(t);
+      return t.name === 'berth' ? 18080 : 18081;
+    },
+    run: (t: Target, port: number) => ok(t.docker(['run', '--rm', '-p', `${port}:80`, 'busybox:bench', 'true'])),
+  },
   {
     name: 'create + start -a',
     setup: busyboxImage,

@@ -36,6 +36,7 @@ import {
   ImagesService,
   ContainerdImageRecords,
   ContainersService,
+  NetworksService,
   buildSpec,
   buildExecSpec,
   USAGE,
@@ -49,6 +50,7 @@ import { ContainerdSnapshotter } from '../snapshots/index.js';
 import { ImageStore } from '../images/index.js';
 import { ContainerStore } from '../containers/index.js';
 import { ContainerdTasks } from '../runtime/index.js';
+import { NetworkController } from '../network/index.js';
 import { createApiServer } from '../api/server/index.js';
 
 interface Running {
@@ -118,6 +120,43 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     await mkdirp(tmpDir, 0o700);
     // The init must run in any image, so a static build: Docker's docker-init, else Debian's tini-static.
     const initPath = (config.initPath ? which(config.initPath) : (which('docker-init') ?? which('tini-static') ?? which('tini'))) ?? '';
+    // Networking (issue 6): the predefined networks, the default bridge, sandboxes, iptables.
+    const bin = (name: string) => {
+      const p = which(name);
+      if (!p) throw new Error(`${name} not found in PATH: install the Debian packages "iproute2", "iptables" and "util-linux"`);
+      return p;
+    };
+    const network = new NetworkController(
+      {
+        exec: nodeExec,
+        log: log.with({ module: 'network' }),
+        bins: {
+          ip: bin('ip'),
+          unshare: bin('unshare'),
+          umount: bin('umount'),
+          ...(config.iptables ? { iptables: bin('iptables'), iptablesSave: bin('iptables-save'), iptablesRestore: bin('iptables-restore') } : {}),
+        },
+      },
+      {
+        dataDir: join(config.dataRoot, 'network'),
+        execRoot: config.execRoot,
+        chainPrefix: config.iptablesChainPrefix,
+        bridge: {
+          name: config.bridge,
+          bip: config.bip,
+          fixedCidr: config.fixedCidr,
+          mtu: config.mtu,
+          icc: config.icc,
+          ipMasq: config.ipMasq,
+          ipForward: config.ipForward,
+          iptables: config.iptables,
+          userlandProxy: config.userlandProxy,
+          defaultBindIp: config.defaultBindIp,
+          pools: config.defaultAddressPools,
+        },
+      },
+    );
+    await network.init(ctx);
     const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir };
     const containers = new ContainersService({
       store: new ContainerStore({ root: join(config.dataRoot, 'containers') }),
@@ -132,7 +171,8 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       exec: nodeExec,
       log: log.with({ module: 'containers' }),
       config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir },
-      buildSpec: (c, r, j) => buildSpec(c, specDeps, r, j),
+      buildSpec: (c, r, o) => buildSpec(c, specDeps, r, o),
+      network,
       buildExecSpec: (c, r, e) => buildExecSpec(c, specDeps, r, e),
     });
     const exitWatch = new AbortController();
@@ -181,6 +221,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         },
         images,
         containers,
+        networks: new NetworksService({ controller: network, containers: () => containers.store.list() }),
       },
       log: log.with({ module: 'api' }),
       serverHeader: `Berth/${BERTH_VERSION} (linux)`,

@@ -7,9 +7,11 @@
 import type { SystemBackend } from './routes/system.js';
 import type { ImagesBackend } from './routes/images.js';
 import type { ContainersBackend } from './routes/containers.js';
+import type { NetworksBackend } from './routes/networks.js';
 
 export interface Backends {
   system: SystemBackend;
   images?: ImagesBackend;
   containers?: ContainersBackend;
+  networks?: NetworksBackend;
 }

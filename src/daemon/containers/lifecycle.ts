@@ -2,12 +2,17 @@
  * start, stop, kill, restart, pause, unpause, and what happens when a container's process exits
  * (moby daemon/start.go, stop.go, kill.go, monitor.go).
  */
+import { randomBytes } from 'node:crypto';
 import { conflict, invalidParameter, messageOf, system, withoutCancel, type Ctx } from '../../lib/index.js';
 import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpaused } from '../../containers/index.js';
 import { signalNumber } from '../../containerd/index.js';
 import type { ContainersServiceBase, Live } from './service.js';
 import { removeContainer } from './remove.js';
 import { prepareNamespaces, releaseNamespaces } from './namespaces.js';
+import type { Attachment } from '../../network/index.js';
+import type { LogDriver } from '../../containers/index.js';
+import type { Mount } from '../../snapshots/index.js';
+import { attachRequest, runningSettings, stoppedSettings, writeHosts } from './network.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
   conflict(`Cannot ${verb} container: ${ref}: Container ${id} is not running`);
@@ -48,17 +53,34 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
     }
     if (!opts.policy) live.restart.reset();
     await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
-    let log;
+    let log: LogDriver | undefined;
+    let attachment: Attachment | undefined;
     try {
+      // The network, the runtime spec, the rootfs mounts and the log are independent: prepared
+      // at once. The spec names the sandbox's namespace before it exists.
+      const kind = svc.networkKind(rec);
+      const sandboxId = randomBytes(32).toString('hex');
+      const attachable = kind === 'bridge' || kind === 'host' || kind === 'none';
+      const netnsPath = kind === 'bridge' ? svc.deps.network.netnsPath(sandboxId) : undefined;
       const joined = await prepareNamespaces(svc, ctx, rec);
-      const spec = await svc.deps.buildSpec(ctx, rec, joined);
-      await svc.deps.tasks.updateSpec(ctx, id, spec);
-      const mounts = await svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey);
-      log = await svc.openLog(rec);
+      const [net, spec, mounts, lg] = await Promise.allSettled([
+        attachable
+          ? svc.deps.network.attach(ctx, attachRequest(rec, kind, sandboxId)).then(async (a) => {
+              attachment = a;
+              if (a.ip) await writeHosts(rec.HostsPath, await svc.hostsBase(rec), a.ip, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
+              return a;
+            })
+          : Promise.resolve(undefined),
+        svc.deps.buildSpec(ctx, rec, { joined, netnsPath }).then((sp) => svc.deps.tasks.updateSpec(ctx, id, sp)),
+        svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey),
+        svc.openLog(rec),
+      ]);
+      if (lg.status === 'fulfilled') log = lg.value;
+      for (const r of [net, spec, mounts, lg]) if (r.status === 'rejected') throw r.reason;
       live.armExit();
       live.stopping = false;
       live.oomKilled = false;
-      const { pid, io } = await svc.deps.tasks.start(ctx, id, mounts, { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
+      const { pid, io } = await svc.deps.tasks.start(ctx, id, (mounts as PromiseFulfilledResult<Mount[]>).value, { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
       svc.wire(rec, io, log);
       live.startedAtMs = Date.now();
       const updated = await svc.store.update(ctx, id, (d) => {
@@ -66,13 +88,16 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
         d.HasBeenStartedBefore = true;
         d.HasBeenManuallyStopped = false;
         d.RestartCount = opts.policy ? live.restart.restarts : 0;
+        if (attachment) d.NetworkSettings = runningSettings(d.NetworkSettings, attachment);
       });
+      if (attachment) svc.emitNetwork('connect', attachment, id);
       svc.emit('start', updated);
       svc.watchHealth(ctx, updated, true);
       return true;
     } catch (e) {
       await log?.close().catch(() => {});
       await releaseNamespaces(svc, ctx, id);
+      if (attachment) await svc.deps.network.detach(ctx, id).catch(() => {});
       live.markExited();
       const msg = messageOf(e);
       // compat: Docker records 127 for a missing executable, 126 for one it cannot run.
@@ -118,6 +143,10 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
     svc.deps.log.debug('ignoring the exit of a process the record does not know', { container: id.slice(0, 12), pid });
     return;
   }
+  // compat: the network is released before the exit is reported (moby Cleanup → releaseNetwork):
+  // published ports are closed once stop or wait returns.
+  const hadNetwork = !!cur.NetworkSettings.SandboxID;
+  await svc.deps.network.detach(ctx, id).catch((e) => svc.deps.log.warn('leaving the network failed', { container: id.slice(0, 12), error: e }));
   const ps = live.hub.process;
   const drained = ps ? await Promise.race([ps.closed.then(() => true), sleep(2000).then(() => false)]) : true;
   const reap = (async () => {
@@ -151,10 +180,12 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
       const exit = { exitCode, exitedAt, oomKilled: live.oomKilled };
       if (decision.restart) setRestarting(d.State, exit, svc.clock);
       else setStopped(d.State, exit, svc.clock);
+      d.NetworkSettings = stoppedSettings(d.NetworkSettings);
     },
     { volatile: autoRemove },
   );
   svc.emit('die', updated, { exitCode: String(exitCode) });
+  if (hadNetwork) svc.emitNetworkLeave(updated);
   live.markExited();
   svc.wake(id, 'exit', exitCode);
   if (decision.restart) {

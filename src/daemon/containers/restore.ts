@@ -12,6 +12,7 @@ import { handleExit, startContainer } from './lifecycle.js';
 import { handleExecExit } from './io.js';
 import { removeContainer, removeRuntime } from './remove.js';
 import { ensureRuntime } from './create.js';
+import { stoppedSettings } from './network.js';
 
 /** Consumes containerd's exit events for the daemon's lifetime. */
 export function watchExits(svc: ContainersServiceBase, ctx: Ctx): Promise<void> {
@@ -64,6 +65,7 @@ export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): P
   let exited = 0;
   const toStart: string[] = [];
   const toRemove: string[] = [];
+  const running = new Set<string>();
   await Promise.all(
     svc.store.list().map(async (rec) => {
       const live = svc.liveOf(rec);
@@ -80,6 +82,7 @@ export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): P
           d.State.Paused = t!.state === 'paused';
         });
         svc.watchHealth(ctx, svc.store.get(rec.ID), false);
+        running.add(rec.ID);
         adopted++;
         return;
       }
@@ -89,7 +92,10 @@ export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): P
       }
       if (t) await svc.deps.tasks.deleteTask(ctx, rec.ID).catch(() => {});
       if (action.kind === 'exited') {
-        const u = await svc.store.update(ctx, rec.ID, (d) => setStopped(d.State, { exitCode: action.exitCode }, svc.clock));
+        const u = await svc.store.update(ctx, rec.ID, (d) => {
+          setStopped(d.State, { exitCode: action.exitCode }, svc.clock);
+          d.NetworkSettings = stoppedSettings(d.NetworkSettings);
+        });
         svc.emit('die', u, { exitCode: String(action.exitCode) });
         exited++;
       }
@@ -101,6 +107,9 @@ export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): P
       if (p === 'always' || (p === 'unless-stopped' && !rec.HasBeenManuallyStopped)) toStart.push(rec.ID);
     }),
   );
+  // Sandboxes of the containers still running are kept (ports listening again, rules checked);
+  // the rest, and whatever a crash left unrecorded, goes before any container starts again.
+  await svc.deps.network.restore(ctx, running);
   // compat: moby removes --rm containers that are not running, and finishes interrupted removals.
   for (const id of toRemove) {
     await removeContainer(svc, ctx, id, { force: true, volumes: false }, { resume: true }).catch((e) =>
@@ -208,6 +217,7 @@ async function reconcileRuntime(svc: ContainersServiceBase, ctx: Ctx): Promise<v
 export async function detachAll(svc: ContainersServiceBase): Promise<void> {
   svc.shuttingDown = true;
   await svc.settled();
+  await svc.deps.network.shutdown();
   for (const live of svc.live.values()) {
     if (live.restartTimer) clearTimeout(live.restartTimer);
     live.hub.process?.detach();

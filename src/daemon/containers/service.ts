@@ -28,6 +28,7 @@ import { healthcheckOf, monitorHealth } from './health.js';
 import { RestartManager, parsePolicy } from './restart-policy.js';
 import type { ProcessStreams } from './streams.js';
 import type { JoinedNamespaces } from './namespaces.js';
+import { modeOf, type ContainerNetwork } from './network.js';
 
 export interface ContainersConfig {
   /** Daemon default log driver and options (daemon.json log-driver/log-opts). */
@@ -42,10 +43,10 @@ export interface ContainersConfig {
 }
 
 /**
- * Builds the OCI runtime spec of a container for its next start; `joined` is what
- * prepareNamespaces found about the namespaces it shares.
+ * Builds the OCI runtime spec of a container for its next start: `joined` is what
+ * prepareNamespaces found about the namespaces it shares, `netnsPath` the sandbox it joins.
  */
-export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, joined?: JoinedNamespaces) => Promise<object>;
+export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, opts?: { joined?: JoinedNamespaces; netnsPath?: string }) => Promise<object>;
 /** Builds the runtime-spec Process of an exec. */
 export type ExecSpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, exec: ExecRecord) => Promise<object>;
 
@@ -59,6 +60,8 @@ export interface ContainersDeps {
   config: ContainersConfig;
   buildSpec: SpecBuilder;
   buildExecSpec: ExecSpecBuilder;
+  /** Sandboxes and endpoints (network/): joined before a start, left after an exit. */
+  network: ContainerNetwork;
   clock?: Clock;
 }
 
@@ -164,6 +167,19 @@ export class ContainersServiceBase {
     this.deps.events.publish({ type: 'container', action, actorId: rec.ID, attributes });
   }
 
+  /** A network event of a container joining its network (Docker: before its `start`). */
+  emitNetwork(action: 'connect' | 'disconnect', att: { mode: string; networkId: string }, containerId: string): void {
+    const type = att.mode === 'none' ? 'null' : att.mode;
+    this.deps.events.publish({ type: 'network', action, actorId: att.networkId, attributes: { container: containerId, name: att.mode, type } });
+  }
+
+  /** `network disconnect` for each network a container was on (Docker: after its `die`). */
+  emitNetworkLeave(rec: Readonly<ContainerRecord>): void {
+    for (const [name, ep] of Object.entries(rec.NetworkSettings.Networks ?? {})) {
+      if (ep.NetworkID) this.emitNetwork('disconnect', { mode: name, networkId: ep.NetworkID }, rec.ID);
+    }
+  }
+
   /** The log driver options of a container (its LogConfig, or the daemon's defaults). */
   logConfig(rec: Readonly<ContainerRecord>): { type: string; config: Record<string, string> } {
     const lc = rec.HostConfig.LogConfig;
@@ -210,26 +226,48 @@ export class ContainersServiceBase {
   }
 
   /**
+   * /etc/hosts of a container without its own address line (libnetwork etchosts: the defaults,
+   * then --add-host entries; the address is added when it joins a network). With the host's
+   * network the host's file is the base.
+   */
+  async hostsBase(rec: Pick<ContainerRecord, 'Config' | 'HostConfig'>): Promise<string> {
+    const extra = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
+      const i = h.lastIndexOf(':');
+      return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+    });
+    if (this.networkKind(rec) === 'host') {
+      const own = await fs.readFile('/etc/hosts', 'utf8').catch(() => '');
+      return (own && !own.endsWith('\n') ? own + '\n' : own) + extra.join('');
+    }
+    return [
+      '127.0.0.1\tlocalhost\n',
+      '::1\tlocalhost ip6-localhost ip6-loopback\n',
+      'fe00::0\tip6-localnet\n',
+      'ff00::0\tip6-mcastprefix\n',
+      'ff02::1\tip6-allnodes\n',
+      'ff02::2\tip6-allrouters\n',
+      ...extra,
+    ].join('');
+  }
+
+  /** The network a container's mode names (throws notFound for an unknown one). */
+  networkKind(rec: Pick<ContainerRecord, 'Config' | 'HostConfig'>) {
+    return rec.Config.NetworkDisabled ? 'disabled' : modeOf(this.deps.network, rec.HostConfig.NetworkMode);
+  }
+
+  /**
    * The contents of a container's /etc/hostname, /etc/hosts and /etc/resolv.conf, keyed by their
    * file names in its directory (HostnamePath, HostsPath, ResolvConfPath).
    */
   async etcFiles(id: string, config: Readonly<ContainerConfig>, hc: Readonly<HostConfig>): Promise<Record<'hostname' | 'hosts' | 'resolv.conf', string>> {
+    const rec = { Config: config, HostConfig: hc } as Pick<ContainerRecord, 'Config' | 'HostConfig'>;
     const hostname = config.Hostname || id.slice(0, 12);
-    const hosts = [
-      '127.0.0.1\tlocalhost',
-      '::1\tlocalhost ip6-localhost ip6-loopback',
-      'fe00::0\tip6-localnet',
-      'ff00::0\tip6-mcastprefix',
-      'ff02::1\tip6-allnodes',
-      'ff02::2\tip6-allrouters',
-      ...(hc.ExtraHosts ?? []).map((h) => {
-        const i = h.lastIndexOf(':');
-        return `${h.slice(i + 1)}\t${h.slice(0, i)}`;
-      }),
-    ].join('\n') + '\n';
+    const hosts = await this.hostsBase(rec);
     let resolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    // compat: Docker drops loopback nameservers the container cannot reach, falling back to Google's.
-    const keep = resolv.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l));
+    // compat: Docker drops loopback nameservers the container cannot reach, falling back to
+    // Google's; with the host's network it keeps them.
+    const hostNet = this.networkKind(rec) === 'host';
+    const keep = resolv.split('\n').filter((l) => hostNet || !/^\s*nameserver\s+(127\.|::1)/.test(l));
     const dns = hc.Dns ?? [];
     const search = hc.DnsSearch ?? [];
     const opts = hc.DnsOptions ?? [];

@@ -98,11 +98,20 @@ function nsMode(v: string | undefined, fallback: NamespaceMode['mode'] = 'privat
   if (v === 'none') return { mode: 'none' };
   if (v === 'shareable') return { mode: 'shareable' };
   if (v.startsWith('container:')) throw invalidParameter(`${v}: joining another container's namespaces is not supported yet`);
-  // user-defined networks come with the networking issue; until then: a private namespace
+  // TODO(#6): user-defined networks (create refuses their names until then)
   return { mode: fallback };
 }
 
-export async function buildSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<ContainerRecord>, joined: JoinedNamespaces = {}): Promise<object> {
+/**
+ * `joined`: the namespaces of other containers this one shares (--pid/--ipc container:<id>);
+ * `netnsPath`: the sandbox namespace (bridge networks) the container joins instead of a new one.
+ */
+export async function buildSpec(
+  ctx: Ctx,
+  deps: SpecDeps,
+  rec: Readonly<ContainerRecord>,
+  opts: { joined?: JoinedNamespaces; netnsPath?: string } = {},
+): Promise<object> {
   const hc: HostConfig = rec.HostConfig;
   const sec = parseSecurityOpt(hc.SecurityOpt ?? []);
   const user = await userOf(ctx, deps, rec, rec.Config.User ?? '', hc.GroupAdd ?? []);
@@ -130,8 +139,8 @@ export async function buildSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<Containe
     shmSize: hc.ShmSize,
     networkFiles: { resolvConf: rec.ResolvConfPath, hostname: rec.HostnamePath, hosts: rec.HostsPath },
     namespaces: {
-      network: nsMode(hc.NetworkMode),
-      ...sharedNamespaceModes(hc, joined),
+      network: opts.netnsPath ? { mode: 'private', path: opts.netnsPath } : nsMode(hc.NetworkMode),
+      ...sharedNamespaceModes(hc, opts.joined ?? {}),
       cgroup: hc.CgroupnsMode === 'private' ? 'private' : 'host',
     },
     cgroupParent: hc.CgroupParent || undefined,
