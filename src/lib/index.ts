@@ -14,3 +14,4 @@ export * from './stdcopy.js';
 export * from './digest.js';
 export * from './tar.js';
 export * from './duration.js';
+export * from './scoped-fs.js';
