@@ -15,3 +15,4 @@ export * from './digest.js';
 export * from './tar.js';
 export * from './duration.js';
 export * from './scoped-fs.js';
+export * from './archive.js';

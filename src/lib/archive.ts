@@ -1,0 +1,472 @@
+/**
+ * Tar archives of directory trees and their extraction, both through a ScopedRoot (moby
+ * pkg/archive's TarWithOptions / Unpack, as `docker cp`, `docker export` and the CLI's local
+ * side use them):
+ *
+ * - packTree: a tar of one file or directory tree, in Go's WalkDir order (byte order within a
+ *   directory, parents first). Headers as moby writes them: directory names end in `/`, times in
+ *   whole seconds, numeric owners without names, permission and setuid/setgid/sticky bits, a
+ *   file with several links once in full and then as hard links to that first name. Sockets are
+ *   left out. Entries that vanish or change type while the tree is read are skipped.
+ * - unpackTar: extraction into the top of a ScopedRoot under os.Root's rules: a leading `/` is
+ *   dropped, `..` and every other hostile entry is refused by TarChecker, names never go through
+ *   a symlink that leaves the directory, an existing non-directory (a symlink included) is
+ *   replaced rather than written through, hard links only point at entries of the same archive.
+ *   Directory times are set last.
+ * - rebaseArchive: renames the first path element of every entry (docker cp's RebaseArchiveEntries).
+ */
+import { constants, fchmod as fchmodCb, promises as fs, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
+import { TarChecker, tarExtract, tarPack, writeTo, type TarHeader, type TarPack } from './tar.js';
+import { ScopedFsError, errnoCode, type DirRef, type ScopedRoot } from './scoped-fs.js';
+
+const fchmod = promisify(fchmodCb);
+const { O_RDONLY, O_WRONLY, O_CREAT, O_TRUNC } = constants;
+const CHUNK = 64 * 1024;
+
+/** Go's os.FileMode bits (what X-Docker-Container-Path-Stat's `mode` carries). */
+export const GoMode = {
+  Dir: 2 ** 31,
+  Symlink: 2 ** 27,
+  Device: 2 ** 26,
+  NamedPipe: 2 ** 25,
+  Socket: 2 ** 24,
+  Setuid: 2 ** 23,
+  Setgid: 2 ** 22,
+  CharDevice: 2 ** 21,
+  Sticky: 2 ** 20,
+} as const;
+
+/** Go's os.FileMode for a st_mode (syscall stat → fs.FileMode, as os.Lstat does). */
+export function goFileMode(stMode: number): number {
+  let m = stMode & 0o777;
+  switch (stMode & constants.S_IFMT) {
+    case constants.S_IFBLK:
+      m += GoMode.Device;
+      break;
+    case constants.S_IFCHR:
+      m += GoMode.Device + GoMode.CharDevice;
+      break;
+    case constants.S_IFDIR:
+      m += GoMode.Dir;
+      break;
+    case constants.S_IFIFO:
+      m += GoMode.NamedPipe;
+      break;
+    case constants.S_IFLNK:
+      m += GoMode.Symlink;
+      break;
+    case constants.S_IFSOCK:
+      m += GoMode.Socket;
+      break;
+  }
+  if (stMode & 0o2000) m += GoMode.Setgid;
+  if (stMode & 0o4000) m += GoMode.Setuid;
+  if (stMode & 0o1000) m += GoMode.Sticky;
+  return m;
+}
+
+/** Whether Go FileMode `m` has `bit` (the high bits do not fit JS's 32-bit signed `&`). */
+export function hasModeBit(m: number, bit: number): boolean {
+  return Math.floor(m / bit) % 2 === 1;
+}
+
+/** Go's time.Time JSON form (RFC 3339 with nanoseconds, trailing zeros dropped) of a UTC time in ns. */
+export function rfc3339Nano(ns: bigint): string {
+  const sec = ns / 1_000_000_000n;
+  const frac = ns % 1_000_000_000n;
+  const base = new Date(Number(sec) * 1000).toISOString().replace(/\.\d{3}Z$/, '');
+  const f = frac === 0n ? '' : '.' + frac.toString().padStart(9, '0').replace(/0+$/, '');
+  return `${base}${f}Z`;
+}
+
+function tarType(st: Stats): TarHeader['type'] | undefined {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'directory';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'character-device';
+  if (st.isBlockDevice()) return 'block-device';
+  if (st.isFIFO()) return 'fifo';
+  return undefined;
+}
+
+const major = (rdev: number) => Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
+const minor = (rdev: number) => Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
+
+/** A header to write: tar-stream fills in what is left out. */
+export type TarHeaderInit = Partial<TarHeader> & Pick<TarHeader, 'name'>;
+
+/** moby's FileInfoHeader: the header of `st` under `name` (directories get a trailing `/`). */
+export function headerFor(name: string, st: Stats, linkname = ''): TarHeaderInit | undefined {
+  const type = tarType(st);
+  if (!type) return undefined;
+  const h: TarHeaderInit = {
+    name: type === 'directory' && !name.endsWith('/') ? `${name}/` : name,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    size: type === 'file' ? st.size : 0,
+    mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
+    type,
+    uname: '',
+    gname: '',
+  };
+  if (type === 'symlink') h.linkname = linkname;
+  if (type === 'character-device' || type === 'block-device') {
+    h.devmajor = major(st.rdev);
+    h.devminor = minor(st.rdev);
+  }
+  return h;
+}
+
+/** Adds one entry; for a file, `write` streams its bytes into the entry. */
+function addEntry(pack: TarPack, header: TarHeaderInit, write?: (sink: NodeJS.WritableStream) => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const sink = pack.entry(header, (err) => (err ? reject(err) : resolve())) as unknown as NodeJS.WritableStream & { destroy(e?: Error): void };
+    // tar-stream finishes other entries by itself; a file entry (even empty) must be ended
+    if (header.type !== 'file' && header.type !== 'contiguous-file') return;
+    (write ? write(sink) : Promise.resolve()).then(
+      () => sink.end(),
+      (e: unknown) => {
+        sink.destroy(e as Error);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Copies exactly `size` bytes of `h` into `sink` (zeros if the file shrank, cut if it grew). */
+async function copyFile(h: fs.FileHandle, size: number, sink: NodeJS.WritableStream): Promise<void> {
+  let left = size;
+  while (left > 0) {
+    const buf = Buffer.alloc(Math.min(CHUNK, left));
+    const { bytesRead } = await h.read(buf, 0, buf.length, null);
+    if (bytesRead === 0) {
+      // compat: a file that shrank while read keeps its header size (moby would fail the entry).
+      buf.fill(0);
+      await writeTo(sink, buf);
+      left -= buf.length;
+      continue;
+    }
+    await writeTo(sink, bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+    left -= bytesRead;
+  }
+}
+
+export interface PackNames {
+  /** Name of the start's own entry; null leaves the start out (docker export's root). */
+  start: string | null;
+  /** Prefix of the descendants' names: `${prefix}/${relative}` (`''` gives `/bin`), or the bare relative path when null. */
+  prefix: string | null;
+}
+
+export interface PackOptions {
+  /** Called for an entry that could not be read (it is skipped). */
+  onError?: (path: string, err: unknown) => void;
+  signal?: AbortSignal;
+}
+
+export interface PackedTree {
+  /** The tar stream. */
+  stream: TarPack;
+  /** Settles when the walk is over (the stream ended or was destroyed). */
+  done: Promise<void>;
+}
+
+/**
+ * A tar of `name` in `dir` (or of `dir` itself when `name` is null), walked through `root`.
+ * Consume `stream`; `done` rejects when the tree could not be read at all or the stream broke.
+ */
+export function packTree(root: ScopedRoot, dir: DirRef, name: string | null, names: PackNames, opts: PackOptions = {}): PackedTree {
+  const pack = tarPack();
+  const links = new Map<string, string>();
+  const onError = opts.onError ?? (() => {});
+
+  const childName = (rel: string) => (names.prefix === null ? rel : `${names.prefix}/${rel}`);
+
+  /** Writes the entry for `st` (a file of `d` named `n`, or `d` itself when n is null). */
+  const entry = async (d: DirRef, n: string | null, st: Stats, archiveName: string): Promise<void> => {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    let link = '';
+    if (st.isSymbolicLink() && n !== null) link = await root.readlink(d, n);
+    const h = headerFor(archiveName, st, link);
+    if (!h) return;
+    if (h.type !== 'directory' && st.nlink > 1) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = links.get(key);
+      if (first !== undefined) {
+        await addEntry(pack, { ...h, type: 'link', linkname: first, size: 0 });
+        return;
+      }
+      links.set(key, h.name);
+    }
+    if (h.type !== 'file' || h.size === 0 || n === null) {
+      await addEntry(pack, h);
+      return;
+    }
+    const fh = await root.openFile(d, n, O_RDONLY);
+    try {
+      const fst = await fh.stat();
+      if (!fst.isFile() || fst.ino !== st.ino) throw new ScopedFsError('ENOENT', 'open', `${d.path}/${n}`, 'file changed while read');
+      await addEntry(pack, h, (sink) => copyFile(fh, h.size!, sink));
+    } finally {
+      await fh.close();
+    }
+  };
+
+  const walkDir = async (d: DirRef, rel: string): Promise<void> => {
+    for (const n of await root.readdir(d)) {
+      const childRel = rel === '' ? n : `${rel}/${n}`;
+      let st: Stats;
+      try {
+        st = await root.lstat(d, n);
+        await entry(d, n, st, childName(childRel));
+      } catch (e) {
+        if (pack.destroyed || opts.signal?.aborted) throw e;
+        onError(`${d.path}/${n}`, e);
+        continue;
+      }
+      if (!st.isDirectory()) continue;
+      let sub: DirRef;
+      try {
+        sub = await root.openDir(d, n);
+      } catch (e) {
+        // a mount the view leaves out (a running container's /proc): the directory, empty
+        if (errnoCode(e) !== 'ENOENT') onError(`${d.path}/${n}`, e);
+        continue;
+      }
+      try {
+        await walkDir(sub, childRel);
+      } finally {
+        await sub.close();
+      }
+    }
+  };
+
+  const done = (async () => {
+    try {
+      const st = name === null ? await fs.stat(`/proc/self/fd/${dir.fd}`) : await root.lstat(dir, name);
+      if (names.start !== null) await entry(dir, name, st, names.start);
+      if (st.isDirectory()) {
+        const d = name === null ? dir : await root.openDir(dir, name);
+        try {
+          await walkDir(d, '');
+        } finally {
+          if (d !== dir) await d.close();
+        }
+      }
+      pack.finalize();
+    } catch (e) {
+      pack.destroy(e as Error);
+      throw e;
+    }
+  })();
+  done.catch(() => {});
+  return { stream: pack, done };
+}
+
+export interface UnpackOptions {
+  /** Refuse to replace a directory with a non-directory and vice versa. */
+  noOverwriteDirNonDir?: boolean;
+  /** Owner of every entry (docker cp -a); default: each header's uid and gid. */
+  chown?: { uid: number; gid: number };
+  /** Leave ownership alone (the CLI, which need not run as root). */
+  noLchown?: boolean;
+  /** How the extraction directory is named in error messages (`/tmp`). */
+  destName?: string;
+  signal?: AbortSignal;
+}
+
+function overwriteError(msg: string): Error {
+  return new Error(msg);
+}
+
+/** An entry's name as moby cleans it: no leading `/`. Hard link targets likewise. */
+function normalizeHeader(h: TarHeader): TarHeader {
+  const out: TarHeader = { ...h, name: h.name.replace(/^\/+/, '') };
+  if (h.type === 'link' && h.linkname) out.linkname = h.linkname.replace(/^\/+/, '');
+  return out;
+}
+
+/**
+ * Extracts the tar `input` (uncompressed) into the top of `root`. Hostile entries fail the
+ * extraction with invalidParameter (what was written before them stays, as with Docker).
+ */
+export async function unpackTar(input: AsyncIterable<Buffer>, root: ScopedRoot, opts: UnpackOptions = {}): Promise<void> {
+  const ex = tarExtract();
+  const checker = new TarChecker({ allowSymlinkEscape: true });
+  const dest = opts.destName ?? '/';
+  const join = (n: string) => (dest.endsWith('/') ? dest + n : `${dest}/${n}`);
+  const dirTimes: { name: string; mtime: Date }[] = [];
+  let feedError: unknown;
+  const feeding = (async () => {
+    try {
+      for await (const chunk of input) {
+        if (ex.destroyed) return;
+        await writeTo(ex as unknown as NodeJS.WritableStream, chunk);
+      }
+      (ex as unknown as NodeJS.WritableStream).end();
+    } catch (e) {
+      feedError = e;
+      ex.destroy(e as Error);
+    }
+  })();
+
+  const parentOf = async (parts: string[]): Promise<DirRef> => {
+    const path = parts.join('/');
+    if (path === '') return root.top;
+    try {
+      return await root.openDirPath(path, { beneath: true });
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+      return root.mkdirAll(path, 0o755, { beneath: true });
+    }
+  };
+
+  const extractOne = async (h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> => {
+    const parts = h.name.split('/').filter((p) => p !== '' && p !== '.');
+    const base = parts.pop()!;
+    const parent = await parentOf(parts);
+    const at = root.at(parent, base);
+    try {
+      let existing: Stats | undefined;
+      try {
+        existing = await fs.lstat(at);
+      } catch (e) {
+        if (errnoCode(e) !== 'ENOENT') throw e;
+      }
+      const isDir = h.type === 'directory';
+      if (existing) {
+        if (opts.noOverwriteDirNonDir && existing.isDirectory() && !isDir) {
+          throw overwriteError(`cannot overwrite directory ${JSON.stringify(join(h.name))} with non-directory ${JSON.stringify(dest)}`);
+        }
+        if (opts.noOverwriteDirNonDir && !existing.isDirectory() && isDir) {
+          throw overwriteError(`cannot overwrite non-directory ${JSON.stringify(join(h.name))} with directory ${JSON.stringify(dest)}`);
+        }
+        if (!existing.isDirectory() || !isDir) await root.removeAll(parent, base);
+      }
+      const mode = (h.mode ?? 0o644) & 0o7777;
+      const owner = opts.chown ?? { uid: h.uid ?? 0, gid: h.gid ?? 0 };
+      const mtime = h.mtime ?? new Date();
+      switch (h.type) {
+        case 'directory': {
+          if (!existing?.isDirectory()) await fs.mkdir(at, mode & 0o777);
+          if (!opts.noLchown) await fs.lchown(at, owner.uid, owner.gid);
+          const d = await root.openDir(parent, base);
+          try {
+            await fchmod(d.fd, mode);
+          } finally {
+            await d.close();
+          }
+          dirTimes.push({ name: [...parts, base].join('/'), mtime });
+          return;
+        }
+        case 'file':
+        case 'contiguous-file': {
+          const fh = await root.openFile(parent, base, O_WRONLY | O_CREAT | O_TRUNC, 0o600);
+          try {
+            for await (const chunk of body) {
+              let off = 0;
+              while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+            }
+            if (!opts.noLchown) await fh.chown(owner.uid, owner.gid);
+            await fh.chmod(mode);
+          } finally {
+            await fh.close();
+          }
+          break;
+        }
+        case 'symlink':
+          await fs.symlink(h.linkname ?? '', at);
+          if (!opts.noLchown) await fs.lchown(at, owner.uid, owner.gid);
+          break;
+        case 'link': {
+          const t = await root.resolve(h.linkname ?? '', { beneath: true });
+          try {
+            if (t.name === null || !t.stat) throw new ScopedFsError('ENOENT', 'link', join(h.linkname ?? ''));
+            await fs.link(root.at(t.dir, t.name), at);
+          } finally {
+            if (t.dir !== root.top) await t.dir.close();
+          }
+          if (!opts.noLchown) await fs.lchown(at, owner.uid, owner.gid);
+          break;
+        }
+        default:
+          // fifo: Node cannot mknod; moby would create it. Skipped.
+          return;
+      }
+      await fs.lutimes(at, mtime, mtime);
+    } finally {
+      if (parent !== root.top) await parent.close();
+    }
+  };
+
+  try {
+    for await (const entry of ex) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      const h = normalizeHeader(entry.header);
+      checker.check(h);
+      const clean = h.name.split('/').filter((p) => p !== '' && p !== '.');
+      if (clean.length === 0) {
+        entry.resume();
+        continue;
+      }
+      await extractOne({ ...h, name: clean.join('/') }, entry as AsyncIterable<Buffer>);
+      entry.resume();
+    }
+    if (feedError) throw feedError;
+    for (const d of dirTimes.reverse()) {
+      const r = await root.resolve(d.name, { beneath: true }).catch(() => undefined);
+      if (!r || r.name === null) continue;
+      await fs.lutimes(root.at(r.dir, r.name), d.mtime, d.mtime).catch(() => {});
+      if (r.dir !== root.top) await r.dir.close();
+    }
+  } catch (e) {
+    ex.destroy();
+    throw e;
+  } finally {
+    await feeding;
+  }
+}
+
+/** go-archive's newNameRebaser: `oldBase` → `newBase` at the start of a name. */
+export function rebaseName(oldBase: string, newBase: string): (name: string) => string {
+  const o = oldBase.replace(/\/+$/, '');
+  const n = newBase.replace(/\/+$/, '');
+  if (o === '') return (name) => (n === '' ? name.replace(/^\/+/, '') : `${n}/${name.replace(/^\/+/, '')}`);
+  return (name) => {
+    if (!name.startsWith(o)) return name;
+    const suffix = name.slice(o.length);
+    if (suffix !== '' && !suffix.startsWith('/')) return name;
+    return n + suffix;
+  };
+}
+
+/** RebaseArchiveEntries: the tar `input` with entry names (and hard link targets) rebased. */
+export function rebaseArchive(input: AsyncIterable<Buffer>, oldBase: string, newBase: string): TarPack {
+  const rebase = rebaseName(oldBase, newBase);
+  const ex = tarExtract();
+  const pack = tarPack();
+  void (async () => {
+    const feeding = (async () => {
+      for await (const chunk of input) await writeTo(ex as unknown as NodeJS.WritableStream, chunk);
+      (ex as unknown as NodeJS.WritableStream).end();
+    })();
+    feeding.catch((e: unknown) => ex.destroy(e as Error));
+    try {
+      for await (const entry of ex) {
+        const h: TarHeaderInit = { ...entry.header, name: rebase(entry.header.name) };
+        if (h.type === 'link' && h.linkname) h.linkname = rebase(h.linkname);
+        await addEntry(pack, h, h.type === 'file' || h.type === 'contiguous-file' ? async (sink) => {
+          for await (const c of entry as AsyncIterable<Buffer>) await writeTo(sink, c);
+        } : undefined);
+        entry.resume();
+      }
+      await feeding;
+      pack.finalize();
+    } catch (e) {
+      pack.destroy(e as Error);
+    }
+  })();
+  return pack;
+}
