@@ -16,3 +16,5 @@ export * from './tar.js';
 export * from './duration.js';
 export * from './scoped-fs.js';
 export * from './archive.js';
+export * from './mount.js';
+export * from './gopath.js';

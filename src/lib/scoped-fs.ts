@@ -440,6 +440,41 @@ export class ScopedRoot {
     }
   }
 
+  /**
+   * The contents of regular file `path` (symlinks followed inside the tree), or undefined when
+   * it is missing or not a regular file. At most `maxBytes` are read.
+   */
+  async readFile(path: string, maxBytes = 16 << 20): Promise<Buffer | undefined> {
+    let r: Resolved;
+    try {
+      r = await this.resolve(path, { followFinal: true });
+    } catch {
+      return undefined;
+    }
+    try {
+      if (r.name === null || !r.stat?.isFile()) return undefined;
+      const h = await this.openFile(r.dir, r.name, O_RDONLY);
+      try {
+        const st = await h.stat();
+        if (!st.isFile()) return undefined;
+        const buf = Buffer.alloc(Math.min(st.size, maxBytes));
+        let off = 0;
+        while (off < buf.length) {
+          const { bytesRead } = await h.read(buf, off, buf.length - off, null);
+          if (bytesRead === 0) break;
+          off += bytesRead;
+        }
+        return buf.subarray(0, off);
+      } finally {
+        await h.close();
+      }
+    } catch {
+      return undefined;
+    } finally {
+      await r.dir.close();
+    }
+  }
+
   /** FollowSymlinkInScope: the path `path` names with every symlink expanded (missing tail kept). */
   async realPath(path: string): Promise<string> {
     const r = await this.resolve(path, { followFinal: true, lexicalMissing: true });
