@@ -177,6 +177,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         },
         images,
         containers,
+        containerFs: containers,
       },
       log: log.with({ module: 'api' }),
       serverHeader: `Berth/${BERTH_VERSION} (linux)`,

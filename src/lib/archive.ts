@@ -442,9 +442,11 @@ export function rebaseName(oldBase: string, newBase: string): (name: string) => 
   };
 }
 
-/** RebaseArchiveEntries: the tar `input` with entry names (and hard link targets) rebased. */
-export function rebaseArchive(input: AsyncIterable<Buffer>, oldBase: string, newBase: string): TarPack {
-  const rebase = rebaseName(oldBase, newBase);
+/**
+ * The tar `input` with each header passed through `map` (null drops the entry, its bytes
+ * included); file bodies are copied as they are.
+ */
+export function transformTar(input: AsyncIterable<Buffer>, map: (h: TarHeader) => TarHeaderInit | null): TarPack {
   const ex = tarExtract();
   const pack = tarPack();
   void (async () => {
@@ -455,11 +457,12 @@ export function rebaseArchive(input: AsyncIterable<Buffer>, oldBase: string, new
     feeding.catch((e: unknown) => ex.destroy(e as Error));
     try {
       for await (const entry of ex) {
-        const h: TarHeaderInit = { ...entry.header, name: rebase(entry.header.name) };
-        if (h.type === 'link' && h.linkname) h.linkname = rebase(h.linkname);
-        await addEntry(pack, h, h.type === 'file' || h.type === 'contiguous-file' ? async (sink) => {
-          for await (const c of entry as AsyncIterable<Buffer>) await writeTo(sink, c);
-        } : undefined);
+        const h = map(entry.header);
+        if (h) {
+          await addEntry(pack, h, h.type === 'file' || h.type === 'contiguous-file' ? async (sink) => {
+            for await (const c of entry as AsyncIterable<Buffer>) await writeTo(sink, c);
+          } : undefined);
+        }
         entry.resume();
       }
       await feeding;
@@ -469,4 +472,31 @@ export function rebaseArchive(input: AsyncIterable<Buffer>, oldBase: string, new
     }
   })();
   return pack;
+}
+
+/** Calls `visit` with every header of the tar `input` (bodies are skipped). */
+export async function scanTar(input: AsyncIterable<Buffer>, visit: (h: TarHeader) => void): Promise<void> {
+  const ex = tarExtract();
+  const feeding = (async () => {
+    try {
+      for await (const chunk of input) await writeTo(ex as unknown as NodeJS.WritableStream, chunk);
+      (ex as unknown as NodeJS.WritableStream).end();
+    } catch (e) {
+      ex.destroy(e as Error);
+    }
+  })();
+  try {
+    for await (const entry of ex) {
+      visit(entry.header);
+      entry.resume();
+    }
+  } finally {
+    await feeding;
+  }
+}
+
+/** RebaseArchiveEntries: the tar `input` with entry names (and hard link targets) rebased. */
+export function rebaseArchive(input: AsyncIterable<Buffer>, oldBase: string, newBase: string): TarPack {
+  const rebase = rebaseName(oldBase, newBase);
+  return transformTar(input, (h) => ({ ...h, name: rebase(h.name), ...(h.type === 'link' && h.linkname ? { linkname: rebase(h.linkname) } : {}) }));
 }

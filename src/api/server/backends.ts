@@ -7,9 +7,12 @@
 import type { SystemBackend } from './routes/system.js';
 import type { ImagesBackend } from './routes/images.js';
 import type { ContainersBackend } from './routes/containers.js';
+import type { ContainerFsBackend } from './routes/container-fs.js';
 
 export interface Backends {
   system: SystemBackend;
   images?: ImagesBackend;
   containers?: ContainersBackend;
+  /** docker cp, diff, export, commit. */
+  containerFs?: ContainerFsBackend;
 }

@@ -4,3 +4,4 @@ export * from './jsonmessage.js';
 export * from './images.js';
 export * from './image-config.js';
 export * from './containers.js';
+export * from './container-fs.js';

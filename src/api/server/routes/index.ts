@@ -9,7 +9,13 @@ import type { Route, RouteEnv } from '../router.js';
 import { systemRoutes } from './system.js';
 import { imageRoutes } from './images.js';
 import { containerRoutes } from './containers.js';
+import { containerFsRoutes } from './container-fs.js';
 
 export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
-  return [...systemRoutes(b.system, env), ...(b.images ? imageRoutes(b.images) : []), ...(b.containers ? containerRoutes(b.containers) : [])];
+  return [
+    ...systemRoutes(b.system, env),
+    ...(b.images ? imageRoutes(b.images) : []),
+    ...(b.containers ? containerRoutes(b.containers) : []),
+    ...(b.containerFs ? containerFsRoutes(b.containerFs) : []),
+  ];
 }
