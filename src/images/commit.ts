@@ -21,7 +21,7 @@ export interface CommitOptions {
   /** The container's rw snapshot (active). */
   snapshotKey: string;
   containerId: string;
-  /** The image the container was created from; undefined when it is gone (the layer then stands alone). */
+  /** The image the container was created from; undefined when it is gone (one layer with everything then). */
   parent?: Image;
   /** The new image's runtime config (the container's, with the --change instructions applied). */
   config: ImageRuntimeConfig;
@@ -75,8 +75,9 @@ export async function commitImage(ctx: Ctx, store: ImageStore, opts: CommitOptio
   try {
     const info = await leased.snapshotter.stat(ctx, opts.snapshotKey);
     const upper = await leased.snapshotter.mounts(ctx, opts.snapshotKey);
+    // Without the parent image (removed meanwhile) the layer holds the whole root filesystem.
     let lower: Awaited<ReturnType<typeof leased.snapshotter.view>> = [];
-    if (info.parent) {
+    if (info.parent && opts.parent) {
       lower = await leased.snapshotter.view(ctx, viewKey, info.parent);
       view = true;
     }

@@ -265,6 +265,38 @@ export function packTree(root: ScopedRoot, dir: DirRef, name: string | null, nam
   return { stream: pack, done };
 }
 
+async function writeAll(fh: fs.FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+}
+
+/**
+ * Writes an entry's body in batches of 1 MiB, one write in flight while the next batch is read
+ * (at most 2 MiB held). (fs.WriteStream over a FileHandle would keep the handle from closing.)
+ */
+async function writeBody(fh: fs.FileHandle, body: AsyncIterable<Buffer>): Promise<void> {
+  let inflight: Promise<void> | undefined;
+  let batch: Buffer[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (inflight) await inflight;
+    inflight = undefined;
+    if (size === 0) return;
+    const buf = batch.length === 1 ? batch[0]! : Buffer.concat(batch, size);
+    batch = [];
+    size = 0;
+    inflight = writeAll(fh, buf);
+    inflight.catch(() => {});
+  };
+  for await (const chunk of body) {
+    batch.push(chunk);
+    size += chunk.length;
+    if (size >= 1 << 20) await flush();
+  }
+  await flush();
+  if (inflight) await inflight;
+}
+
 export interface UnpackOptions {
   /** Refuse to replace a directory with a non-directory and vice versa. */
   noOverwriteDirNonDir?: boolean;
@@ -365,10 +397,7 @@ export async function unpackTar(input: AsyncIterable<Buffer>, root: ScopedRoot, 
         case 'contiguous-file': {
           const fh = await root.openFile(parent, base, O_WRONLY | O_CREAT | O_TRUNC, 0o600);
           try {
-            for await (const chunk of body) {
-              let off = 0;
-              while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
-            }
+            await writeBody(fh, body);
             if (!opts.noLchown) await fh.chown(owner.uid, owner.gid);
             await fh.chmod(mode);
           } finally {
