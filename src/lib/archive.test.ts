@@ -97,6 +97,24 @@ test('packTree: Docker names and order, hard links, symlinks not followed', asyn
   }
 });
 
+test('packTree: a failure reaches the reader and done, never as an uncaught error', async () => {
+  const t = tree('packfail');
+  const root = await ScopedRoot.open(t);
+  try {
+    const unread = packTree(root, root.top, 'missing', { start: 'missing', prefix: null });
+    await assert.rejects(unread.done, (e: unknown) => errnoCode(e) === 'ENOENT');
+    const read = packTree(root, root.top, 'missing', { start: 'missing', prefix: null });
+    await assert.rejects(
+      (async () => {
+        for await (const _ of read.stream) void _;
+      })(),
+      /ENOENT/,
+    );
+  } finally {
+    await root.close();
+  }
+});
+
 test('unpackTar: files, dirs, links, modes and times', async () => {
   const dest = join(base, 'unpack');
   mkdirSync(dest);

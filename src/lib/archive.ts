@@ -179,6 +179,9 @@ export interface PackedTree {
  */
 export function packTree(root: ScopedRoot, dir: DirRef, name: string | null, names: PackNames, opts: PackOptions = {}): PackedTree {
   const pack = tarPack();
+  // Failures reach the consumer through its reads (and `done`); a stream nobody reads must not
+  // turn them into an uncaught 'error'.
+  pack.on('error', () => {});
   const links = new Map<string, string>();
   const onError = opts.onError ?? (() => {});
 
@@ -478,6 +481,7 @@ export function rebaseName(oldBase: string, newBase: string): (name: string) => 
 export function transformTar(input: AsyncIterable<Buffer>, map: (h: TarHeader) => TarHeaderInit | null): TarPack {
   const ex = tarExtract();
   const pack = tarPack();
+  pack.on('error', () => {});
   void (async () => {
     const feeding = (async () => {
       for await (const chunk of input) await writeTo(ex as unknown as NodeJS.WritableStream, chunk);
