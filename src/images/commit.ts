@@ -103,6 +103,7 @@ export async function commitImage(ctx: Ctx, store: ImageStore, opts: CommitOptio
     };
     // Key order as Go marshals image.Image (V1Image's fields, then rootfs and history).
     const config: ImageConfig = {
+      ...(opts.comment ? { comment: opts.comment } : {}),
       created,
       container: opts.containerId,
       container_config: opts.containerConfig,
