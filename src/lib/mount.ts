@@ -54,15 +54,23 @@ export function mountArgv(m: MountSpec, target: string): string[] {
   return [...(bind ? [] : ['-t', m.type]), ...(options.length ? ['-o', options.join(',')] : []), m.source, target];
 }
 
+/**
+ * mount(8)'s argv binding `source` onto the file or directory open as `fd` in this process:
+ * the kernel follows /proc/<pid>/fd/<fd> to that very file (no path to swap on the way).
+ */
+export function bindOntoFdArgv(source: string, fd: number, pid = process.pid): string[] {
+  return ['--no-canonicalize', '--bind', source, `/proc/${pid}/fd/${fd}`];
+}
+
 /** Mounts `mounts` on `target` in order. */
 export async function mountAll(ctx: Ctx, exec: Exec, mounts: MountSpec[], target: string): Promise<void> {
   for (const m of mounts) await exec.run(ctx, 'mount', mountArgv(m, target), { timeoutMs: 10_000 });
 }
 
-/** Unmounts `target` (lazily when it is busy). */
+/** Unmounts `target` (lazily when it is busy, e.g. with bind mounts below it). */
 export async function unmount(ctx: Ctx, exec: Exec, target: string): Promise<void> {
   try {
-    await exec.run(ctx, 'umount', [target], { timeoutMs: 10_000 });
+    await exec.run(ctx, 'umount', ['-R', target], { timeoutMs: 10_000 });
   } catch {
     await exec.run(ctx, 'umount', ['-l', target], { timeoutMs: 10_000 });
   }

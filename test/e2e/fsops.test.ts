@@ -178,6 +178,19 @@ describe('cp', () => {
     });
   }
 
+  test("a stopped container's /etc/hostname, /etc/hosts and /etc/resolv.conf are its own, as in Docker's cp view", async () => {
+    await ok(d.docker(['run', '--name', 'netfiles', '--hostname', 'myhost', '--add-host', 'db:10.0.0.9', 'busybox', 'true']));
+    for (const cli of CLIS) {
+      const host = await listTar((await runBin(cli, ['cp', 'netfiles:/etc/hostname', '-'])).stdout);
+      assert.equal(host[0]?.body, 'myhost\n');
+      const hosts = await listTar((await runBin(cli, ['cp', 'netfiles:/etc/hosts', '-'])).stdout);
+      assert.match(hosts[0]?.body ?? '', /10\.0\.0\.9\tdb/);
+    }
+    // the mount points it took are no change of the container's
+    assert.equal(await ok(d.docker(['diff', 'netfiles'])), '');
+    await ok(d.docker(['rm', 'netfiles']));
+  });
+
   test('HEAD /containers/{id}/archive: the path stat header', async () => {
     await ok(d.docker(['run', '-d', '--name', 'stat1', 'busybox', 'sh', '-c', 'ln -s ../etc/passwd /tmp/rel; exec sleep 600']));
     const head = async (path: string) => d.request('HEAD', `/v1.44/containers/stat1/archive?path=${encodeURIComponent(path)}`);

@@ -15,10 +15,13 @@
  *
  * Temporary mounts go under <state-dir>/.mnt/ (container IDs never start with '.').
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  bindOntoFdArgv,
   conflict,
+  errnoCode,
   lowerDirsOf,
   mkdirp,
   parseMountInfo,
@@ -90,6 +93,37 @@ async function openLive(pid: number, upper: string): Promise<ScopedRoot> {
   }
 }
 
+/** The network files of the container, bound over their places in a mounted snapshot (best effort). */
+async function bindNetworkFiles(svc: ContainersServiceBase, ctx: Ctx, rec: Readonly<ContainerRecord>, root: ScopedRoot): Promise<void> {
+  const files: [string, string][] = [
+    ['hostname', rec.HostnamePath],
+    ['hosts', rec.HostsPath],
+    ['resolv.conf', rec.ResolvConfPath],
+  ];
+  for (const [name, source] of files) {
+    if (!source || !(await access(source).then(() => true, () => false))) continue;
+    try {
+      const etc = await root.mkdirAll('/etc', 0o755);
+      try {
+        const fh = await root.openFile(etc, name, constants.O_RDONLY).catch(async (e: unknown) => {
+          if (errnoCode(e) !== 'ENOENT') throw e;
+          return root.openFile(etc, name, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o755);
+        });
+        try {
+          if (!(await fh.stat()).isFile()) continue;
+          await svc.deps.exec.run(ctx, 'mount', bindOntoFdArgv(source, fh.fd), { timeoutMs: 10_000 });
+        } finally {
+          await fh.close();
+        }
+      } finally {
+        await etc.close();
+      }
+    } catch (e) {
+      ctx.log.debug('cp: not binding a network file', { file: name, error: e });
+    }
+  }
+}
+
 /** The container's filesystem for docker cp, under its lock. */
 export async function openContainerFs(svc: ContainersServiceBase, ctx: Ctx, id: string): Promise<ContainerFs> {
   const unlock = await lock(svc, id);
@@ -111,6 +145,7 @@ export async function openContainerFs(svc: ContainersServiceBase, ctx: Ctx, id: 
     const tm = await tempMount(ctx, svc.deps.exec, await mountDir(svc), mounts);
     try {
       const root = await ScopedRoot.open(tm.dir);
+      await bindNetworkFiles(svc, ctx, rec, root);
       return {
         root,
         live: false,
