@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pack as tarPack, extract as tarExtract, type Header } from 'tar-stream';
 import { ScopedRoot, errnoCode } from './scoped-fs.js';
-import { GoMode, goFileMode, hasModeBit, packTree, rebaseArchive, rebaseName, rfc3339Nano, unpackTar } from './archive.js';
+import { GoMode, goFileMode, hasModeBit, packTree, rebaseArchive, rebaseName, rfc3339Nano } from './archive.js';
+import { unpackTar } from './unpack.js';
 import { kindOf } from './errdefs.js';
 
 let base: string;

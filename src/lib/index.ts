@@ -18,3 +18,4 @@ export * from './scoped-fs.js';
 export * from './archive.js';
 export * from './mount.js';
 export * from './gopath.js';
+export * from './unpack.js';
