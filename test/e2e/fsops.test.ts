@@ -310,6 +310,30 @@ describe('cp safety', () => {
   }
 });
 
+describe('cp races', () => {
+  test('a running container swapping a directory for a symlink to the host cannot redirect cp', async () => {
+    const name = 'racer';
+    // /tmp/race flips between a directory and a symlink to the host directory, as fast as it can
+    await ok(d.docker(['run', '-d', '--name', name, 'busybox', 'sh', '-c', `while true; do mkdir /tmp/race.d 2>/dev/null; mv -T /tmp/race.d /tmp/race 2>/dev/null; ln -sfn ${hostDir} /tmp/race.l; mv -T /tmp/race.l /tmp/race; done`]));
+    try {
+      const tar = await makeTar([{ name: 'pwned-race', body: 'x' }]);
+      const runs: Promise<unknown>[] = [];
+      for (let i = 0; i < 12; i++) {
+        runs.push(runBin('docker', ['cp', '-', `${name}:/tmp/race`], tar));
+        runs.push(
+          runBin('docker', ['cp', `${name}:/tmp/race/secret.txt`, '-']).then((r) => assert.ok(!r.stdout.includes(SECRET), 'nothing of the host comes out')),
+        );
+        runs.push(runBin('docker', ['cp', `${name}:/tmp/race/`, '-']).then((r) => assert.ok(!r.stdout.includes(SECRET))));
+      }
+      await Promise.all(runs);
+      assert.deepEqual(readdirSync(hostDir), ['secret.txt']);
+      assert.equal(readFileSync(join(hostDir, 'secret.txt'), 'utf8'), SECRET + '\n');
+    } finally {
+      await d.docker(['rm', '-f', name]);
+    }
+  });
+});
+
 describe('diff', () => {
   const script = [
     'echo x > /tmp/a',
