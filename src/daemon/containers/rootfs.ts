@@ -29,6 +29,7 @@ import {
   ScopedRoot,
   system,
   tempMount,
+  unmount,
   upperDirOf,
   type Ctx,
   type MountSpec,
@@ -53,6 +54,22 @@ async function mountDir(svc: ContainersServiceBase): Promise<string> {
   const dir = join(svc.deps.config.stateDir, '.mnt');
   await mkdirp(dir, 0o700);
   return dir;
+}
+
+/**
+ * Unmounts and removes what an earlier berthd left under <state-dir>/.mnt (it died while a cp,
+ * diff, export or commit held a mount). Boot only: later mounts there are in use.
+ */
+export async function cleanStaleMounts(svc: ContainersServiceBase, ctx: Ctx): Promise<number> {
+  const dir = join(svc.deps.config.stateDir, '.mnt');
+  const infos = parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
+  // the temp directories themselves (their binds below go with them: umount -R)
+  const tops = infos.map((m) => m.mountPoint).filter((p) => p.startsWith(`${dir}/`)).map((p) => join(dir, p.slice(dir.length + 1).split('/')[0]!));
+  const stale = [...new Set(tops)];
+  for (const p of stale) await unmount(ctx, svc.deps.exec, p).catch(() => {});
+  const { readdir, rmdir } = await import('node:fs/promises');
+  for (const name of await readdir(dir).catch(() => [] as string[])) await rmdir(join(dir, name)).catch(() => {});
+  return stale.length;
 }
 
 /** Takes the container's lock; resolves with its release. */
