@@ -71,23 +71,53 @@ async function main(): Promise<void> {
     for (const sc of scenarios) {
       if (only.length && !only.includes(sc.name)) continue;
       const times: Record<string, number[]> = {};
+      const baseTimes: Record<string, number[]> = {};
+      const diffs: Record<string, number[]> = {};
       const state: Record<string, unknown> = {};
       for (const t of targets) {
         times[t.name] = [];
+        baseTimes[t.name] = [];
+        diffs[t.name] = [];
         state[t.name] = await sc.setup?.(t);
       }
+      const timed = async (f: () => Promise<void>) => {
+        const t0 = performance.now();
+        await f();
+        return performance.now() - t0;
+      };
       for (let i = 0; i < RUNS; i++) {
         for (const t of i % 2 ? [...targets].reverse() : targets) {
           await sc.beforeEach?.(t, state[t.name]);
-          const t0 = performance.now();
-          await sc.run(t, state[t.name]);
-          times[t.name]!.push(performance.now() - t0);
+          if (!sc.baseline) {
+            times[t.name]!.push(await timed(() => sc.run(t, state[t.name])));
+            continue;
+          }
+          // Paired: run and baseline back to back, the order flipped every other round.
+          let run = 0;
+          let base = 0;
+          if (i % 2) {
+            base = await timed(() => sc.baseline!(t, state[t.name]));
+            run = await timed(() => sc.run(t, state[t.name]));
+          } else {
+            run = await timed(() => sc.run(t, state[t.name]));
+            base = await timed(() => sc.baseline!(t, state[t.name]));
+          }
+          times[t.name]!.push(run);
+          baseTimes[t.name]!.push(base);
+          diffs[t.name]!.push(run - base);
         }
       }
       for (const t of targets) await sc.teardown?.(t, state[t.name]);
-      const b = median(times['berth']!);
-      const d = times['docker'] ? median(times['docker']) : undefined;
-      rows.push([sc.name, b.toFixed(1), d !== undefined ? d.toFixed(1) : '-', d ? (b / d).toFixed(2) : '-']);
+      const row = (name: string, xs: Record<string, number[]>) => {
+        const b = median(xs['berth']!);
+        const d = xs['docker'] ? median(xs['docker']) : undefined;
+        rows.push([name, b.toFixed(1), d !== undefined ? d.toFixed(1) : '-', d ? (b / d).toFixed(2) : '-']);
+      };
+      row(sc.name, times);
+      if (sc.baseline) {
+        row('  baseline', baseTimes);
+        row('  difference (median of pairs)', diffs);
+      }
       process.stderr.write(`${sc.name}: done\n`);
     }
     if (!only.length || only.includes('memory')) {

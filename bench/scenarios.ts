@@ -61,6 +61,12 @@ export interface Scenario<S = unknown> {
   /** Untimed preparation before each timed run (e.g. remove the image for a cold load). */
   beforeEach?(t: Target, state: S): Promise<void>;
   run(t: Target, state: S): Promise<void>;
+  /**
+   * A variant to compare `run` with: timed in the same rounds, interleaved in alternating order,
+   * and reported as the median of the paired differences (run − baseline), which machine noise
+   * disturbs far less than two separate medians.
+   */
+  baseline?(t: Target, state: S): Promise<void>;
   teardown?(t: Target, state: S): Promise<void>;
 }
 
@@ -78,6 +84,30 @@ export const scenarios: Scenario<any>[] = [
   // Containers (issue 4).
   { name: 'run --rm true', setup: busyboxImage, run: (t) => ok(t.docker(['run', '--rm', 'busybox:bench', 'true'])) },
   { name: 'run --rm --network none true', setup: busyboxImage, run: (t) => ok(t.docker(['run', '--rm', '--network', 'none', 'busybox:bench', 'true'])) },
+  // Security (issue 5): what the default seccomp profile costs a run, against seccomp=unconfined
+  // (goal: under 5 ms).
+  {
+    name: 'run --rm true: default seccomp vs unconfined',
+    setup: busyboxImage,
+    run: (t) => ok(t.docker(['run', '--rm', 'busybox:bench', 'true'])),
+    baseline: (t) => ok(t.docker(['run', '--rm', '--security-opt', 'seccomp=unconfined', 'busybox:bench', 'true'])),
+  },
+  {
+    name: 'run --rm --network none true: default seccomp vs unconfined',
+    setup: busyboxImage,
+    run: (t) => ok(t.docker(['run', '--rm', '--network', 'none', 'busybox:bench', 'true'])),
+    baseline: (t) => ok(t.docker(['run', '--rm', '--network', 'none', '--security-opt', 'seccomp=unconfined', 'busybox:bench', 'true'])),
+  },
+  // Networking (issue 6): a published port on the default bridge (proxy, DNAT rules, both ways).
+  // Each engine gets its own host port: they may run side by side.
+  {
+    name: 'run --rm -p 8080:80 true',
+    setup: async (t: Target) => {
+      await busyboxImage(t);
+      return t.name === 'berth' ? 18080 : 18081;
+    },
+    run: (t: Target, port: number) => ok(t.docker(['run', '--rm', '-p', `${port}:80`, 'busybox:bench', 'true'])),
+  },
   {
     name: 'create + start -a',
     setup: busyboxImage,

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Berth needs on a Debian 12 machine with Node 20: the Debian packages the daemon
 # runs (containerd, runc, iptables, iproute2, tini) and the tests use (busybox-static, openssl,
-# docker-compose), then the npm packages, then builds. Idempotent and quiet when all is present.
+# docker-compose; debootstrap makes the Debian image of test/e2e/chapter7, with procps inside it
+# through --include), then the npm packages, then builds. Idempotent and quiet when all is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_debs=(containerd runc iptables iproute2 tini busybox-static openssl)
-if [ "${BERTH_TEST_DEPS:-0}" = 1 ]; then want_debs+=(docker-compose); fi
+if [ "${BERTH_TEST_DEPS:-0}" = 1 ]; then want_debs+=(docker-compose debootstrap); fi
 missing=()
 for p in "${want_debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

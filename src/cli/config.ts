@@ -21,6 +21,7 @@ export interface ConfigFile {
   credHelpers?: Record<string, string>;
   psFormat?: string;
   imagesFormat?: string;
+  statsFormat?: string;
   detachKeys?: string;
   currentContext?: string;
   proxies?: Record<string, Record<string, string>>;

@@ -312,7 +312,7 @@ describe('--help', () => {
     assert.equal(r.code, 0);
     assert.equal(
       r.stderr,
-      "Usage:  berth system COMMAND\n\nManage Berth\n\nCommands:\n  events      Get real time events from the server\n  info        Display system-wide information\n\nRun 'berth system COMMAND --help' for more information on a command.\n",
+      "Usage:  berth system COMMAND\n\nManage Berth\n\nCommands:\n  df          Show berth disk usage\n  events      Get real time events from the server\n  info        Display system-wide information\n\nRun 'berth system COMMAND --help' for more information on a command.\n",
     );
   });
 });

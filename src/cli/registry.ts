@@ -32,7 +32,7 @@ const systemInfo = cmd(() => import('./commands/system/info.js'), 12);
 export const SYSTEM: ManagementEntry = {
   kind: 'management',
   description: 'Manage Berth',
-  subcommands: { events: systemEvents, info: systemInfo },
+  subcommands: { df: cmd(() => import('./commands/system/df.js')), events: systemEvents, info: systemInfo },
 };
 
 const imageHistory = cmd(() => import('./commands/image/history.js'));
@@ -82,6 +82,8 @@ const containerStart = cmd(() => import('./commands/container/start.js'));
 const containerStop = cmd(() => import('./commands/container/stop.js'));
 const containerTop = cmd(() => import('./commands/container/top.js'));
 const containerUnpause = cmd(() => import('./commands/container/unpause.js'));
+const containerStats = cmd(() => import('./commands/container/stats.js'));
+const containerUpdate = cmd(() => import('./commands/container/update.js'));
 const containerWait = cmd(() => import('./commands/container/wait.js'));
 
 export const CONTAINER: ManagementEntry = {
@@ -113,6 +115,8 @@ export const CONTAINER: ManagementEntry = {
     stop: containerStop,
     top: containerTop,
     unpause: containerUnpause,
+    stats: containerStats,
+    update: containerUpdate,
     wait: containerWait,
   },
 };
@@ -147,11 +151,13 @@ export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   run: containerRun,
   save: imageSave,
   start: containerStart,
+  stats: containerStats,
   stop: containerStop,
   system: SYSTEM,
   tag: imageTag,
   top: containerTop,
   unpause: containerUnpause,
+  update: containerUpdate,
   version: cmd(() => import('./commands/system/version.js'), 10),
   wait: containerWait,
 };

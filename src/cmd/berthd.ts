@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import {
   background,
   createLogger,
+  Filters,
   gitCommit,
   messageOf,
   mkdirp,
@@ -35,6 +36,7 @@ import {
   ImagesService,
   ContainerdImageRecords,
   ContainersService,
+  NetworksService,
   buildSpec,
   buildExecSpec,
   USAGE,
@@ -48,6 +50,7 @@ import { ContainerdSnapshotter } from '../snapshots/index.js';
 import { ImageStore } from '../images/index.js';
 import { ContainerStore } from '../containers/index.js';
 import { ContainerdTasks } from '../runtime/index.js';
+import { NetworkController } from '../network/index.js';
 import { createApiServer } from '../api/server/index.js';
 
 interface Running {
@@ -95,6 +98,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         },
       );
       await supervisor.start(ctx);
+      await supervisor.recoverInterruptedTasks(ctx).catch((e) => log.warn('cannot check containerd for task creates cut short', { error: e }));
       address = supervisor.address;
     }
     address = address.replace(/^unix:\/\//, '');
@@ -114,7 +118,45 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     const stateDir = join(config.execRoot, 'containers');
     const tmpDir = join(config.execRoot, 'tmp');
     await mkdirp(tmpDir, 0o700);
-    const initPath = which(config.initPath || 'tini') ?? '';
+    // The init must run in any image, so a static build: Docker's docker-init, else Debian's tini-static.
+    const initPath = (config.initPath ? which(config.initPath) : (which('docker-init') ?? which('tini-static') ?? which('tini'))) ?? '';
+    // Networking (issue 6): the predefined networks, the default bridge, sandboxes, iptables.
+    const bin = (name: string) => {
+      const p = which(name);
+      if (!p) throw new Error(`${name} not found in PATH: install the Debian packages "iproute2", "iptables" and "util-linux"`);
+      return p;
+    };
+    const network = new NetworkController(
+      {
+        exec: nodeExec,
+        log: log.with({ module: 'network' }),
+        bins: {
+          ip: bin('ip'),
+          unshare: bin('unshare'),
+          umount: bin('umount'),
+          ...(config.iptables ? { iptables: bin('iptables'), iptablesSave: bin('iptables-save'), iptablesRestore: bin('iptables-restore') } : {}),
+        },
+      },
+      {
+        dataDir: join(config.dataRoot, 'network'),
+        execRoot: config.execRoot,
+        chainPrefix: config.iptablesChainPrefix,
+        bridge: {
+          name: config.bridge,
+          bip: config.bip,
+          fixedCidr: config.fixedCidr,
+          mtu: config.mtu,
+          icc: config.icc,
+          ipMasq: config.ipMasq,
+          ipForward: config.ipForward,
+          iptables: config.iptables,
+          userlandProxy: config.userlandProxy,
+          defaultBindIp: config.defaultBindIp,
+          pools: config.defaultAddressPools,
+        },
+      },
+    );
+    await network.init(ctx);
     const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir };
     const containers = new ContainersService({
       store: new ContainerStore({ root: join(config.dataRoot, 'containers') }),
@@ -129,7 +171,8 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       exec: nodeExec,
       log: log.with({ module: 'containers' }),
       config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir },
-      buildSpec: (c, r) => buildSpec(c, specDeps, r),
+      buildSpec: (c, r, o) => buildSpec(c, specDeps, r, o),
+      network,
       buildExecSpec: (c, r, e) => buildExecSpec(c, specDeps, r, e),
     });
     const exitWatch = new AbortController();
@@ -137,7 +180,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     const restored = await containers.restore(ctx);
     log.info('containers restored', restored);
     const images = new ImagesService({ store: imageStore, events, usersOf: containers.usersOf });
-    const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: which(config.initPath || 'tini') }, config.dataRoot);
+    const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);
     const id = await engineId(config.dataRoot);
     const system = new SystemService(
       {
@@ -148,6 +191,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         events,
         gitCommit: gitCommit(),
         imagesDiskUsage: (c, v) => images.diskUsage(c, v),
+        containersDiskUsage: (c) => containers.list(c, { all: true, limit: -1, size: true, filters: new Filters() }),
         counts: async (c) => ({ ...containers.counts(), images: (await imageStore.list(c)).length }),
       },
       id,
@@ -178,6 +222,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         images,
         containers,
         containerFs: containers,
+        networks: new NetworksService({ controller: network, containers: () => containers.store.list() }),
       },
       log: log.with({ module: 'api' }),
       serverHeader: `Berth/${BERTH_VERSION} (linux)`,

@@ -1,7 +1,7 @@
 /** Unit tests of the supervisor's config, argv and failure paths (no containerd, no root). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { background, kindOf, nopLogger, type Exec, type StartOptions } from '../lib/index.js';
@@ -9,6 +9,8 @@ import {
   ContainerdSupervisor,
   containerdArgv,
   containerdConfigToml,
+  orphanTaskBundles,
+  parseShimArgv,
   validateSupervisorConfig,
   type SupervisorConfig,
 } from './supervisor.js';
@@ -114,3 +116,34 @@ function catching(fn: () => unknown): unknown {
   }
   throw new Error('expected a throw');
 }
+
+test('orphanTaskBundles: task bundles containerd does not list as tasks (creates cut short)', async () => {
+  const dir = await mkdtemp('/tmp/bcd-unit-');
+  try {
+    const bundles = join(dir, 'io.containerd.runtime.v2.task');
+    for (const b of ['berth/live', 'berth/stale', 'other/x']) await mkdir(join(bundles, b), { recursive: true });
+    await mkdir(join(bundles, 'empty'));
+    const asked: string[] = [];
+    const tasks: Record<string, string[]> = { berth: ['live'], other: ['x'] };
+    const found = await orphanTaskBundles(dir, async (ns) => {
+      asked.push(ns);
+      return tasks[ns] ?? [];
+    });
+    assert.deepEqual(found, [{ namespace: 'berth', id: 'stale' }]);
+    assert.deepEqual(asked.sort(), ['berth', 'other'], 'a namespace without bundles is not asked');
+    assert.deepEqual(await orphanTaskBundles(join(dir, 'nothing-here'), async () => []), []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('parseShimArgv: a runtime v2 shim and whose containerd it serves', () => {
+  assert.deepEqual(
+    parseShimArgv(['/usr/bin/containerd-shim-runc-v2', '-namespace', 'berth', '-id', 'abc', '-address', '/run/b/containerd.sock', '-debug']),
+    { namespace: 'berth', id: 'abc', address: '/run/b/containerd.sock' },
+  );
+  assert.equal(parseShimArgv(['/usr/bin/containerd', '--config', '/x.toml']), undefined);
+  assert.equal(parseShimArgv(['/usr/bin/containerd-shim-runc-v2', '-namespace', 'berth', '-id', 'abc']), undefined, 'no address');
+  assert.equal(parseShimArgv(['sleep', '-namespace', 'berth', '-id', 'abc', '-address', '/a']), undefined);
+  assert.equal(parseShimArgv([]), undefined);
+});

@@ -24,13 +24,16 @@
  * binary with our --config) or spawns one detached in its own session, then waits until it
  * answers Version. While supervised, an unexpected exit (or, for an adopted process, its
  * disappearance, polled) triggers a restart with bounded exponential backoff. stop() sends
- * SIGTERM, then SIGKILL after stopTimeoutMs, and removes the pidfile.
+ * SIGTERM, then SIGKILL after stopTimeoutMs, and removes the pidfile. recoverInterruptedTasks()
+ * restarts it once more when a crash left task bundles behind that only its startup cleans up,
+ * and kills the shims it lost track of.
  *
- * Only processes we started or recorded in the pidfile are ever signalled (STYLE D7). The
+ * Only processes we started or recorded in the pidfile are ever signalled (STYLE D7), and the
+ * shims our containerd started (our socket in their argv) and then lost track of. The
  * supervisor's timers and the detached child do not keep the node process alive by themselves.
  */
 import { closeSync, fstatSync, openSync, readFileSync, promises as fs } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Ctx,
@@ -231,6 +234,57 @@ export class ContainerdSupervisor {
     await fs.rm(this.cfg.pidfile, { force: true });
   }
 
+  /**
+   * containerd 1.6 handles a task create that was cut short (its client went away mid-call:
+   * berthd was killed) badly. Either it leaves the task's bundle directory and shim behind: the
+   * task is in no list, yet every later create of that container fails with "mkdir <bundle>:
+   * file exists". Or it deletes the bundle but loses track of the shim, which then idles
+   * forever (and would serve, bundle-less, the next create of that container: a shim's socket
+   * is named after the container alone). So, after start() (it matters after an adoption):
+   * - bundles that are not tasks: containerd picks their shims up only as it starts, so it is
+   *   restarted (shims, and so containers, keep running), and the tasks are then deleted (they
+   *   were never anyone's: no create of theirs returned; those whose container was never made
+   *   are not even listed, but containerd now knows their shims);
+   * - shims of this containerd (its address in their argv) without a bundle are SIGKILLed.
+   * Returns what it found ("<namespace>/<id>").
+   */
+  async recoverInterruptedTasks(ctx: Ctx): Promise<{ bundles: string[]; shims: string[] }> {
+    const found = await this.withClient((client) =>
+      orphanTaskBundles(this.cfg.state, async (ns) => (await client.withNamespace(ns).tasks.list(ctx)).map((t) => t.id)),
+    );
+    const bundles = found.map((b) => `${b.namespace}/${b.id}`);
+    if (bundles.length) {
+      this.log.warn('restarting containerd to clean up task creates cut short', { tasks: bundles });
+      await this.stop(ctx);
+      await this.start(ctx);
+      await this.withClient(async (client) => {
+        for (const b of found) {
+          await client.withNamespace(b.namespace).tasks.delete(ctx, b.id).catch((e) =>
+            this.log.debug('deleting a task whose create was cut short', { task: `${b.namespace}/${b.id}`, error: e }),
+          );
+        }
+      });
+    }
+    const shims: string[] = [];
+    for (const { pid, shim } of await shimProcesses()) {
+      if (shim.address !== this.cfg.address) continue;
+      if (await fs.stat(join(this.cfg.state, TASK_BUNDLES, shim.namespace, shim.id)).then(() => true, () => false)) continue;
+      this.log.warn('killing a shim containerd lost track of', { pid, task: `${shim.namespace}/${shim.id}` });
+      signal(pid, 'SIGKILL');
+      shims.push(`${shim.namespace}/${shim.id}`);
+    }
+    return { bundles, shims };
+  }
+
+  private async withClient<T>(fn: (client: ContainerdClient) => Promise<T>): Promise<T> {
+    const client = this.probeClient();
+    try {
+      return await fn(client);
+    } finally {
+      client.close();
+    }
+  }
+
   // ---- start paths ----
 
   private async adopt(ctx: Ctx): Promise<boolean> {
@@ -412,6 +466,57 @@ export class ContainerdSupervisor {
       return '(no log)';
     }
   }
+}
+
+/** containerd 1.6's runtime v2 keeps a task's bundle in <state>/io.containerd.runtime.v2.task/<namespace>/<id>. */
+const TASK_BUNDLES = 'io.containerd.runtime.v2.task';
+
+/**
+ * The task bundles under containerd's `state` directory whose task containerd does not list
+ * (`tasksOf(namespace)` gives the IDs it does).
+ */
+export async function orphanTaskBundles(
+  state: string,
+  tasksOf: (namespace: string) => Promise<string[]>,
+): Promise<{ namespace: string; id: string }[]> {
+  const out: { namespace: string; id: string }[] = [];
+  const root = join(state, TASK_BUNDLES);
+  const namespaces = await fs.readdir(root).catch(() => [] as string[]);
+  for (const namespace of namespaces) {
+    const bundles = await fs.readdir(join(root, namespace)).catch(() => [] as string[]);
+    if (bundles.length === 0) continue;
+    const tasks = new Set(await tasksOf(namespace));
+    for (const id of bundles) if (!tasks.has(id)) out.push({ namespace, id });
+  }
+  return out;
+}
+
+/**
+ * A runtime v2 shim's identity from its argv, as containerd 1.6 starts it:
+ * `containerd-shim-<runtime> -namespace <ns> -id <id> -address <containerd socket> [-debug]`.
+ */
+export function parseShimArgv(argv: readonly string[]): { namespace: string; id: string; address: string } | undefined {
+  if (!basename(argv[0] ?? '').startsWith('containerd-shim')) return undefined;
+  const flag = (name: string) => {
+    const i = argv.indexOf(name);
+    return i > 0 ? argv[i + 1] : undefined;
+  };
+  const namespace = flag('-namespace');
+  const id = flag('-id');
+  const address = flag('-address');
+  return namespace && id && address ? { namespace, id, address } : undefined;
+}
+
+/** The running runtime v2 shims (from /proc). */
+async function shimProcesses(): Promise<{ pid: number; shim: NonNullable<ReturnType<typeof parseShimArgv>> }[]> {
+  const out: { pid: number; shim: NonNullable<ReturnType<typeof parseShimArgv>> }[] = [];
+  for (const name of await fs.readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const argv = await fs.readFile(`/proc/${name}/cmdline`, 'utf8').then((c) => c.split('\0').filter(Boolean), () => []);
+    const shim = parseShimArgv(argv);
+    if (shim && isAlive(Number(name))) out.push({ pid: Number(name), shim });
+  }
+  return out;
 }
 
 function exitText(info: { code: number | null; signal: NodeJS.Signals | null }): string {

@@ -258,6 +258,22 @@ test('remove deletes the directory and releases the name and the prefix', async 
   await s.create(ctx, init({ Name: 'gone', ID: hex('aa3') }));
 });
 
+test('create: the directory appears whole, with the extra files; a failed create leaves nothing', async (t) => {
+  const root = await tempRoot(t);
+  const s = new ContainerStore({ root });
+  const ctx = quietCtx();
+  await s.load(ctx);
+  const a = await s.create(ctx, init({ Name: 'whole' }), { hostname: 'h\n', hosts: '127.0.0.1\tlocalhost\n' });
+  assert.deepEqual(await fs.readdir(root), [a.ID]);
+  assert.deepEqual((await fs.readdir(join(root, a.ID))).sort(), [CONFIG_FILE, HOSTCONFIG_FILE, 'hostname', 'hosts'].sort());
+  assert.equal(await fs.readFile(join(root, a.ID, 'hostname'), 'utf8'), 'h\n');
+  // A file that cannot be written (its directory does not exist) fails the create.
+  await assert.rejects(s.create(ctx, init({ Name: 'broken' }), { 'no/such/dir': 'x' }), (e: Error) => kindOf(e) === 'system');
+  assert.deepEqual(await fs.readdir(root), [a.ID], 'no directory left, not even a transient one');
+  assert.equal(s.nameOwner('broken'), undefined, 'the name is released');
+  assert.equal(s.size, 1);
+});
+
 test('reload from disk gives the same records, newest first', async (t) => {
   const root = await tempRoot(t);
   let ms = Date.parse('2026-01-01T00:00:00Z');
@@ -307,6 +323,9 @@ test('load survives a torn write: leftover temp file, corrupt record, missing re
   // a remove that died half-way
   await fs.mkdir(join(root, `.removing-${'a'.repeat(64)}-0000`));
   await fs.writeFile(join(root, `.removing-${'a'.repeat(64)}-0000`, 'x'), 'x');
+  // a create that died half-way (this store's creates: the directory never got its name)
+  await fs.mkdir(join(root, `.creating-${'b'.repeat(64)}-0000`));
+  await fs.writeFile(join(root, `.creating-${'b'.repeat(64)}-0000`, HOSTCONFIG_FILE), '{}');
 
   const s2 = new ContainerStore({ root });
   const report = await s2.load(ctx);
@@ -314,7 +333,7 @@ test('load survives a torn write: leftover temp file, corrupt record, missing re
   assert.deepEqual(report.skipped.map((x) => x.dir).sort(), [corrupt, wrong, empty].sort());
   assert.equal(s2.get('good').ID, good.ID);
   assert.deepEqual(await fs.readdir(join(root, good.ID)), [CONFIG_FILE, HOSTCONFIG_FILE].sort());
-  assert.ok(!(await fs.readdir(root)).some((n) => n.startsWith('.removing-')));
+  assert.ok(!(await fs.readdir(root)).some((n) => n.startsWith('.removing-') || n.startsWith('.creating-')));
   assert.ok(lines.some((l) => l.includes('skipping container record') && l.includes(corrupt)));
   // the skipped directories are left alone: an ID taken by one cannot be reused by create
   await assert.rejects(s2.create(ctx, init({ ID: corrupt })), (e: Error) => kindOf(e) === 'system');

@@ -11,11 +11,14 @@
  *       <id>-json.log[.N[.gz]]    json-file logs (written by logs/, not by this store)
  *       local-logs/container.log  local-driver logs (ditto)
  *       …                         anything else the daemon keeps per container
+ *     .creating-<id>-<r>/         transient: a record being created (removed at load)
  *     .removing-<id>-<r>/         transient: a directory being deleted (removed at load)
  *
- * Every file write is atomic (temp + fsync + rename + fsync dir, lib writeFileAtomic), so a crash
- * leaves the old or the new version of each file. The two files are written hostconfig.json
- * first, then config.v2.json; a directory without a readable config.v2.json is skipped at load
+ * A record directory appears whole: create() fills `.creating-<id>-<r>/` (the caller's extra
+ * files, hostconfig.json, then config.v2.json) and renames it to `<id>/`, so berthd dying during
+ * a create leaves only a transient directory, never a half-made record. Every later file write is
+ * atomic (temp + fsync + rename + fsync dir, lib writeFileAtomic), so a crash leaves the old or
+ * the new version of each file. A directory without a readable config.v2.json is skipped at load
  * (and left in place, logged), as is a record whose JSON does not parse or whose ID does not
  * match its directory.
  *
@@ -31,6 +34,7 @@ import { randomBytes } from 'node:crypto';
 import {
   KeyedMutex,
   DockerError,
+  fsyncDir,
   invalidParameter,
   mkdirp,
   messageOf,
@@ -57,6 +61,7 @@ import { formatDate, parseRfc3339Nano, systemClock, type Clock } from './timefmt
 export const CONFIG_FILE = 'config.v2.json';
 export const HOSTCONFIG_FILE = 'hostconfig.json';
 const REMOVING_PREFIX = '.removing-';
+const CREATING_PREFIX = '.creating-';
 const TMP_RE = /^\..+\.[0-9a-f]+\.tmp$/;
 const LOAD_CONCURRENCY = 32;
 /** compat: moby daemon/names.go tries six random names before falling back to the short ID. */
@@ -141,9 +146,9 @@ export class ContainerStore {
     };
     const dirs: string[] = [];
     for (const e of entries) {
-      if (e.name.startsWith(REMOVING_PREFIX)) {
+      if (e.name.startsWith(REMOVING_PREFIX) || e.name.startsWith(CREATING_PREFIX)) {
         await fs.rm(join(this.root, e.name), { recursive: true, force: true }).catch((err) => {
-          ctx.log.warn('cannot delete a half-removed container directory', { dir: e.name, err });
+          ctx.log.warn('cannot delete a half-removed or half-created container directory', { dir: e.name, err });
         });
         continue;
       }
@@ -287,12 +292,14 @@ export class ContainerStore {
   /**
    * Creates a record: generates the ID when init.ID is absent, reserves init.Name (validated;
    * "/" added) or a generated name (moby: six random tries, then the short ID), fills Docker's
-   * defaults, writes hostconfig.json and config.v2.json, then indexes it.
+   * defaults, writes `files` (name → content, other per-container files that must exist whenever
+   * the record does), hostconfig.json and config.v2.json into a fresh directory that then
+   * appears at dir(id) in one rename, and indexes the record.
    * Throws invalidParameter for an invalid name, conflict `Conflict. The container name "/x" is
    * already in use by container "<id>". …` for a taken one, system on I/O failure (nothing is
    * left behind: the name is released and the directory removed).
    */
-  async create(ctx: Ctx, init: ContainerInit): Promise<Readonly<ContainerRecord>> {
+  async create(ctx: Ctx, init: ContainerInit, files: Record<string, string> = {}): Promise<Readonly<ContainerRecord>> {
     ctx.signal.throwIfAborted();
     const id = init.ID ?? this.newId();
     if (!isFullId(id)) throw invalidParameter(`invalid container ID: ${JSON.stringify(id)}`);
@@ -305,19 +312,23 @@ export class ContainerStore {
       Name: name,
       Created: init.Created ?? formatDate(this.clock.now()),
     });
-    const dir = this.dir(id);
+    const making = join(this.root, `${CREATING_PREFIX}${id}-${randomBytes(4).toString('hex')}`);
     try {
       await this.mutex.run(id, async () => {
         await mkdirp(this.root, 0o710);
-        await fs.mkdir(dir, { mode: 0o710 });
-        const w = await this.persist(id, rec, undefined);
+        await fs.mkdir(making, { mode: 0o710 });
+        await Promise.all(Object.entries(files).map(([f, text]) => fs.writeFile(join(making, f), text)));
+        const w = await this.persist(id, rec, undefined, making);
+        // Fails (ENOTEMPTY) rather than replace a record directory already named by this ID.
+        await fs.rename(making, this.dir(id));
+        await fsyncDir(this.root);
         this.written.set(id, w);
       });
     } catch (e) {
       this.pending.delete(id);
       if (this.names.get(name) === id) this.names.delete(name);
       this.written.delete(id);
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+      await fs.rm(making, { recursive: true, force: true }).catch(() => {});
       throw e instanceof DockerError ? e : system(`cannot create container ${id}: ${messageOf(e)}`, e);
     }
     this.pending.delete(id);
@@ -458,11 +469,10 @@ export class ContainerStore {
   }
 
   /** Writes whichever of the two files changed: hostconfig.json first, then config.v2.json. */
-  private async persist(id: string, rec: ContainerRecord, prev: Written | undefined): Promise<Written> {
+  private async persist(id: string, rec: ContainerRecord, prev: Written | undefined, dir = this.dir(id)): Promise<Written> {
     const { HostConfig: host, ...rest } = rec;
     const config = JSON.stringify({ ...rest, State: persistedState(rec.State) });
     const hostText = JSON.stringify(host ?? {});
-    const dir = this.dir(id);
     if (hostText !== prev?.host) await writeFileAtomic(join(dir, HOSTCONFIG_FILE), hostText, 0o644);
     if (config !== prev?.config) await writeFileAtomic(join(dir, CONFIG_FILE), config, 0o600);
     return { config, host: hostText };

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { isIP } from 'node:net';
 import { invalidParameter, parseLevel, type Level } from '../lib/index.js';
 
 export interface RuntimeConfig {
@@ -41,6 +42,10 @@ export interface DaemonConfig {
   iptables: boolean;
   ipForward: boolean;
   ipMasq: boolean;
+  /** Inter-container communication on the default bridge (`--icc`). */
+  icc: boolean;
+  /** Default host address of published ports (`--ip`). */
+  defaultBindIp: string;
   /** Prefix of the iptables chains berthd owns (BERTH, BERTH-ISOLATION-STAGE-1, ...). */
   iptablesChainPrefix: string;
   userlandProxy: boolean;
@@ -92,6 +97,8 @@ export function defaultConfig(): DaemonConfig {
     iptables: true,
     ipForward: true,
     ipMasq: true,
+    icc: true,
+    defaultBindIp: '0.0.0.0',
     iptablesChainPrefix: 'BERTH',
     userlandProxy: true,
     insecureRegistries: [],
@@ -149,6 +156,8 @@ const OPTIONS: Option[] = [
   { key: 'iptables', prop: 'iptables', kind: 'bool' },
   { key: 'ip-forward', prop: 'ipForward', kind: 'bool' },
   { key: 'ip-masq', prop: 'ipMasq', kind: 'bool' },
+  { key: 'icc', prop: 'icc', kind: 'bool' },
+  { key: 'ip', prop: 'defaultBindIp', kind: 'string' },
   { key: 'iptables-chain-prefix', prop: 'iptablesChainPrefix', kind: 'string' },
   { key: 'userland-proxy', prop: 'userlandProxy', kind: 'bool' },
   { key: 'insecure-registries', flag: 'insecure-registry', prop: 'insecureRegistries', kind: 'list' },
@@ -380,6 +389,11 @@ export function validateConfig(c: DaemonConfig): void {
   for (const k of ['maxConcurrentDownloads', 'maxConcurrentUploads', 'mtu'] as const) {
     if (c[k] <= 0) throw invalidParameter(`invalid value for "${k}": must be positive`);
   }
+  const cidr = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+  if (c.bip && !cidr.test(c.bip)) throw invalidParameter(`invalid value for "bip": ${c.bip}: invalid CIDR address`);
+  if (c.fixedCidr && !cidr.test(c.fixedCidr)) throw invalidParameter(`invalid value for "fixed-cidr": ${c.fixedCidr}: invalid CIDR address`);
+  if (!isIP(c.defaultBindIp)) throw invalidParameter(`invalid value for "ip": ${c.defaultBindIp}: invalid IP address`);
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(c.bridge || 'berth0')) throw invalidParameter(`invalid value for "bridge": ${c.bridge}`);
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,15}$/.test(c.iptablesChainPrefix)) {
     throw invalidParameter(`invalid value for "iptables-chain-prefix": ${c.iptablesChainPrefix}`);
   }

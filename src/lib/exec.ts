@@ -4,6 +4,7 @@
  * unit-tested by asserting the argv they build.
  */
 import { spawn, type StdioOptions } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import type { Ctx } from './context.js';
 
 export interface RunOptions {
@@ -21,16 +22,26 @@ export interface RunResult {
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Where the child's stdout/stderr go: 'ignore', 'inherit' or an fd. Default 'ignore'. */
-  stdio?: 'ignore' | 'inherit' | number;
+  /**
+   * Where the child's stdout/stderr go: 'ignore', 'inherit' or an fd. Default 'ignore'.
+   * 'pipe': stdin, stdout and stderr become streams of the returned Started (a long-lived
+   * helper spoken to over its stdio).
+   */
+  stdio?: 'ignore' | 'inherit' | 'pipe' | number;
   /** Start the child in its own process group so it outlives its parent (daemons). */
   detached?: boolean;
+  /** The child (and its pipes) do not keep the parent's event loop alive (helpers). */
+  unref?: boolean;
 }
 
 export interface Started {
   pid: number;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(sig?: NodeJS.Signals): void;
+  /** With stdio 'pipe' only. */
+  stdin?: Writable;
+  stdout?: Readable;
+  stderr?: Readable;
 }
 
 export class ExecError extends Error {
@@ -90,16 +101,23 @@ export const nodeExec: Exec = {
     });
   },
   start(_ctx, bin, argv, opts = {}) {
-    const stdio: StdioOptions = ['ignore', opts.stdio ?? 'ignore', opts.stdio ?? 'ignore'];
+    const piped = opts.stdio === 'pipe';
+    const stdio: StdioOptions = piped ? ['pipe', 'pipe', 'pipe'] : ['ignore', opts.stdio ?? 'ignore', opts.stdio ?? 'ignore'];
     const child = spawn(bin, argv, { env: opts.env ?? process.env, cwd: opts.cwd, stdio, detached: opts.detached });
     if (opts.detached) child.unref();
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.on('error', () => resolve({ code: null, signal: null }));
       child.on('exit', (code, signal) => resolve({ code, signal }));
     });
+    if (piped) child.stdin?.on('error', () => {});
+    if (opts.unref) {
+      child.unref();
+      for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+    }
     return {
       pid: child.pid ?? -1,
       exited,
+      ...(piped ? { stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr! } : {}),
       kill: (sig: NodeJS.Signals = 'SIGTERM') => {
         try {
           child.kill(sig);

@@ -43,7 +43,7 @@ test('defaults: hostname from the ID, cwd /, root uid 0, cgroups under /berth', 
   assert.equal(s.process!.terminal, undefined);
   assert.equal(s.process!.rlimits, undefined);
   assert.equal(s.process!.apparmorProfile, undefined);
-  assert.equal(s.linux!.seccomp, undefined);
+  assert.equal(s.linux!.seccomp!.defaultAction, 'SCMP_ACT_ERRNO');
   assert.equal(s.annotations, undefined);
   assert.deepEqual(Object.keys(s), ['ociVersion', 'process', 'root', 'hostname', 'mounts', 'linux']);
 });
@@ -73,16 +73,31 @@ test('tty: terminal and the console size (API 1.42+)', () => {
   assert.equal(gen({ tty: true, consoleSize: [0, 0] }).process!.consoleSize, undefined);
 });
 
-test('privileged: all host devices and caps, no masked paths unless given, seccomp passes through', () => {
-  const s = gen({ privileged: true, seccomp: { defaultAction: 'SCMP_ACT_ALLOW' } });
+test('privileged: all host devices and caps, no masked paths unless given, seccomp only when given', () => {
+  const s = gen({ privileged: true });
   assert.equal(s.linux!.maskedPaths, undefined);
   assert.equal(s.linux!.readonlyPaths, undefined);
   assert.deepEqual(s.linux!.resources!.devices, [{ allow: true, access: 'rwm' }]);
-  assert.deepEqual(s.linux!.seccomp, { defaultAction: 'SCMP_ACT_ALLOW' });
+  assert.equal(s.linux!.seccomp, undefined);
+  const custom = gen({ privileged: true, seccompProfile: '{"defaultAction":"SCMP_ACT_ALLOW"}' });
+  assert.deepEqual(custom.linux!.seccomp, { defaultAction: 'SCMP_ACT_ALLOW' });
   const explicit = gen({ privileged: true, maskedPaths: ['/proc/kcore'], readonlyPaths: [] });
   assert.deepEqual(explicit.linux!.maskedPaths, ['/proc/kcore']);
   assert.equal(explicit.linux!.readonlyPaths, undefined);
   assert.equal(gen({ maskedPaths: null }).linux!.maskedPaths!.length, 11);
+});
+
+test('seccomp: the default profile for the container\'s capabilities, unconfined, a custom profile', () => {
+  const names = (input: Partial<SpecInput>) => new Set(gen(input).linux!.seccomp!.syscalls!.flatMap((r) => r.names));
+  assert.ok(!names({}).has('unshare'));
+  assert.ok(names({ capAdd: ['SYS_ADMIN'] }).has('unshare'));
+  assert.ok(!names({ capAdd: ['ALL'], capDrop: ['SYS_ADMIN'] }).has('unshare'));
+  assert.ok(names({ capAdd: ['ALL'], capDrop: ['SYS_ADMIN'] }).has('init_module'));
+  assert.ok(!names({ capDrop: ['SYS_CHROOT'] }).has('chroot'));
+  assert.equal(gen({ seccompProfile: 'unconfined' }).linux!.seccomp, undefined);
+  assert.deepEqual(Object.keys(gen({}).linux!), ['sysctl', 'resources', 'cgroupsPath', 'namespaces', 'seccomp', 'maskedPaths', 'readonlyPaths']);
+  throwsInvalid(() => gen({ seccompProfile: '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"name":"a","names":["b"],"action":"x"}]}' }),
+    "both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'");
 });
 
 test('annotations are written sorted; hooks pass through', () => {

@@ -4,8 +4,10 @@
  * golden files) do not depend on the machine; `nodeSpecHost()` is the real one.
  */
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { capabilitiesFromMask } from './caps.js';
+import { nativeArch } from './seccomp.js';
 
 /** A file as lstat(2) sees it, reduced to what device handling needs. */
 export interface HostFileInfo {
@@ -33,6 +35,10 @@ export interface SpecHost {
   readdir(path: string): string[];
   /** The path with every symlink resolved (Go's filepath.EvalSymlinks). */
   realpath(path: string): string;
+  /** libseccomp's name of the host architecture: `amd64`, `arm64`, … (seccomp nativeArch). */
+  arch(): string;
+  /** The kernel release, as `uname -r` prints it (seccomp rules may depend on the version). */
+  kernelRelease(): string;
 }
 
 /** Linux dev_t → major/minor (glibc gnu_dev_major/minor). */
@@ -106,6 +112,12 @@ export function nodeSpecHost(): SpecHost {
     },
     realpath(path) {
       return realpathSync(path);
+    },
+    arch() {
+      return nativeArch(process.arch);
+    },
+    kernelRelease() {
+      return release();
     },
   };
 }

@@ -25,6 +25,16 @@ export type { ResourcesInput, Ulimit } from './resources.js';
 export { validateSysctls } from './namespaces.js';
 export type { NamespaceMode, IpcMode, NamespacesInput } from './namespaces.js';
 export { parseSecurityOpt } from './security-opt.js';
+export {
+  DEFAULT_SECCOMP_PROFILE,
+  SECCOMP_BUILTIN,
+  SECCOMP_UNCONFINED,
+  containerSeccomp,
+  loadSeccompProfile,
+  nativeArch,
+  resolveSeccompProfile,
+} from './seccomp.js';
+export type { DockerSeccompProfile, DockerSyscallRule, SeccompFilter, SeccompTarget } from './seccomp.js';
 export type { SecurityOptions } from './security-opt.js';
 export {
   DEFAULT_CAPABILITIES,
@@ -42,4 +52,4 @@ export {
 export { OCI_VERSION } from './oci-spec.js';
 export type * from './oci-spec.js';
 export { ContainerdTasks, RUNTIME_NAME } from './tasks.js';
-export type { ProcessIO, TasksConfig, TaskState, TaskStatus } from './tasks.js';
+export type { CgroupV1Metrics, ProcessIO, TaskEvent, TasksConfig, TaskState, TaskStatus } from './tasks.js';

@@ -111,3 +111,15 @@ test('runc runs --init, --read-only with --tmpfs, env, workdir, ulimit, cap-drop
       'touch /run/y && echo run-rw; ulimit -n; grep CapEff /proc/self/status \nro\nrun-rw\n512\nCapEff:\t0000000000000000\n',
   );
 });
+
+test('runc applies the default seccomp profile: unshare and mount refused, allowed syscalls fine; unconfined has none', async () => {
+  const script = 'grep "^Seccomp:" /proc/self/status; unshare -r true 2>/dev/null && echo unshare-ok || echo unshare-refused; ' +
+    'mkdir /tmp/d && rmdir /tmp/d && echo mkdir-ok';
+  assert.equal(await runSpec({ args: ['sh', '-c', script] }), 'Seccomp:\t2\nunshare-refused\nmkdir-ok\n');
+  assert.equal(await runSpec({ args: ['sh', '-c', script], seccompProfile: 'unconfined' }), 'Seccomp:\t0\nunshare-ok\nmkdir-ok\n');
+  const denyMkdir = '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]}';
+  assert.equal(
+    await runSpec({ args: ['sh', '-c', 'mkdir /tmp/d 2>&1; grep "^Seccomp:" /proc/self/status'], seccompProfile: denyMkdir }),
+    "mkdir: can't create directory '/tmp/d': Permission denied\nSeccomp:\t2\n",
+  );
+});

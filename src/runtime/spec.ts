@@ -6,8 +6,8 @@
  *
  * The input is our own camelCase shape, not the Engine API's: the daemon maps Config/HostConfig
  * (already merged with the image at create) and the paths it prepared (network files, netns,
- * shm, init binary) into it. Seccomp is passed through untouched for now; the default profile
- * comes with its own issue.
+ * shm, init binary) into it. Seccomp: Docker's default profile unless the container asks for
+ * another or none (seccomp.ts).
  */
 import { posix } from 'node:path';
 import type { Logger } from '../lib/index.js';
@@ -16,9 +16,10 @@ import { buildDevices, type DeviceMapping } from './devices.js';
 import { nodeSpecHost, type SpecHost } from './host.js';
 import { buildMounts, type MountInput, type NetworkFiles } from './mounts.js';
 import { buildNamespaces, networkIsPrivate, validateSysctls, type NamespacesInput } from './namespaces.js';
-import type { OciHooks, OciLinux, OciProcess, OciSeccomp, OciSpec } from './oci-spec.js';
+import type { OciHooks, OciLinux, OciProcess, OciSpec } from './oci-spec.js';
 import { OCI_VERSION } from './oci-spec.js';
 import { buildResources, buildRlimits, type ResourcesInput, type Ulimit } from './resources.js';
+import { containerSeccomp } from './seccomp.js';
 import {
   DEFAULT_CGROUP_PARENT,
   DEFAULT_MASKED_PATHS,
@@ -104,8 +105,12 @@ export interface SpecInput {
   readonlyPaths?: string[] | null;
   /** HostConfig.Sysctls; checked as runc does. */
   sysctls?: Record<string, string>;
-  /** linux.seccomp as is (the default profile is not generated yet). */
-  seccomp?: OciSeccomp;
+  /**
+   * From parseSecurityOpt(HostConfig.SecurityOpt).seccompProfile: absent or `builtin` for Docker's
+   * default profile (none when privileged), `unconfined` for none, or a profile's JSON text in
+   * Docker's format, resolved for the container's capabilities and the host's arch and kernel.
+   */
+  seccompProfile?: string;
   /** HostConfig.Annotations (API 1.43+). */
   annotations?: Record<string, string>;
   /** OCI hooks, as is. */
@@ -156,7 +161,8 @@ function sortedRecord(r: Record<string, string>): Record<string, string> {
 
 /**
  * Build the OCI spec of a container. Throws invalidParameter for input Docker or runc would
- * refuse (capabilities, tmpfs options, devices, cgroup rules, ulimits, sysctls, namespace modes),
+ * refuse (capabilities, tmpfs options, devices, cgroup rules, ulimits, sysctls, namespace modes,
+ * seccomp profiles),
  * with their wording. Docker reports most of these from `start` as a 500; the daemon may wrap.
  */
 export function generateSpec(input: SpecInput, opts: GenerateOptions = {}): OciSpec {
@@ -241,7 +247,12 @@ export function generateSpec(input: SpecInput, opts: GenerateOptions = {}): OciS
   linux.cgroupsPath = cgroupsPath(input.id, input.cgroupParent || input.defaultCgroupParent || DEFAULT_CGROUP_PARENT);
   linux.namespaces = namespaces;
   if (devs.devices.length > 0) linux.devices = devs.devices;
-  if (input.seccomp) linux.seccomp = input.seccomp;
+  const seccomp = containerSeccomp(input.seccompProfile, privileged, {
+    capabilities: caps,
+    arch: host.arch(),
+    kernelRelease: host.kernelRelease(),
+  });
+  if (seccomp) linux.seccomp = seccomp;
   if (rootfsPropagation) linux.rootfsPropagation = rootfsPropagation;
   const masked = input.maskedPaths ?? (privileged ? [] : DEFAULT_MASKED_PATHS);
   const readonly = input.readonlyPaths ?? (privileged ? [] : DEFAULT_READONLY_PATHS);

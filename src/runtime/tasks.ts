@@ -17,6 +17,9 @@ import {
   packJson,
   packRuncOptions,
   signalNumber,
+  decodeAny,
+  CGROUPS_V1_METRICS_TYPE_URL,
+  LINUX_RESOURCES_TYPE_URL,
   type ContainerdClient,
   type Mount,
 } from '../containerd/index.js';
@@ -40,6 +43,18 @@ export interface TasksConfig {
   /** runc binary (the shim's BinaryName option); empty = the shim's default lookup. */
   runcBinary?: string;
 }
+
+/** containerd's io.containerd.cgroups.v1.Metrics, as decoded (snake_case, numbers). */
+export interface CgroupV1Metrics {
+  pids: { current: number; limit: number } | null;
+  cpu: { usage: { total: number; kernel: number; user: number; per_cpu: number[] } | null; throttling: { periods: number; throttled_periods: number; throttled_time: number } | null } | null;
+  memory: (Record<string, number> & { usage: { limit: number; usage: number; max: number; failcnt: number } | null }) | null;
+  blkio: Record<string, { op: string; device: string; major: number; minor: number; value: number }[]> | null;
+}
+
+export type TaskEvent =
+  | { kind: 'exit'; containerId: string; processId: string; pid: number; exitStatus: number; exitedAt: Date }
+  | { kind: 'oom'; containerId: string };
 
 export type TaskState = 'running' | 'paused' | 'created' | 'stopped' | 'unknown';
 
@@ -84,12 +99,21 @@ export class ContainerdTasks {
     return (await this.cd.containers.list(ctx, ['labels."berth.container"==true'])).map((c) => c.id);
   }
 
+  /** Names of the per-container state directories (FIFOs) under stateDir: container IDs. */
+  async stateIds(): Promise<string[]> {
+    const entries = await fs.readdir(this.cfg.stateDir, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  }
+
   /** Replaces the runtime spec (before each start). */
   async updateSpec(ctx: Ctx, id: string, spec: object): Promise<void> {
     await this.cd.containers.update(ctx, { id, spec: packJson(SPEC_TYPE_URL, spec) } as never, ['spec']);
   }
 
-  /** Deletes the containerd record (the snapshot is then the caller's to remove). Ignores notFound. */
+  /**
+   * Deletes the containerd record (the snapshot is then the caller's to remove) and the
+   * container's state directory. Ignores notFound.
+   */
   async deleteContainer(ctx: Ctx, id: string): Promise<void> {
     await this.cd.containers.delete(ctx, id).catch((e) => {
       if (!isNotFound(e)) throw e;
@@ -224,6 +248,19 @@ export class ContainerdTasks {
     await this.cd.tasks.closeIO(ctx, id, execId);
   }
 
+  /** Applies new linux.resources to the running task (runc update). */
+  async updateResources(ctx: Ctx, id: string, resources: object): Promise<void> {
+    await this.cd.tasks.update(ctx, id, packJson(LINUX_RESOURCES_TYPE_URL, resources));
+  }
+
+  /** The task's cgroup metrics, decoded (cgroup v1 or v2 Metrics); undefined without a task. */
+  async metrics(ctx: Ctx, id: string): Promise<{ v1?: CgroupV1Metrics; v2?: Record<string, unknown> } | undefined> {
+    const [m] = await this.cd.tasks.metrics(ctx, [`id==${id}`]);
+    if (!m?.data) return undefined;
+    const data = decodeAny(m.data) as Record<string, unknown>;
+    return m.data.type_url.endsWith(CGROUPS_V1_METRICS_TYPE_URL) ? { v1: data as unknown as CgroupV1Metrics } : { v2: data };
+  }
+
   async pids(ctx: Ctx, id: string): Promise<number[]> {
     return (await this.cd.tasks.pids(ctx, id)).map((p) => p.pid);
   }
@@ -238,14 +275,22 @@ export class ContainerdTasks {
     return out;
   }
 
-  /** Task exits (init and exec processes), re-subscribing when containerd restarts. */
-  async *exits(ctx: Ctx): AsyncGenerator<{ containerId: string; processId: string; pid: number; exitStatus: number; exitedAt: Date }> {
+  /**
+   * Task exits (init and exec processes) and OOM kills, re-subscribing when containerd restarts.
+   * An OOM event comes before the exit of the process the kernel killed.
+   */
+  async *events(ctx: Ctx): AsyncGenerator<TaskEvent> {
     while (!ctx.signal.aborted) {
       try {
-        for await (const ev of this.cd.events.subscribe(ctx, ['topic=="/tasks/exit"'])) {
+        for await (const ev of this.cd.events.subscribe(ctx, ['topic=="/tasks/exit"', 'topic=="/tasks/oom"'])) {
+          if (ev.payload.type === 'TaskOOM') {
+            yield { kind: 'oom', containerId: ev.payload.event.container_id };
+            continue;
+          }
           if (ev.payload.type !== 'TaskExit') continue;
           const e = ev.payload.event;
           yield {
+            kind: 'exit',
             containerId: e.container_id,
             processId: e.id,
             pid: e.pid,

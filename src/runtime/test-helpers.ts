@@ -58,9 +58,14 @@ export const TEST_FILES: Readonly<Record<string, HostFileInfo>> = {
 
 const LINKS: Readonly<Record<string, string>> = { '/dev/stdin': '/proc/self/fd/0', '/dev/disk/root': '/dev/sda1' };
 
-/** A SpecHost over TEST_FILES with TEST_HOST_CAPS; every sysctl exists. */
-export function fakeHost(opts: { capabilities?: readonly string[]; sysctls?: boolean } = {}): SpecHost {
+/** The test machines' kernel release. */
+export const TEST_KERNEL = '6.1.0-18-amd64';
+
+/** A SpecHost over TEST_FILES with TEST_HOST_CAPS, on amd64 with TEST_KERNEL; every sysctl exists. */
+export function fakeHost(opts: { capabilities?: readonly string[]; sysctls?: boolean; arch?: string; kernel?: string } = {}): SpecHost {
   return {
+    arch: () => opts.arch ?? 'amd64',
+    kernelRelease: () => opts.kernel ?? TEST_KERNEL,
     capabilities: () => opts.capabilities ?? TEST_HOST_CAPS,
     sysctlExists: () => opts.sysctls ?? true,
     lstat: (p) => TEST_FILES[p],

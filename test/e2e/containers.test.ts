@@ -48,6 +48,11 @@ describe('run', () => {
     });
   }
 
+  test('--init: a static init is PID 1 and the command its child', async () => {
+    const out = await ok(d.docker(['run', '--rm', '--init', 'busybox', 'ps', '-o', 'pid,args']));
+    assert.match(out, /^\s*1 \/sbin\/docker-init -- ps -o pid,args$/m);
+  });
+
   test('run -it gets a terminal (under script)', async () => {
     const r = await run('script', ['-qec', `${DOCKER} run -it --rm busybox sh -c 'tty; echo done'`, '/dev/null'], { env: { DOCKER_HOST: d.host } });
     assert.equal(r.code, 0, r.stderr + r.stdout);
@@ -123,6 +128,8 @@ describe('sizes', () => {
         assert.equal((await ok(cliRun(d, cli, ['inspect', '-f', '{{.SizeRw}}', name]))).trim(), '<nil>');
         const ps = await ok(cliRun(d, cli, ['ps', '-as', '--filter', `name=${name}`, '--format', '{{.Size}}']));
         assert.match(ps.trim(), /^100kB \(virtual \d+(\.\d+)?MB\)$/);
+        const df = await ok(d.docker(['system', 'df', '-v', '--format', '{{range .Containers}}{{.Names}} {{.Size}}\n{{end}}']));
+        assert.match(df, new RegExp(`^${name} 100kB$`, 'm'));
       } finally {
         await d.docker(['rm', name]);
       }

@@ -232,8 +232,49 @@ export class TestDaemon {
         /* gone */
       }
     }
+    // Shims outlive containerd by design; a test that left a container behind (or killed berthd
+    // before its background cleanup ran) would leave them, and their containers, running.
+    await run('sh', ['-c', `for p in $(pgrep -f 'containerd-shim-runc-v[2] .*-address ${this.dir}/'); do pkill -KILL -P $p; kill -KILL $p; done`]);
     await run('sh', ['-c', `grep -F ' ${this.dir}/' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
+    await this.removeNetworking();
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** The bridge name and iptables chain prefix of this daemon. */
+  get bridge(): string {
+    return `${this.name}0`;
+  }
+
+  get chainPrefix(): string {
+    return this.name.toUpperCase();
+  }
+
+  /** iptables-save lines (both tables) that belong to this daemon: our chains and rules naming them or our bridge. */
+  async ownRules(): Promise<string[]> {
+    const save = await run('iptables-save', []);
+    const p = this.chainPrefix;
+    const re = new RegExp(`(^:${p}(-|\\s))|(-j ${p}(-[A-Z0-9-]+)?( |$))|(^-A ${p}(-[A-Z0-9-]+)? )|( ${this.bridge}( |$))`);
+    return save.stdout.split('\n').filter((l) => re.test(l));
+  }
+
+  /** Takes down what the daemon leaves on the host by design: its bridge, its iptables rules and chains. */
+  async removeNetworking(): Promise<void> {
+    const { parseSave, removalScript } = await import('../../src/network/index.js');
+    const link = await run('ip', ['-json', '-4', 'addr', 'show', 'dev', this.bridge]);
+    let subnet = '';
+    try {
+      const a = (JSON.parse(link.stdout) as { addr_info: { local: string; prefixlen: number }[] }[])[0]?.addr_info[0];
+      if (a) {
+        const { Cidr, parseIPv4 } = await import('../../src/network/index.js');
+        subnet = new Cidr(parseIPv4(a.local), a.prefixlen).toString();
+      }
+    } catch {
+      /* no bridge */
+    }
+    const [filter, nat] = await Promise.all([run('iptables-save', ['-t', 'filter']), run('iptables-save', ['-t', 'nat'])]);
+    const script = removalScript({ prefix: this.chainPrefix, bridge: this.bridge, subnet }, parseSave(filter.stdout + nat.stdout));
+    if (script) await run('iptables-restore', ['-w', '--noflush'], { input: script });
+    if (link.code === 0) await run('ip', ['link', 'del', this.bridge]);
   }
 }
 

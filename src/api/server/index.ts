@@ -1,4 +1,4 @@
-/** The Engine API server: createApiServer, route tables, request/response helpers, encoders, hijack. */
+/** The Engine API server: createApiServer, route tables, request/response helpers, encoders, hijack, websocket. */
 export { createApiServer, DEFAULT_MAX_BODY_BYTES, type ApiServer, type ApiServerOptions } from './server.js';
 export type { Backends } from './backends.js';
 export { Router, splitVersion, type Handler, type Method, type Route, type RouteEnv, type RouteMatch } from './router.js';
@@ -24,6 +24,7 @@ export {
   type HijackOptions,
   type Hijacked,
 } from './hijack.js';
+export { acceptWebSocket, isWebSocketUpgrade, NOT_WEBSOCKET, WS_MAX_PAYLOAD, type WebSocketConn, type WebSocketOptions } from './websocket.js';
 export { parseHost, PLAIN_HTTP_ON_TLS_ANSWER, type HostSpec, type TlsConfig } from './listeners.js';
 export { systemRoutes, type EventsOptions, type SystemBackend } from './routes/system.js';
 export { imageRoutes, type ImagesBackend, type ImportOptions as ImageImportOptions } from './routes/images.js';

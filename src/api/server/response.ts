@@ -7,7 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { StdFrame } from '../../lib/index.js';
+import { invalidParameter, type StdFrame } from '../../lib/index.js';
 import {
   pumpJsonLines,
   pumpRaw,
@@ -16,6 +16,7 @@ import {
 } from './encode.js';
 import { hijackContentType, hijackPlain, hijackUpgrade, type HijackOptions, type Hijacked } from './hijack.js';
 import type { ApiCtx } from './request.js';
+import { NOT_WEBSOCKET, type WebSocketConn, type WebSocketOptions } from './websocket.js';
 
 export interface StreamOptions {
   status?: number;
@@ -33,11 +34,13 @@ export interface ApiResponseInit {
   upgradeSocket?: Duplex;
   /** Runs before a hijack: drops an unread request body so the socket is at stdin. */
   beforeHijack?: () => Promise<void>;
+  /** Completes a websocket handshake (routes declared `websocket: true`, upgrade requests only). */
+  acceptWebSocket?: (opts: WebSocketOptions) => Promise<WebSocketConn>;
 }
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
 
-type State = 'idle' | 'sent' | 'streaming' | 'hijacked';
+type State = 'idle' | 'sent' | 'streaming' | 'hijacked' | 'websocket';
 
 export class ApiResponse {
   private state: State = 'idle';
@@ -47,6 +50,8 @@ export class ApiResponse {
   private readonly base: Readonly<Record<string, string>>;
   private readonly upgradeSocket: Duplex | undefined;
   private readonly beforeHijack: (() => Promise<void>) | undefined;
+  private readonly acceptWebSocket: ((opts: WebSocketOptions) => Promise<WebSocketConn>) | undefined;
+  private ws: WebSocketConn | undefined;
 
   constructor(init: ApiResponseInit) {
     this.res = init.res;
@@ -54,6 +59,12 @@ export class ApiResponse {
     this.base = init.baseHeaders;
     this.upgradeSocket = init.upgradeSocket;
     this.beforeHijack = init.beforeHijack;
+    this.acceptWebSocket = init.acceptWebSocket;
+  }
+
+  /** The accepted websocket, if the handler took one. */
+  get webSocket(): WebSocketConn | undefined {
+    return this.ws;
   }
 
   /** True once a status went out (or the connection was hijacked). */
@@ -67,7 +78,7 @@ export class ApiResponse {
 
   /** The status sent, or undefined. */
   get statusCode(): number | undefined {
-    return this.state === 'idle' ? undefined : this.state === 'hijacked' ? 101 : this.res.statusCode;
+    return this.state === 'idle' ? undefined : this.state === 'hijacked' || this.state === 'websocket' ? 101 : this.res.statusCode;
   }
 
   /** Adds a header to the response to come. */
@@ -165,5 +176,20 @@ export class ApiResponse {
       this.hijackedConn = hijackPlain(this.res, { ...this.base, 'Content-Type': ct }, this.ctx.signal);
     }
     return this.hijackedConn;
+  }
+
+  /**
+   * Accepts a websocket (101 Switching Protocols) on a route declared `websocket: true`.
+   * Throws invalidParameter (400, nothing written yet) when the request is not a websocket
+   * handshake. See websocket.ts for the semantics of the returned connection; the server
+   * closes it normally when the handler returns.
+   */
+  async websocket(opts: WebSocketOptions): Promise<WebSocketConn> {
+    if (this.state !== 'idle') throw new Error('response already started');
+    if (!this.acceptWebSocket) throw invalidParameter(NOT_WEBSOCKET);
+    const ws = await this.acceptWebSocket(opts);
+    this.state = 'websocket';
+    this.ws = ws;
+    return ws;
   }
 }

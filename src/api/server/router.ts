@@ -1,7 +1,7 @@
 /**
  * Route tables and matching.
  *
- * A route is `{ method, path, handler, minVersion?, hijack? }`. Path patterns use moby's
+ * A route is `{ method, path, handler, minVersion?, hijack?, websocket? }`. Path patterns use moby's
  * (gorilla mux) syntax: `{name}` matches one segment, `{name:.*}` is greedy and may span
  * slashes (image references: `/images/{name:.*}/push` matches
  * `/images/127.0.0.1:5000/a/push`), `{name:<regexp>}` takes any other regexp. Everything is
@@ -34,6 +34,8 @@ export interface Route {
   minVersion?: string;
   /** The route may hijack the connection (attach, exec start): it accepts `Connection: Upgrade`. */
   hijack?: boolean;
+  /** The route may accept a websocket (attach/ws): `Upgrade: websocket` requests reach res.websocket(). */
+  websocket?: boolean;
 }
 
 /** Server facts route tables may need. */

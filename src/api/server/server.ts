@@ -11,8 +11,10 @@
  *
  * Upgrade requests (`Connection: Upgrade`) arrive through node's 'upgrade' event with the
  * socket already detached from the HTTP parser; routes declared `hijack: true` may take the
- * socket over, every other answer is written through a ServerResponse bound to that socket,
- * which is closed afterwards.
+ * socket over (Docker's hijack, whatever the Upgrade header names), routes declared
+ * `websocket: true` may complete a websocket handshake on it (websocket.ts), every other
+ * answer is written through a ServerResponse bound to that socket, which is closed
+ * afterwards.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -28,6 +30,7 @@ import { ApiRequest, messageBody, UpgradeBody, type ApiCtx, type BodySource } fr
 import { ApiResponse } from './response.js';
 import { buildRoutes } from './routes/index.js';
 import { Router, splitVersion, type Route } from './router.js';
+import { acceptWebSocket, type WebSocketOptions } from './websocket.js';
 
 export interface ApiServerOptions {
   backends: Backends;
@@ -200,6 +203,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         },
       });
       const ub = upgradeBody;
+      const wsSocket = upgradeSocket && route.websocket ? upgradeSocket : undefined;
       ares = new ApiResponse({
         res,
         ctx,
@@ -209,6 +213,18 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
           ? async () => {
               await ub.discard();
               res.detachSocket(upgradeSocket as net.Socket);
+            }
+          : undefined,
+        acceptWebSocket: wsSocket
+          ? async (o: WebSocketOptions) => {
+              await ub?.discard();
+              const ws = await acceptWebSocket(req, wsSocket, {
+                onError: (e) => reqLog.debug('websocket protocol error', { error: e }),
+                ...o,
+              });
+              // The 101 is out: the ServerResponse no longer owns the socket (no 'finish' close).
+              res.detachSocket(wsSocket as net.Socket);
+              return ws;
             }
           : undefined,
       });
@@ -226,6 +242,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   }
 
   function finish(ares: ApiResponse, res: ServerResponse, upgradeSocket: Duplex | undefined, result: unknown) {
+    const ws = ares.webSocket;
+    if (ws) {
+      ws.close();
+      return;
+    }
     const h = ares.hijacked;
     if (h) {
       if (h.upgraded && upgradeSocket) {
@@ -258,7 +279,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (ares?.started) {
       // The status is out: cut the connection so the client sees a truncated stream.
       const h = ares.hijacked;
-      if (h) h.conn.destroy();
+      if (ares.webSocket) ares.webSocket.terminate();
+      else if (h) h.conn.destroy();
       else res.destroy();
       return;
     }

@@ -321,3 +321,54 @@ export interface ContainersPruneReport {
   ContainersDeleted: string[] | null;
   SpaceReclaimed: number;
 }
+
+/** GET /containers/{id}/stats: one sample (moby api/types/stats.go, cgroup v1 names). */
+export interface CpuStats {
+  cpu_usage: { total_usage: number; percpu_usage?: number[]; usage_in_kernelmode: number; usage_in_usermode: number };
+  system_cpu_usage?: number;
+  online_cpus?: number;
+  throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
+}
+
+export interface NetworkStats {
+  rx_bytes: number;
+  rx_packets: number;
+  rx_errors: number;
+  rx_dropped: number;
+  tx_bytes: number;
+  tx_packets: number;
+  tx_errors: number;
+  tx_dropped: number;
+}
+
+export interface BlkioStatEntry {
+  major: number;
+  minor: number;
+  op: string;
+  value: number;
+}
+
+export interface StatsJSON {
+  name: string;
+  id: string;
+  read: string;
+  preread: string;
+  pids_stats: { current?: number; limit?: number };
+  blkio_stats: Record<
+    | 'io_service_bytes_recursive'
+    | 'io_serviced_recursive'
+    | 'io_queue_recursive'
+    | 'io_service_time_recursive'
+    | 'io_wait_time_recursive'
+    | 'io_merged_recursive'
+    | 'io_time_recursive'
+    | 'sectors_recursive',
+    BlkioStatEntry[] | null
+  >;
+  num_procs: number;
+  storage_stats: Record<string, never>;
+  cpu_stats: CpuStats;
+  precpu_stats: CpuStats;
+  memory_stats: { usage?: number; max_usage?: number; stats?: Record<string, number>; failcnt?: number; limit?: number };
+  networks?: Record<string, NetworkStats>;
+}

@@ -5,3 +5,4 @@ export * from './images.js';
 export * from './image-config.js';
 export * from './containers.js';
 export * from './container-fs.js';
+export * from './networks.js';

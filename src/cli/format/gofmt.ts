@@ -19,11 +19,15 @@
  */
 export const NIL_POINTER: object = Object.freeze(Object.create(null) as object);
 
+/** A typed value's own %v (Go structs, typed maps and slices: gotype.ts). */
+export const GO_PRINT: unique symbol = Symbol('berth.goPrint');
+
 /** fmt.Sprint of one operand (%v). */
 export function printValue(v: unknown): string {
   if (v === undefined) return '<no value>';
   if (v === NIL_POINTER) return '<nil>';
   if (v === null) return '[]';
+  if (typeof v === 'object' && GO_PRINT in v) return (v as { [GO_PRINT]: () => string })[GO_PRINT]();
   switch (typeof v) {
     case 'string':
       return v;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getTimestamp, parseGoDuration, formatANSIC, reformatDate, formatRFC3339NanoFixed, formatGoTime, formatRFC3339, formatGoSeconds } from './gotime.js';
+import { getTimestamp, parseGoDuration, formatANSIC, reformatDate, formatRFC3339NanoFixed, formatGoTime, formatRFC3339, formatGoSeconds, goTimeString, parseRFC3339 } from './gotime.js';
 import { bytesSize, humanSize, humanDuration } from './units.js';
 
 // These expectations assume UTC; the CLI tests run children with TZ=UTC, and so does this
@@ -83,4 +83,18 @@ test('Duration.String of whole seconds', () => {
   assert.equal(formatGoSeconds(60), '1m0s');
   assert.equal(formatGoSeconds(3723), '1h2m3s');
   assert.equal(formatGoSeconds(-5), '-5s');
+});
+
+test('Time.String of decoded JSON times: UTC, nameless fixed zones, trimmed nanoseconds', () => {
+  assert.equal(goTimeString('2026-11-29T17:51:25.123456789Z'), '2026-11-29 17:51:25.123456789 +0000 UTC');
+  assert.equal(goTimeString('2026-11-29T17:51:25.500Z'), '2026-11-29 17:51:25.5 +0000 UTC');
+  assert.equal(goTimeString('0001-01-01T00:00:00Z'), '0001-01-01 00:00:00 +0000 UTC');
+  assert.equal(goTimeString('2026-11-29T17:51:25Z junk'), undefined);
+  // an offset no time zone uses, so never the local one
+  assert.equal(goTimeString('2026-11-29T19:51:25-02:17'), '2026-11-29 19:51:25 -0217 -0217');
+});
+
+test('RFC 3339 years below 100 are not 19xx', () => {
+  assert.equal(parseRFC3339('0001-01-01T00:00:00Z')?.sec, -62135596800n);
+  assert.equal(parseRFC3339('0099-12-31T23:59:59Z')?.sec, -59011459201n);
 });

@@ -88,9 +88,25 @@ interface Parsed {
   nsec: number;
 }
 
+/** Date.UTC without its two-digit-year rule (years 0-99 are not 1900-1999 in Go). */
+function utcMs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number {
+  const date = new Date(Date.UTC(2000, 0, 1));
+  date.setUTCFullYear(y, mo, d);
+  date.setUTCHours(h, mi, s, 0);
+  return date.getTime();
+}
+
+/** new Date(y, mo, ...) in local time, without the two-digit-year rule. */
+function localMs(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+  const date = new Date(2000, 0, 1);
+  date.setFullYear(y, mo, d);
+  date.setHours(h, mi, s, 0);
+  return date.getTime();
+}
+
 function checkRange(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return false;
-  const dim = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  const dim = new Date(utcMs(y, mo, 0)).getUTCDate();
   return d <= dim;
 }
 
@@ -112,9 +128,9 @@ function build([y, mo, d, h, mi, s]: Six, frac: string | undefined, tz: string |
   if (!checkRange(y, mo, d, h, mi, s)) return undefined;
   let ms: number;
   if (tz === null) {
-    ms = new Date(y, mo - 1, d, h, mi, s).getTime();
+    ms = localMs(y, mo - 1, d, h, mi, s);
   } else {
-    ms = Date.UTC(y, mo - 1, d, h, mi, s);
+    ms = utcMs(y, mo - 1, d, h, mi, s);
     if (tz !== 'Z' && tz !== 'z') {
       const sign = tz[0] === '-' ? -1 : 1;
       ms -= sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) * 60_000;
@@ -188,6 +204,27 @@ export function formatGoTime(unixSeconds: number): string {
     `${String(d.getFullYear()).padStart(4, '0')}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ` +
     `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${numericZone(d)} ${zoneAbbr(d)}`
   );
+}
+
+/**
+ * Go's time.Time.String() of a time decoded from JSON (RFC 3339 with a zone), as the CLI prints
+ * build cache dates: "2026-11-29 17:51:25.123456789 +0000 UTC". The wall clock is the string's
+ * own; "Z" is UTC; an offset is the local zone when that zone had it at that instant, else a
+ * nameless fixed zone, printed "+0200 +0200". undefined when `s` is not RFC 3339.
+ */
+export function goTimeString(s: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$/.exec(s);
+  const t = parseRFC3339(s);
+  if (!m || !t) return undefined;
+  const frac = t.nsec === 0 ? '' : '.' + String(t.nsec).padStart(9, '0').replace(/0+$/, '');
+  const wall = `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}${frac}`;
+  const tz = m[8]!;
+  if (tz === 'Z' || tz === 'z') return `${wall} +0000 UTC`;
+  const numeric = tz.replace(':', '');
+  const offset = (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6)));
+  const d = new Date(Number(t.sec) * 1000);
+  if (-d.getTimezoneOffset() === offset) return `${wall} ${numeric} ${zoneAbbr(d)}`;
+  return `${wall} ${numeric} ${numeric}`;
 }
 
 /** time.RFC3339 ("2006-01-02T15:04:05Z07:00") of a Unix time in seconds, local time. */

@@ -18,4 +18,4 @@ export type { Formatter, RowOptions } from './formatter.js';
 export { TabWriter, tabulate, displayWidth } from './tabwriter.js';
 export { printValue, sprint, sprintf, sprintln, goJson, isTrue, NIL_POINTER } from './gofmt.js';
 export { bytesSize, humanSize, humanDuration } from './units.js';
-export { formatRFC3339NanoFixed, formatANSIC, reformatDate, parseGoDuration, parseRFC3339, getTimestamp } from './gotime.js';
+export { formatRFC3339NanoFixed, formatANSIC, reformatDate, parseGoDuration, parseRFC3339, getTimestamp, goTimeString } from './gotime.js';

@@ -53,6 +53,8 @@ interface State {
   opts: ExecOptions;
   tmpl: ParsedTemplate;
   root: Value;
+  /** The node evaluated last (Go's state.at): where errors without a node of their own are reported. */
+  at: { pos: number; src: string } | undefined;
 }
 
 function errorAt(st: State, pos: number, src: string, msg: string): never {
@@ -78,6 +80,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Optional Go type name of an object, for error messages ("*system.clientInfo"). */
 export const GO_TYPE: unique symbol = Symbol('berth.goType');
+/** Marks a typed Go struct (gotype.ts): its fields match exactly, as Go's do. */
+export const GO_STRUCT: unique symbol = Symbol('berth.goStruct');
 /** Methods of a Map standing for a Go map type with methods (docker's SubHeaderContext.Label). */
 export const GO_METHODS: unique symbol = Symbol('berth.goMethods');
 
@@ -131,7 +135,7 @@ function field(
   }
   const obj = receiver as Record<string, unknown>;
   let key: string | undefined = hasField(obj, name) ? name : undefined;
-  if (key === undefined && !st.opts.rawMaps) {
+  if (key === undefined && !st.opts.rawMaps && !(GO_STRUCT in obj)) {
     const lower = name.toLowerCase();
     const matches = Object.getOwnPropertyNames(obj).filter((k) => k.toLowerCase() === lower);
     if (matches.length === 1) key = matches[0];
@@ -156,6 +160,11 @@ function field(
   return v;
 }
 
+/** Where Go places a field node: a chain (.A.B) at its second segment. */
+function fieldPos(node: { pos: number; src: string }, names: string[]): { pos: number; src: string } {
+  return names.length > 1 && node.src.startsWith('.') ? { pos: node.pos + 1 + names[0]!.length, src: node.src } : node;
+}
+
 function fieldChain(
   st: State,
   node: { pos: number; src: string },
@@ -166,7 +175,7 @@ function fieldChain(
   isRoot: boolean,
 ): Value {
   // compat: Go reports a chained field (.A.B) at the position of its second segment.
-  if (names.length > 1 && node.src.startsWith('.')) node = { pos: node.pos + 1 + names[0]!.length, src: node.src };
+  node = fieldPos(node, names);
   let v = receiver;
   for (let i = 0; i < names.length; i++) {
     const last = i === names.length - 1;
@@ -181,6 +190,7 @@ function lookupVar(st: State, op: { pos: number; src: string }, name: string): V
 }
 
 function evalArg(st: State, dot: Value, op: Operand): Value {
+  st.at = op.type === 'field' ? fieldPos(op, op.names) : op;
   switch (op.type) {
     case 'dot':
       return dot;
@@ -222,6 +232,7 @@ function callFunc(
   at: { pos: number; src: string } = op,
 ): Value {
   const name = op.name;
+  st.at = op;
   // and/or short-circuit (Go 1.18+): they return the deciding operand itself.
   if (name === 'and' || name === 'or') {
     if (argNodes.length === 0 && !final) errorAt(st, at.pos, at.src, `wrong number of args for ${name}: want at least 1 got 0`);
@@ -266,6 +277,7 @@ function evalCmd(st: State, dot: Value, cmd: Cmd, final: Final): Value {
     case 'ident':
       return callFunc(st, dot, first, rest, final, cmd);
     case 'field': {
+      st.at = fieldPos(first, first.names);
       const args = withFinal(
         rest.map((a) => unmissing(evalArg(st, dot, a))),
         final,
@@ -275,6 +287,7 @@ function evalCmd(st: State, dot: Value, cmd: Cmd, final: Final): Value {
     case 'var':
     case 'chain': {
       if (first.names.length === 0 || (rest.length === 0 && !final)) return nonFunction();
+      st.at = first;
       const base = first.type === 'var' ? lookupVar(st, first, first.name) : evalArg(st, dot, first.node);
       const args = withFinal(
         rest.map((a) => unmissing(evalArg(st, dot, a))),
@@ -345,12 +358,16 @@ function walkRange(st: State, dot: Value, n: TNode & { type: 'if' | 'with' | 'ra
   else if (Array.isArray(v)) entries = v.map((x, i) => [i, x]);
   else if (v instanceof Map) entries = [...v.keys()].sort().map((k) => [k, v.get(k)]);
   else if (typeof v === 'number' && Number.isInteger(v)) entries = Array.from({ length: Math.max(0, v) }, (_, i) => [i, i]);
-  else if (typeof v === 'object') {
+  else if (typeof v === 'object' && !(GO_STRUCT in v)) {
     const o = v as Record<string, unknown>;
     entries = Object.keys(o)
       .sort()
       .map((k) => [k, o[k]]);
-  } else return errorAt(st, n.pos, 'range', `range can't iterate over ${printValue(v)}`);
+  } else {
+    // compat: Go reports it at the pipeline's last evaluated node (`<.Labels>`), not at the range.
+    const at = st.at ?? { pos: n.pos, src: 'range' };
+    return errorAt(st, at.pos, at.src, `range can't iterate over ${printValue(v)}`);
+  }
   if (entries.length === 0) {
     if (n.elseList) walk(st, dot, n.elseList);
     st.vars.length = mark;
@@ -380,7 +397,7 @@ export function executeTemplate(
   funcs: Record<string, TemplateFunc>,
   opts: ExecOptions = {},
 ): string {
-  const st: State = { out: [], vars: [{ name: '$', value: data }], funcs, opts, tmpl, root: data };
+  const st: State = { out: [], vars: [{ name: '$', value: data }], funcs, opts, tmpl, root: data, at: undefined };
   try {
     walk(st, data, tmpl.root);
   } catch (e) {

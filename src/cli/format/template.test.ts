@@ -82,3 +82,20 @@ test('extra functions are available (docker version getDetailsOrder)', () => {
   });
   assert.equal(t.execute({ Details: { b: 1, a: 2 } }), 'a;b;');
 });
+
+test('slice as Go has it: strings by bytes, bounds against the length, its error texts', () => {
+  const run = (t: string) => Template.parse(t).execute({ S: 'héllo', L: [1, 2, 3], E: '' });
+  assert.equal(run('{{slice .S 0 3}}|{{slice .S 3}}|{{slice .L 1 2}}|{{slice .L}}'), 'hé|llo|[2]|[1 2 3]');
+  // docker checked against docker 28.2.2: ps --format '{{slice .ID 0 4}}' fails on its empty probe row.
+  assert.throws(() => run('{{slice .E 0 4}}'), /at <slice .E 0 4>: error calling slice: index out of range: 4$/);
+  assert.throws(() => run('{{slice .L 2 1}}'), /error calling slice: invalid slice index: 2 > 1$/);
+  assert.throws(() => run('{{slice .S 0 1 2}}'), /error calling slice: cannot 3-index slice a string$/);
+  assert.throws(() => run('{{slice .X 0}}'), /error calling slice: slice of untyped nil$/);
+});
+
+test('range over a non-iterable is reported at the last node evaluated, as Go does', () => {
+  const run = (t: string) => Template.parse(t).execute({ S: 'x', A: { B: 'y' } });
+  assert.throws(() => run('{{range $k, $v := .S}}{{end}}'), /template: :1:18: executing "" at <\.S>: range can't iterate over x$/);
+  assert.throws(() => run('{{range .A.B}}{{end}}'), /template: :1:10: executing "" at <\.A\.B>: range can't iterate over y$/);
+  assert.throws(() => run('x{{range (slice .S 0)}}{{end}}'), /template: :1:19: executing "" at <0>: range can't iterate over x$/);
+});

@@ -64,6 +64,26 @@ function indexOne(v: unknown, k: unknown): unknown {
   throw new Error(`can't index item of type ${typeof v}`);
 }
 
+/** text/template's slice: strings by bytes, bounds checked against the length (Go's cap). */
+function sliceOf(v: unknown, indexes: unknown[]): unknown {
+  if (v === null || v === undefined) throw new Error('slice of untyped nil');
+  if (indexes.length > 3) throw new Error(`too many slice indexes: ${indexes.length}`);
+  const bytes = typeof v === 'string' ? Buffer.from(v, 'utf8') : undefined;
+  if (bytes && indexes.length === 3) throw new Error('cannot 3-index slice a string');
+  if (!bytes && !Array.isArray(v)) throw new Error(`can't slice item of type ${typeof v}`);
+  const len = bytes ? bytes.length : (v as unknown[]).length;
+  const idx = [0, len, len];
+  indexes.forEach((x, n) => {
+    if (x === null || x === undefined) throw new Error('cannot index slice/array with nil');
+    if (typeof x !== 'number' || !Number.isInteger(x)) throw new Error(`cannot index slice/array with type ${typeof x}`);
+    if (x < 0 || x > len) throw new Error(`index out of range: ${x}`);
+    idx[n] = x;
+  });
+  if (idx[0]! > idx[1]!) throw new Error(`invalid slice index: ${idx[0]} > ${idx[1]}`);
+  if (indexes.length === 3 && idx[1]! > idx[2]!) throw new Error(`invalid slice index: ${idx[1]} > ${idx[2]}`);
+  return bytes ? bytes.subarray(idx[0], idx[1]).toString('utf8') : (v as unknown[]).slice(idx[0], idx[1]);
+}
+
 function title(s: string): string {
   // strings.Title: upper-case letters that follow a separator (anything but letters, digits, _).
   let prevSep = true;
@@ -139,11 +159,7 @@ export const builtinFuncs: Record<string, TemplateFunc> = {
     for (const k of a.slice(1)) v = indexOne(v, k);
     return v;
   },
-  slice: (...a: unknown[]) => {
-    const [v, i, j] = a as [unknown, number | undefined, number | undefined];
-    if (typeof v === 'string' || Array.isArray(v)) return v.slice(i ?? 0, j ?? v.length);
-    throw new Error(`can't slice item of type ${typeof v}`);
-  },
+  slice: (...a: unknown[]) => sliceOf(a[0], a.slice(1)),
   print: (...a: unknown[]) => sprint(a),
   printf: (...a: unknown[]) => sprintf(String(a[0] ?? ''), a.slice(1)),
   println: (...a: unknown[]) => sprintln(a),

@@ -58,7 +58,7 @@ export class FileLogDriver implements LogDriver, LogReader {
   ): Promise<FileLogDriver> {
     const q = parseQueueOptions(cfg);
     const file = await RotatingFile.open(path, rotation, log);
-    const queue = new WriteQueue((recs) => file.append(recs), { mode: q.mode, maxBytes: q.maxBufferSize, log });
+    const queue = new WriteQueue((recs) => file.append(recs), { mode: q.mode, maxBytes: q.maxBufferSize, log, syncSink: (recs) => file.tryAppendSync(recs) });
     return new FileLogDriver(name, path, format, file, queue, log, pollIntervalMs);
   }
 

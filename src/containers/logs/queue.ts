@@ -21,7 +21,7 @@ export class WriteQueue {
 
   constructor(
     private readonly sink: (records: readonly Buffer[]) => Promise<void>,
-    private readonly opts: { mode: LogMode; maxBytes: number; log: Logger },
+    private readonly opts: { mode: LogMode; maxBytes: number; log: Logger; syncSink?: (records: readonly Buffer[]) => boolean },
   ) {}
 
   get closed(): boolean {
@@ -37,6 +37,17 @@ export class WriteQueue {
       // The bound counts the batch being written too: it is all of the memory held.
       this.dropped++;
       return true;
+    }
+    // Idle: write through at once when the sink can (no rotation due), keeping order.
+    if (!this.pumping && this.pending() === 0 && this.opts.syncSink && !this.failing) {
+      try {
+        if (this.opts.syncSink([rec])) {
+          this.written++;
+          return true;
+        }
+      } catch {
+        /* the queued path reports the failure */
+      }
     }
     this.queue.push(rec);
     this.bytes += rec.length;

@@ -11,7 +11,7 @@
  * shift up by one, the current becomes <path>.1 (with max-file=1 it is deleted) and a new empty
  * current is created. Records are never split across files.
  */
-import { promises as fs, constants as fsc } from 'node:fs';
+import { promises as fs, constants as fsc, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,6 +71,23 @@ export class RotatingFile {
     const n = this.notify;
     this.resetChanged();
     n();
+  }
+
+  /**
+   * Writes records at once, synchronously, when no rotation is due; returns false (nothing
+   * written) otherwise. Output read from a process reaches the file in the same tick, so a
+   * daemon killed with -9 loses no line it had already taken from the process.
+   */
+  tryAppendSync(records: readonly Buffer[]): boolean {
+    if (!this.fh || this.closedFlag) return false;
+    const len = records.reduce((n, r) => n + r.length, 0);
+    if (this.opts.maxSize !== -1 && this.size + len >= this.opts.maxSize) return false;
+    const data = records.length === 1 ? records[0]! : Buffer.concat(records, len);
+    let off = 0;
+    while (off < data.length) off += writeSync(this.fh.fd, data, off, data.length - off);
+    this.size += len;
+    this.wake();
+    return true;
   }
 
   /** Appends whole records, rotating between records as max-size demands. */

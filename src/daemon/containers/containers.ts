@@ -13,6 +13,8 @@ import { archivePath, extractToDir, statPath, type ExtractOptions } from './arch
 import { containerChanges } from './changes.js';
 import { exportContainer } from './export.js';
 import { commitContainer, type CommitRequest } from './commit.js';
+import { containerStats } from './stats.js';
+import { updateContainer, type UpdateConfig } from './update.js';
 
 export class ContainersService extends ContainersServiceBase {
   create = (ctx: Ctx, name: string, req: ContainerCreateRequest) => createContainer(this, ctx, name, req);
@@ -36,6 +38,8 @@ export class ContainersService extends ContainersServiceBase {
   execStart = (ctx: Ctx, id: string, o: { detach: boolean }) => execStart(this, ctx, id, o);
   execResize = (ctx: Ctx, id: string, h: number, w: number) => execResize(this, ctx, id, h, w);
   execInspect = async (_ctx: Ctx, id: string) => execInspect(this, id);
+  stats = (ctx: Ctx, id: string, o: { stream: boolean; oneShot: boolean }) => containerStats(this, ctx, id, o);
+  update = (ctx: Ctx, id: string, body: UpdateConfig) => updateContainer(this, ctx, id, body);
   restore = (ctx: Ctx) => restoreContainers(this, ctx);
   watchExits = (ctx: Ctx) => watchExits(this, ctx);
   shutdown = () => detachAll(this);

@@ -1,13 +1,15 @@
 /** POST /containers/create (moby daemon/create.go): merge with the image, validate, record, prepare the rw layer. */
 import { join } from 'node:path';
-import { invalidParameter, isConflict, type Ctx } from '../../lib/index.js';
+import { invalidParameter, isConflict, withoutCancel, type Ctx } from '../../lib/index.js';
 import { generateId, type ContainerRecord } from '../../containers/index.js';
 import type { ContainerConfig, ContainerCreateRequest, ContainerCreateResponse, HostConfig } from '../../api/types/index.js';
 import type { ImageConfig } from '../../oci/index.js';
 import { chainIds } from '../../snapshots/index.js';
 import { sha256 } from '../../lib/index.js';
 import { parsePolicy } from './restart-policy.js';
+import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
+import { createSettings, hostHostname, modeOf } from './network.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
 
@@ -112,19 +114,29 @@ export async function createContainer(
 ): Promise<ContainerCreateResponse> {
   if (!req.Image) throw invalidParameter('No image was specified');
   const image = await svc.deps.images.resolve(ctx, req.Image);
-  const { HostConfig: hostIn, NetworkingConfig: _net, Platform: _platform, ...configIn } = req;
+  const { HostConfig: hostIn, NetworkingConfig: netIn, Platform: _platform, ...configIn } = req;
   const config = mergeConfig(configIn, image.config);
   validateEnv(config.Env ?? []);
   const hc = defaultHostConfig(hostIn, svc.deps.config.logDriver, svc.deps.config.logOpts);
   parsePolicy(hc.RestartPolicy, hc.AutoRemove ?? false);
   if (hc.ShmSize! < 0) throw invalidParameter('SHM size can not be less than 0');
+  validateNamespaceModes(hc);
+  adaptSharedNamespaces(svc, hc);
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw invalidParameter('No command specified');
   config.Image = req.Image;
+  const kind = config.NetworkDisabled ? 'disabled' : modeOf(svc.deps.network, hc.NetworkMode);
   const id = generateId();
-  config.Hostname ||= id.slice(0, 12);
+  // compat: with the host's network the container takes the host's name (moby initializeNetworking).
+  config.Hostname ||= kind === 'host' ? hostHostname() : id.slice(0, 12);
   const dir = svc.store.dir(id);
   const logType = svc.logConfig({ HostConfig: hc } as ContainerRecord).type;
+  // The /etc files go with the record, which appears whole: a crash cannot leave a container
+  // that cannot start for want of them.
+  const etc = await svc.etcFiles(id, config, hc);
+  // From here on the client going away cancels nothing: a create cut short would leave a
+  // record without its containerd side (and its cleanup would be cancelled too).
+  ctx = withoutCancel(ctx);
   // One write of the whole record: the name is taken (or refused) before any other work.
   const rec = await svc.store.create(ctx, {
     ID: id,
@@ -141,12 +153,15 @@ export async function createContainer(
     HostsPath: join(dir, 'hosts'),
     ResolvConfPath: join(dir, 'resolv.conf'),
     LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
-  });
+    NetworkSettings: createSettings(kind, netIn?.EndpointsConfig ?? undefined),
+  }, etc);
   try {
-    await Promise.all([ensureRuntime(svc, ctx, rec, image.config), svc.writeEtcFiles(rec)]);
+    await ensureRuntime(svc, ctx, rec, image.config);
     svc.liveOf(rec);
     svc.emit('create', rec);
-    return { Id: rec.ID, Warnings: [] };
+    const warnings: string[] = [];
+    if (kind === 'host' && Object.keys(hc.PortBindings ?? {}).length) warnings.push('Published ports are discarded when using host network mode');
+    return { Id: rec.ID, Warnings: warnings };
   } catch (e) {
     await svc.deps.tasks.deleteContainer(ctx, rec.ID).catch(() => {});
     await svc.deps.images.snapshotter.remove(ctx, rec.ID).catch(() => {});

@@ -48,9 +48,13 @@ export async function attachContainer(
       ? (input: Readable) => {
           void live.hub.processOrNext(signal).then((ps) => {
             if (!ps) return input.resume();
+            // compat: moby's CopyStreams (container/stream/attach.go) looks for the detach keys
+            // only on a tty, and closes the container's stdin at the client's EOF (StdinOnce) only
+            // without one: `docker run -it` then Ctrl-P Ctrl-Q (the CLI catches the keys itself
+            // and hangs up) must leave the shell running, not hang up its terminal.
             ps.pipeInput(input, {
-              detachKeys: keys,
-              closeOnEof: !!rec.Config.StdinOnce,
+              detachKeys: tty ? keys : null,
+              closeOnEof: !!rec.Config.StdinOnce && !tty,
               onEof: () => void svc.deps.tasks.closeStdin(ctx, rec.ID).catch(() => {}),
               onDetach: () => {
                 svc.emit('detach', rec);
@@ -175,9 +179,10 @@ export async function execStart(
     output: output(),
     pipeInput: e.stdin
       ? (input: Readable) =>
+          // compat: as for attach, detach keys and no stdin close at EOF on a tty only (moby's exec CopyStreams: CloseStdin, TTY).
           ps.pipeInput(input, {
-            detachKeys: e.detachKeys ? parseDetachKeys(e.detachKeys) : DEFAULT_DETACH_KEYS,
-            closeOnEof: true,
+            detachKeys: e.tty ? (e.detachKeys ? parseDetachKeys(e.detachKeys) : DEFAULT_DETACH_KEYS) : null,
+            closeOnEof: !e.tty,
             onEof: () => void svc.deps.tasks.closeStdin(ctx, e.containerId, e.id).catch(() => {}),
             onDetach: () => {},
           })

@@ -2,11 +2,17 @@
  * start, stop, kill, restart, pause, unpause, and what happens when a container's process exits
  * (moby daemon/start.go, stop.go, kill.go, monitor.go).
  */
-import { conflict, invalidParameter, messageOf, system, type Ctx } from '../../lib/index.js';
+import { randomBytes } from 'node:crypto';
+import { conflict, invalidParameter, messageOf, system, withoutCancel, type Ctx } from '../../lib/index.js';
 import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpaused } from '../../containers/index.js';
 import { signalNumber } from '../../containerd/index.js';
 import type { ContainersServiceBase, Live } from './service.js';
 import { removeContainer } from './remove.js';
+import { prepareNamespaces, releaseNamespaces } from './namespaces.js';
+import type { Attachment } from '../../network/index.js';
+import type { LogDriver } from '../../containers/index.js';
+import type { Mount } from '../../snapshots/index.js';
+import { attachRequest, runningSettings, stoppedSettings, writeHosts } from './network.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
   conflict(`Cannot ${verb} container: ${ref}: Container ${id} is not running`);
@@ -28,7 +34,11 @@ export function parseSignal(s: string): string {
 }
 
 /** Starts the container's process. Resolves false when it was already running. */
-export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: string, opts: { policy?: boolean } = {}): Promise<boolean> {
+export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, ref: string, opts: { policy?: boolean } = {}): Promise<boolean> {
+  // Once begun, a start runs to its end even if the client goes away: containerd 1.6 leaves a
+  // task create cancelled half-way behind (its shim and bundle), and every later start of the
+  // container then fails with "mkdir <bundle>: file exists".
+  const ctx = withoutCancel(reqCtx);
   const rec0 = svc.store.get(ref);
   const id = rec0.ID;
   const started = svc.mutex.run(id, async () => {
@@ -43,15 +53,34 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
     }
     if (!opts.policy) live.restart.reset();
     await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
-    let log;
+    let log: LogDriver | undefined;
+    let attachment: Attachment | undefined;
     try {
-      const spec = await svc.deps.buildSpec(ctx, rec);
-      await svc.deps.tasks.updateSpec(ctx, id, spec);
-      const mounts = await svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey);
-      log = await svc.openLog(rec);
+      // The network, the runtime spec, the rootfs mounts and the log are independent: prepared
+      // at once. The spec names the sandbox's namespace before it exists.
+      const kind = svc.networkKind(rec);
+      const sandboxId = randomBytes(32).toString('hex');
+      const attachable = kind === 'bridge' || kind === 'host' || kind === 'none';
+      const netnsPath = kind === 'bridge' ? svc.deps.network.netnsPath(sandboxId) : undefined;
+      const joined = await prepareNamespaces(svc, ctx, rec);
+      const [net, spec, mounts, lg] = await Promise.allSettled([
+        attachable
+          ? svc.deps.network.attach(ctx, attachRequest(rec, kind, sandboxId)).then(async (a) => {
+              attachment = a;
+              if (a.ip) await writeHosts(rec.HostsPath, await svc.hostsBase(rec), a.ip, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
+              return a;
+            })
+          : Promise.resolve(undefined),
+        svc.deps.buildSpec(ctx, rec, { joined, netnsPath }).then((sp) => svc.deps.tasks.updateSpec(ctx, id, sp)),
+        svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey),
+        svc.openLog(rec),
+      ]);
+      if (lg.status === 'fulfilled') log = lg.value;
+      for (const r of [net, spec, mounts, lg]) if (r.status === 'rejected') throw r.reason;
       live.armExit();
       live.stopping = false;
-      const { pid, io } = await svc.deps.tasks.start(ctx, id, mounts, { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
+      live.oomKilled = false;
+      const { pid, io } = await svc.deps.tasks.start(ctx, id, (mounts as PromiseFulfilledResult<Mount[]>).value, { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
       svc.wire(rec, io, log);
       live.startedAtMs = Date.now();
       const updated = await svc.store.update(ctx, id, (d) => {
@@ -59,11 +88,16 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
         d.HasBeenStartedBefore = true;
         d.HasBeenManuallyStopped = false;
         d.RestartCount = opts.policy ? live.restart.restarts : 0;
+        if (attachment) d.NetworkSettings = runningSettings(d.NetworkSettings, attachment);
       });
+      if (attachment) svc.emitNetwork('connect', attachment, id);
       svc.emit('start', updated);
+      svc.watchHealth(ctx, updated, true);
       return true;
     } catch (e) {
       await log?.close().catch(() => {});
+      await releaseNamespaces(svc, ctx, id);
+      if (attachment) await svc.deps.network.detach(ctx, id).catch(() => {});
       live.markExited();
       const msg = messageOf(e);
       // compat: Docker records 127 for a missing executable, 126 for one it cannot run.
@@ -75,7 +109,7 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
       // compat: moby removes an --rm container whose start failed (daemon/start.go).
       if (rec.HostConfig.AutoRemove) {
         setImmediate(() =>
-          void removeContainer(svc, { ...ctx, signal: new AbortController().signal }, id, { force: true, volumes: false }).catch((err: unknown) =>
+          void removeContainer(svc, ctx, id, { force: true, volumes: false }).catch((err: unknown) =>
             svc.deps.log.warn('removing a container whose start failed', { container: id.slice(0, 12), error: err }),
           ),
         );
@@ -88,19 +122,35 @@ export async function startContainer(svc: ContainersServiceBase, ctx: Ctx, ref: 
 }
 
 /**
- * The process of container `id` exited (containerd TaskExit, or found exited at boot): read the
- * rest of its output, reap it, record the exit, wake waiters, then restart or auto-remove.
+ * The process of container `id` exited (containerd TaskExit, with its `pid`): read the rest of
+ * its output, reap it, record the exit, wake waiters, then restart or auto-remove. Ignored when
+ * the record does not say that process runs.
  */
-export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: string, exitCode: number, exitedAt?: Date): Promise<void> {
+export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: string, exitCode: number, exitedAt?: Date, pid?: number): Promise<void> {
   const rec0 = svc.store.find(id);
   if (!rec0) return;
   const live = svc.liveOf(rec0);
   await live.starting;
-  if (!svc.store.find(id)) return;
+  live.health?.abort();
+  const cur = svc.store.find(id);
+  if (!cur) return;
+  // (A pid of 0 means containerd could not tell which process it was: trust the event then.)
+  if (!isRunning(cur.State) || (pid && pid !== cur.State.Pid)) {
+    // Not the exit of the process the record knows of, and so not the container's: containerd
+    // reporting the process of a task create cut short by a crash as it cleans up after its
+    // shim (possibly after the container was started again), a start cut short and killed at
+    // boot, or an exit boot already recorded. The record stays as it is.
+    svc.deps.log.debug('ignoring the exit of a process the record does not know', { container: id.slice(0, 12), pid });
+    return;
+  }
+  // compat: the network is released before the exit is reported (moby Cleanup → releaseNetwork):
+  // published ports are closed once stop or wait returns.
+  const hadNetwork = !!cur.NetworkSettings.SandboxID;
+  await svc.deps.network.detach(ctx, id).catch((e) => svc.deps.log.warn('leaving the network failed', { container: id.slice(0, 12), error: e }));
   const ps = live.hub.process;
   const drained = ps ? await Promise.race([ps.closed.then(() => true), sleep(2000).then(() => false)]) : true;
   const reap = (async () => {
-    await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
+    await svc.deps.tasks.deleteTask(withoutCancel(ctx), id).catch(() => {});
     if (ps && !drained) {
       // Deleting the task makes the shim let go of the FIFOs; whatever else still holds them open
       // (a process outside the container's pid namespace) must not keep attached clients waiting.
@@ -113,6 +163,7 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   if (drained) svc.background(reap);
   else await reap;
   await live.hub.log?.close().catch(() => {});
+  await releaseNamespaces(svc, ctx, id);
   const ranMs = live.startedAtMs ? Date.now() - live.startedAtMs : 0;
   const rec = svc.store.get(id);
   const manual = live.stopping || rec.HasBeenManuallyStopped;
@@ -126,12 +177,15 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
     ctx,
     id,
     (d) => {
-      if (decision.restart) setRestarting(d.State, { exitCode, exitedAt }, svc.clock);
-      else setStopped(d.State, { exitCode, exitedAt }, svc.clock);
+      const exit = { exitCode, exitedAt, oomKilled: live.oomKilled };
+      if (decision.restart) setRestarting(d.State, exit, svc.clock);
+      else setStopped(d.State, exit, svc.clock);
+      d.NetworkSettings = stoppedSettings(d.NetworkSettings);
     },
     { volatile: autoRemove },
   );
   svc.emit('die', updated, { exitCode: String(exitCode) });
+  if (hadNetwork) svc.emitNetworkLeave(updated);
   live.markExited();
   svc.wake(id, 'exit', exitCode);
   if (decision.restart) {

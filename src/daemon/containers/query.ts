@@ -4,19 +4,19 @@ import type { ContainerJSON, ContainerSummary, ContainerWaitResponse, PortMap } 
 import { isRunning, stateStatus, statusString, toContainerState, type ContainerRecord } from '../../containers/index.js';
 import type { ContainersServiceBase } from './service.js';
 import { parseTimestamp } from '../images/list.js';
+import { fullSettings } from './network.js';
 
 export const PS_FILTERS = ['id', 'name', 'label', 'label!', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'isolation', 'is-task', 'until'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
+/** compat: from NetworkSettings.Ports alone (moby list.go): a created or stopped container lists none. */
 function ports(rec: Readonly<ContainerRecord>): ContainerSummary['Ports'] {
   const out: ContainerSummary['Ports'] = [];
-  const bound: PortMap = isRunning(rec.State) ? (rec.NetworkSettings.Ports ?? {}) : {};
-  const exposed = new Set([...Object.keys(rec.Config.ExposedPorts ?? {}), ...Object.keys(bound)]);
-  for (const p of exposed) {
+  const map: PortMap = rec.NetworkSettings.Ports ?? {};
+  for (const [p, bindings] of Object.entries(map)) {
     const [num, proto] = p.split('/') as [string, string];
-    const b = bound[p];
-    if (b && b.length) for (const x of b) out.push({ IP: x.HostIp || '0.0.0.0', PrivatePort: Number(num), PublicPort: Number(x.HostPort), Type: proto ?? 'tcp' });
-    else out.push({ PrivatePort: Number(num), Type: proto ?? 'tcp' });
+    if (!bindings || bindings.length === 0) out.push({ PrivatePort: Number(num), Type: proto ?? 'tcp' });
+    else for (const x of bindings) out.push({ IP: x.HostIp, PrivatePort: Number(num), PublicPort: Number(x.HostPort), Type: proto ?? 'tcp' });
   }
   return out;
 }
@@ -131,7 +131,7 @@ export async function inspectContainer(svc: ContainersServiceBase, ctx: Ctx, ref
     ...sizes,
     Mounts: Object.values(rec.MountPoints ?? {}).map(({ ID: _i, Spec: _s, Relabel: _r, CopyData: _c, ...m }) => m),
     Config: rec.Config,
-    NetworkSettings: rec.NetworkSettings,
+    NetworkSettings: fullSettings(rec.NetworkSettings),
   };
 }
 

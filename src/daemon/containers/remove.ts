@@ -1,9 +1,10 @@
 /** DELETE /containers/{id} and POST /containers/prune (moby daemon/delete.go, prune.go). */
-import { conflict, Filters, type Ctx } from '../../lib/index.js';
+import { conflict, Filters, withoutCancel, type Ctx } from '../../lib/index.js';
 import { isRunning, setRemovalInProgress } from '../../containers/index.js';
 import type { ContainersPruneReport } from '../../api/types/index.js';
 import type { ContainersServiceBase } from './service.js';
 import { killContainer } from './lifecycle.js';
+import { releaseNamespaces } from './namespaces.js';
 import { parseTimestamp } from '../images/list.js';
 
 /** `resume`: finish a removal a crash interrupted (at boot, RemovalInProgress already set). */
@@ -38,6 +39,7 @@ export async function removeContainer(
   }, { volatile: true });
   if (already && !resume) throw conflict(`removal of container ${rec.ID} is already in progress`);
   await live.hub.log?.close().catch(() => {});
+  await releaseNamespaces(svc, ctx, rec.ID);
   await svc.store.remove(ctx, rec.ID);
   for (const [id, e] of svc.execs) if (e.containerId === rec.ID) svc.execs.delete(id);
   live.hub.close();
@@ -45,8 +47,9 @@ export async function removeContainer(
   svc.wake(rec.ID, 'removed', rec.State.ExitCode);
   svc.live.delete(rec.ID);
   // The container is gone for clients; its containerd side follows (boot's reconciliation
-  // removes what a crash leaves of it).
-  svc.background(removeRuntime(svc, ctx, rec.ID, rec.SnapshotKey));
+  // removes what a crash leaves of it). Not under the request's signal: that aborts as soon as
+  // the response is sent, which would cut this short and leave the containerd side behind.
+  svc.background(removeRuntime(svc, withoutCancel(ctx), rec.ID, rec.SnapshotKey));
 }
 
 /** Deletes a container's task, containerd record and rw layer. */

@@ -7,9 +7,8 @@
  * berthd rebuilds this state at boot (restore.ts).
  */
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import type { EventBus } from '../../events/index.js';
-import { KeyedMutex, type Ctx, type Exec, type Logger } from '../../lib/index.js';
+import { KeyedMutex, withoutCancel, type Ctx, type Exec, type Logger } from '../../lib/index.js';
 import type { ImageStore } from '../../images/index.js';
 import type { ContainerdTasks, ProcessIO } from '../../runtime/index.js';
 import {
@@ -23,10 +22,13 @@ import {
   type LogDriver,
   type LogReader,
 } from '../../containers/index.js';
-import type { ContainerWaitResponse } from '../../api/types/index.js';
+import type { ContainerConfig, ContainerWaitResponse, HostConfig } from '../../api/types/index.js';
 import { ContainerHub } from './hub.js';
+import { healthcheckOf, monitorHealth } from './health.js';
 import { RestartManager, parsePolicy } from './restart-policy.js';
 import type { ProcessStreams } from './streams.js';
+import type { JoinedNamespaces } from './namespaces.js';
+import { modeOf, type ContainerNetwork } from './network.js';
 
 export interface ContainersConfig {
   /** Daemon default log driver and options (daemon.json log-driver/log-opts). */
@@ -40,8 +42,11 @@ export interface ContainersConfig {
   stateDir: string;
 }
 
-/** Builds the OCI runtime spec of a container for its next start. */
-export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>) => Promise<object>;
+/**
+ * Builds the OCI runtime spec of a container for its next start: `joined` is what
+ * prepareNamespaces found about the namespaces it shares, `netnsPath` the sandbox it joins.
+ */
+export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, opts?: { joined?: JoinedNamespaces; netnsPath?: string }) => Promise<object>;
 /** Builds the runtime-spec Process of an exec. */
 export type ExecSpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, exec: ExecRecord) => Promise<object>;
 
@@ -55,6 +60,8 @@ export interface ContainersDeps {
   config: ContainersConfig;
   buildSpec: SpecBuilder;
   buildExecSpec: ExecSpecBuilder;
+  /** Sandboxes and endpoints (network/): joined before a start, left after an exit. */
+  network: ContainerNetwork;
   clock?: Clock;
 }
 
@@ -94,6 +101,10 @@ export class Live {
   /** Resolves at the next exit of the running process. */
   exited: Promise<void> = Promise.resolve();
   markExited: () => void = () => {};
+  /** Stops the health monitor of the current process. */
+  health: AbortController | undefined;
+  /** The kernel's OOM killer hit the container since its start (containerd's /tasks/oom). */
+  oomKilled = false;
   /** The start in progress: its process may exit before it has recorded the start. */
   starting: Promise<unknown> = Promise.resolve();
 
@@ -121,6 +132,16 @@ export class ContainersServiceBase {
     this.pending.add(tracked);
   }
 
+  /** Starts the health monitor of a container's process (no-op without a healthcheck). */
+  watchHealth(ctx: Ctx, rec: Readonly<ContainerRecord>, fresh: boolean): void {
+    const live = this.liveOf(rec);
+    live.health?.abort();
+    if (!healthcheckOf(rec)) return;
+    const ac = new AbortController();
+    live.health = ac;
+    monitorHealth(this, withoutCancel(ctx), rec.ID, ac.signal, fresh).catch((e) => this.deps.log.warn('health monitor failed', { container: rec.ID.slice(0, 12), error: e }));
+  }
+
   /** Resolves once the background work started so far is done. */
   async settled(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending]);
@@ -144,6 +165,19 @@ export class ContainersServiceBase {
   emit(action: string, rec: Readonly<ContainerRecord>, extra: Record<string, string> = {}): void {
     const attributes: Record<string, string> = { ...(rec.Config.Labels ?? {}), image: rec.Config.Image ?? rec.ImageName, name: rec.Name.replace(/^\//, ''), ...extra };
     this.deps.events.publish({ type: 'container', action, actorId: rec.ID, attributes });
+  }
+
+  /** A network event of a container joining its network (Docker: before its `start`). */
+  emitNetwork(action: 'connect' | 'disconnect', att: { mode: string; networkId: string }, containerId: string): void {
+    const type = att.mode === 'none' ? 'null' : att.mode;
+    this.deps.events.publish({ type: 'network', action, actorId: att.networkId, attributes: { container: containerId, name: att.mode, type } });
+  }
+
+  /** `network disconnect` for each network a container was on (Docker: after its `die`). */
+  emitNetworkLeave(rec: Readonly<ContainerRecord>): void {
+    for (const [name, ep] of Object.entries(rec.NetworkSettings.Networks ?? {})) {
+      if (ep.NetworkID) this.emitNetwork('disconnect', { mode: name, networkId: ep.NetworkID }, rec.ID);
+    }
   }
 
   /** The log driver options of a container (its LogConfig, or the daemon's defaults). */
@@ -191,38 +225,57 @@ export class ContainersServiceBase {
     this.liveOf(rec).waiters.add(w);
   }
 
-  /** Writes /etc/hostname, /etc/hosts and /etc/resolv.conf of a container into its directory. */
-  async writeEtcFiles(rec: Readonly<ContainerRecord>): Promise<{ hostname: string; hosts: string; resolv: string }> {
-    const dir = this.store.dir(rec.ID);
-    const hostname = rec.Config.Hostname || rec.ID.slice(0, 12);
-    const paths = { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolv: join(dir, 'resolv.conf') };
-    const hosts = [
-      '127.0.0.1\tlocalhost',
-      '::1\tlocalhost ip6-localhost ip6-loopback',
-      'fe00::0\tip6-localnet',
-      'ff00::0\tip6-mcastprefix',
-      'ff02::1\tip6-allnodes',
-      'ff02::2\tip6-allrouters',
-      ...(rec.HostConfig.ExtraHosts ?? []).map((h) => {
-        const i = h.lastIndexOf(':');
-        return `${h.slice(i + 1)}\t${h.slice(0, i)}`;
-      }),
-    ].join('\n') + '\n';
+  /**
+   * /etc/hosts of a container without its own address line (libnetwork etchosts: the defaults,
+   * then --add-host entries; the address is added when it joins a network). With the host's
+   * network the host's file is the base.
+   */
+  async hostsBase(rec: Pick<ContainerRecord, 'Config' | 'HostConfig'>): Promise<string> {
+    const extra = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
+      const i = h.lastIndexOf(':');
+      return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+    });
+    if (this.networkKind(rec) === 'host') {
+      const own = await fs.readFile('/etc/hosts', 'utf8').catch(() => '');
+      return (own && !own.endsWith('\n') ? own + '\n' : own) + extra.join('');
+    }
+    return [
+      '127.0.0.1\tlocalhost\n',
+      '::1\tlocalhost ip6-localhost ip6-loopback\n',
+      'fe00::0\tip6-localnet\n',
+      'ff00::0\tip6-mcastprefix\n',
+      'ff02::1\tip6-allnodes\n',
+      'ff02::2\tip6-allrouters\n',
+      ...extra,
+    ].join('');
+  }
+
+  /** The network a container's mode names (throws notFound for an unknown one). */
+  networkKind(rec: Pick<ContainerRecord, 'Config' | 'HostConfig'>) {
+    return rec.Config.NetworkDisabled ? 'disabled' : modeOf(this.deps.network, rec.HostConfig.NetworkMode);
+  }
+
+  /**
+   * The contents of a container's /etc/hostname, /etc/hosts and /etc/resolv.conf, keyed by their
+   * file names in its directory (HostnamePath, HostsPath, ResolvConfPath).
+   */
+  async etcFiles(id: string, config: Readonly<ContainerConfig>, hc: Readonly<HostConfig>): Promise<Record<'hostname' | 'hosts' | 'resolv.conf', string>> {
+    const rec = { Config: config, HostConfig: hc } as Pick<ContainerRecord, 'Config' | 'HostConfig'>;
+    const hostname = config.Hostname || id.slice(0, 12);
+    const hosts = await this.hostsBase(rec);
     let resolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    // compat: Docker drops loopback nameservers the container cannot reach, falling back to Google's.
-    const keep = resolv.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l));
-    const dns = rec.HostConfig.Dns ?? [];
-    const search = rec.HostConfig.DnsSearch ?? [];
-    const opts = rec.HostConfig.DnsOptions ?? [];
+    // compat: Docker drops loopback nameservers the container cannot reach, falling back to
+    // Google's; with the host's network it keeps them.
+    const hostNet = this.networkKind(rec) === 'host';
+    const keep = resolv.split('\n').filter((l) => hostNet || !/^\s*nameserver\s+(127\.|::1)/.test(l));
+    const dns = hc.Dns ?? [];
+    const search = hc.DnsSearch ?? [];
+    const opts = hc.DnsOptions ?? [];
     let lines = keep.filter((l) => !(dns.length && /^\s*nameserver/.test(l)) && !(search.length && /^\s*search/.test(l)) && !(opts.length && /^\s*options/.test(l)));
     lines = [...lines, ...dns.map((d) => `nameserver ${d}`), ...(search.length ? [`search ${search.join(' ')}`] : []), ...(opts.length ? [`options ${opts.join(' ')}`] : [])];
     if (!lines.some((l) => /^\s*nameserver/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
     resolv = lines.filter((l, i, a) => !(l === '' && i === a.length - 1)).join('\n') + '\n';
-    await Promise.all([
-      fs.writeFile(paths.hostname, hostname + '\n'),
-      fs.writeFile(paths.hosts, hosts),
-      fs.writeFile(paths.resolv, resolv),
-    ]);
-    return paths;
+    return { hostname: hostname + '\n', hosts, 'resolv.conf': resolv };
   }
+
 }

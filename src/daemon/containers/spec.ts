@@ -19,6 +19,7 @@ import {
 } from '../../runtime/index.js';
 import type { ContainerRecord } from '../../containers/index.js';
 import type { ExecRecord } from './service.js';
+import { sharedNamespaceModes, type JoinedNamespaces } from './namespaces.js';
 
 export interface SpecDeps {
   snapshotter: Snapshotter;
@@ -98,11 +99,20 @@ function nsMode(v: string | undefined, fallback: NamespaceMode['mode'] = 'privat
   if (v === 'none') return { mode: 'none' };
   if (v === 'shareable') return { mode: 'shareable' };
   if (v.startsWith('container:')) throw invalidParameter(`${v}: joining another container's namespaces is not supported yet`);
-  // user-defined networks come with the networking issue; until then: a private namespace
+  // TODO(#6): user-defined networks (create refuses their names until then)
   return { mode: fallback };
 }
 
-export async function buildSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<ContainerRecord>): Promise<object> {
+/**
+ * `joined`: the namespaces of other containers this one shares (--pid/--ipc container:<id>);
+ * `netnsPath`: the sandbox namespace (bridge networks) the container joins instead of a new one.
+ */
+export async function buildSpec(
+  ctx: Ctx,
+  deps: SpecDeps,
+  rec: Readonly<ContainerRecord>,
+  opts: { joined?: JoinedNamespaces; netnsPath?: string } = {},
+): Promise<object> {
   const hc: HostConfig = rec.HostConfig;
   const sec = parseSecurityOpt(hc.SecurityOpt ?? []);
   const user = await userOf(ctx, deps, rec, rec.Config.User ?? '', hc.GroupAdd ?? []);
@@ -121,6 +131,7 @@ export async function buildSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<Containe
     capAdd: hc.CapAdd ?? [],
     capDrop: hc.CapDrop ?? [],
     noNewPrivileges: sec.noNewPrivileges,
+    seccompProfile: sec.seccompProfile,
     oomScoreAdj: hc.OomScoreAdj ?? 0,
     ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
     initPath: hc.Init ? deps.initPath : undefined,
@@ -129,10 +140,8 @@ export async function buildSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<Containe
     shmSize: hc.ShmSize,
     networkFiles: { resolvConf: rec.ResolvConfPath, hostname: rec.HostnamePath, hosts: rec.HostsPath },
     namespaces: {
-      network: nsMode(hc.NetworkMode),
-      pid: nsMode(hc.PidMode),
-      ipc: nsMode(hc.IpcMode),
-      uts: nsMode(hc.UTSMode),
+      network: opts.netnsPath ? { mode: 'private', path: opts.netnsPath } : nsMode(hc.NetworkMode),
+      ...sharedNamespaceModes(hc, opts.joined ?? {}),
       cgroup: hc.CgroupnsMode === 'private' ? 'private' : 'host',
     },
     cgroupParent: hc.CgroupParent || undefined,

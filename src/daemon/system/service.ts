@@ -38,6 +38,8 @@ export interface SystemServiceDeps {
   swarm?: () => Info['Swarm'];
   /** The image rows of /system/df. */
   imagesDiskUsage?: (ctx: Ctx, apiVersion: string) => Promise<{ layersSize: number; images: DiskUsage['Images'] }>;
+  /** The container rows of /system/df (ps -a with sizes). */
+  containersDiskUsage?: (ctx: Ctx) => Promise<NonNullable<DiskUsage['Containers']>>;
 }
 
 const DF_TYPES = ['image', 'container', 'volume', 'build-cache'];
@@ -225,7 +227,8 @@ export class SystemService {
       ContainerdCommit: { ID: cd?.revision ?? '', Expected: cd?.revision ?? '' },
       RuncCommit: { ID: host.runc?.commit ?? '', Expected: host.runc?.commit ?? '' },
       InitCommit: { ID: host.init?.commit ?? '', Expected: host.init?.commit ?? '' },
-      SecurityOptions: [],
+      // compat: what dockerd lists on this host (no AppArmor, no SELinux, cgroup v1: no cgroupns).
+      SecurityOptions: ['name=seccomp,profile=builtin'],
       Warnings: warnings.length ? warnings : null,
       DefaultAddressPools: config.defaultAddressPools.map((p) => ({ Base: p.base, Size: p.size })),
       CDISpecDirs: [],
@@ -236,7 +239,7 @@ export class SystemService {
     };
   }
 
-  /** GET /system/df: images so far; containers, volumes and build cache join with their issues. */
+  /** GET /system/df: images and containers; volumes and build cache join with their issues. */
   async df(ctx: Ctx, opts: { types: string[]; apiVersion: string }): Promise<DiskUsage> {
     for (const t of opts.types) if (!DF_TYPES.includes(t)) throw invalidParameter(`unknown object type: ${t}`);
     const want = (t: string) => opts.types.length === 0 || opts.types.includes(t);
@@ -244,7 +247,7 @@ export class SystemService {
     return {
       LayersSize: images?.layersSize ?? 0,
       Images: want('image') ? (images?.images ?? []) : null,
-      Containers: want('container') ? [] : null,
+      Containers: want('container') ? ((await this.deps.containersDiskUsage?.(ctx)) ?? []) : null,
       Volumes: want('volume') ? [] : null,
       BuildCache: want('build-cache') ? [] : null,
     };

@@ -1,11 +1,13 @@
 /**
  * Container and exec routes (moby api/server/router/container): lifecycle, inspect/list,
- * hijacked attach and exec start, logs, wait (headers first, body at the condition).
+ * hijacked attach and exec start, websocket attach, logs, wait (headers first, body at the
+ * condition).
  */
 import type { Readable } from 'node:stream';
 import { invalidParameter, muxFrame, type Ctx, type Filters, type StdStreamId } from '../../../lib/index.js';
 import type {
   ContainerCreateRequest,
+  StatsJSON,
   ContainerCreateResponse,
   ContainerJSON,
   ContainerSummary,
@@ -84,6 +86,10 @@ export interface ContainersBackend {
   execStart(ctx: Ctx, execId: string, opts: { detach: boolean; tty: boolean }): Promise<AttachStreams | undefined>;
   execResize(ctx: Ctx, execId: string, height: number, width: number): Promise<void>;
   execInspect(ctx: Ctx, execId: string): Promise<ExecInspect>;
+  /** Changes resources / restart policy (running or not). Throws notFound, invalidParameter. */
+  update(ctx: Ctx, id: string, body: Record<string, unknown>): Promise<{ Warnings: string[] }>;
+  /** Samples a second apart while `stream`, else one. Throws notFound. */
+  stats(ctx: Ctx, id: string, opts: { stream: boolean; oneShot: boolean }): Promise<AsyncIterable<StatsJSON>>;
 }
 
 function frames(tty: boolean, chunk: OutputChunk): Buffer {
@@ -147,6 +153,35 @@ export function containerRoutes(b: ContainersBackend): Route[] {
     await pumpAttach(req, res, s, opts.stdin);
   };
 
+  // moby wsContainersAttach: the same attach, its streams a websocket, output never
+  // stdcopy-framed (MuxStreams false): stdout and stderr arrive as one raw byte stream.
+  const attachWebSocket = async (req: ApiRequest, res: ApiResponse) => {
+    const q = req.query;
+    // since API 1.42: stdin/stdout/stderr choose the streams; older requests get all three
+    const all = !req.versionAtLeast('1.42');
+    const opts: AttachOptions = {
+      stream: q.bool('stream'),
+      logs: q.bool('logs'),
+      stdin: all || q.bool('stdin'),
+      stdout: all || q.bool('stdout'),
+      stderr: all || q.bool('stderr'),
+      detachKeys: q.get('detachKeys') || undefined,
+    };
+    // Errors up to here (no such container, paused) are plain HTTP answers.
+    const s = await b.attach(req.ctx, id(req), opts);
+    // since API 1.28: binary frames; text frames before (compat)
+    const ws = await res.websocket({ binary: req.versionAtLeast('1.28') });
+    if (opts.stdin && s.pipeInput) s.pipeInput(ws.input());
+    try {
+      for await (const chunk of s.output) {
+        if (chunk.data.length > 0) await ws.send(chunk.data);
+      }
+    } catch (e) {
+      // A client that closed (or dropped) the websocket is not an error.
+      if (!req.ctx.signal.aborted && ws.open) throw e;
+    }
+  };
+
   const logs = async (req: ApiRequest, res: ApiResponse) => {
     const q = req.query;
     const opts: LogsOptions = {
@@ -206,7 +241,17 @@ export function containerRoutes(b: ContainersBackend): Route[] {
     { method: 'POST', path: '/containers/{id}/rename', handler: async (req) => { await b.rename(req.ctx, id(req), req.query.string('name')); } },
     { method: 'POST', path: '/containers/{id}/resize', handler: (req, res) => resize(req, res, false) },
     { method: 'POST', path: '/containers/{id}/wait', handler: wait },
+    { method: 'POST', path: '/containers/{id}/update', handler: async (req) => b.update(req.ctx, id(req), (await req.json()) as Record<string, unknown>) },
+    {
+      method: 'GET',
+      path: '/containers/{id}/stats',
+      handler: async (req, res) => {
+        const items = await b.stats(req.ctx, id(req), { stream: req.query.bool('stream', true), oneShot: req.query.bool('one-shot') });
+        await res.jsonStream(items, { terminator: '\n' });
+      },
+    },
     { method: 'POST', path: '/containers/{id}/attach', handler: attach, hijack: true },
+    { method: 'GET', path: '/containers/{id}/attach/ws', handler: attachWebSocket, websocket: true },
     { method: 'DELETE', path: '/containers/{id}', handler: async (req) => { await b.remove(req.ctx, id(req), { force: req.query.bool('force'), volumes: req.query.bool('v'), link: req.query.bool('link') }); } },
     { method: 'POST', path: '/containers/{id}/exec', handler: async (req, res) => res.json(201, await b.execCreate(req.ctx, id(req), (await req.json()) as ExecConfig)) },
     { method: 'POST', path: '/exec/{id}/start', handler: execStart, hijack: true },

@@ -10,6 +10,7 @@ import { systemRoutes } from './system.js';
 import { imageRoutes } from './images.js';
 import { containerRoutes } from './containers.js';
 import { containerFsRoutes } from './container-fs.js';
+import { networkRoutes } from './networks.js';
 
 export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
   return [
@@ -17,5 +18,6 @@ export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
     ...(b.images ? imageRoutes(b.images) : []),
     ...(b.containers ? containerRoutes(b.containers) : []),
     ...(b.containerFs ? containerFsRoutes(b.containerFs) : []),
+    ...(b.networks ? networkRoutes(b.networks) : []),
   ];
 }

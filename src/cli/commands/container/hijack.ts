@@ -17,6 +17,7 @@
  * rejects with EscapeError on a detach, or with the output's error. It never leaves a
  * listener on stdin behind, so the process can exit afterwards.
  */
+import { spawnSync } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import type { InputStream, OutputStream } from '../../io.js';
 import { copyRawBody, copyStdcopy } from './output.js';
@@ -95,6 +96,16 @@ export interface StreamOptions {
   warn?: (msg: string) => void;
 }
 
+/**
+ * compat: docker's raw terminal (cfmakeraw) also turns output processing off, so the remote
+ * terminal's "\r\n" is not written as "\r\r\n"; node's raw mode keeps it on. Only for the
+ * process's own terminal (fd 0).
+ */
+function outputPost(stdin: StreamOptions['stdin'], on: boolean): void {
+  if ((stdin as { fd?: number } | undefined)?.fd !== 0) return;
+  spawnSync('stty', [on ? 'opost' : '-opost'], { stdio: [0, 'ignore', 'ignore'] });
+}
+
 /** Runs one hijacked session (see the file header). */
 export async function streamHijacked(o: StreamOptions): Promise<void> {
   const { conn } = o;
@@ -103,11 +114,13 @@ export async function streamHijacked(o: StreamOptions): Promise<void> {
     if (restored) return;
     restored = true;
     o.stdin?.setRawMode?.(false);
+    outputPost(o.stdin, true);
   };
   let proxy: EscapeProxy | undefined;
   if (o.stdin && o.tty) {
     if (o.stdin.isTTY && !o.env['NORAW'] && o.stdin.setRawMode) {
       o.stdin.setRawMode(true);
+      outputPost(o.stdin, false);
       restored = false;
     }
     let keys = DEFAULT_ESCAPE_KEYS;

@@ -7,58 +7,16 @@ import { escapePath } from '../../../client/index.js';
 import type { Cli } from '../../cli.js';
 import { defineCommand } from '../../command.js';
 import { INSPECT_FORMAT_HELP } from '../../common-flags.js';
-import { NIL_POINTER } from '../../format/gofmt.js';
-import { inspectAll, readText, withZeroFields, type InspectDocument } from '../../inspect.js';
-
-/** Go zero values of container.InspectResponse's omitempty fields (nil pointers), for templates. */
-const ZERO_FIELDS: Record<string, unknown> = { Node: NIL_POINTER, SizeRw: NIL_POINTER, SizeRootFs: NIL_POINTER, ImageManifestDescriptor: NIL_POINTER };
-
-/** The Go map fields of container.InspectResponse (dotted paths; `*` is every key of a map). */
-const MAP_PATHS = [
-  'Config.ExposedPorts',
-  'Config.Volumes',
-  'Config.Labels',
-  'HostConfig.PortBindings',
-  'HostConfig.LogConfig.Config',
-  'HostConfig.StorageOpt',
-  'HostConfig.Tmpfs',
-  'HostConfig.Sysctls',
-  'HostConfig.Annotations',
-  'NetworkSettings.Ports',
-  'NetworkSettings.Networks',
-  'NetworkSettings.Networks.*.DriverOpts',
-  'GraphDriver.Data',
-];
-
-function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o).sort()) out[k] = o[k];
-  return out;
-}
+import { decodeGo } from '../../format/gotype.js';
+import { inspectAll, readText, type InspectDocument } from '../../inspect.js';
+import { INSPECT_RESPONSE } from './inspect-types.js';
 
 /**
- * The document as docker's typed InspectResponse sees it: Go maps iterate (and {{json}}) in
- * key order, whatever the daemon's order was; omitted fields read as their zero values.
+ * The document as docker's typed InspectResponse sees it (inspect-types.ts): Go field names and
+ * order, zero values for what the daemon left out, unknown fields dropped, Go maps in key order.
  */
 export function typedInspectView(doc: unknown): unknown {
-  if (doc === null || typeof doc !== 'object') return doc;
-  const copy = structuredClone(doc) as Record<string, unknown>;
-  const visit = (o: unknown, parts: string[]): unknown => {
-    if (o === null || typeof o !== 'object' || Array.isArray(o)) return o;
-    const obj = o as Record<string, unknown>;
-    if (parts.length === 0) return sortKeys(obj);
-    const [head, ...rest] = parts as [string, ...string[]];
-    if (head === '*') {
-      for (const k of Object.keys(obj)) obj[k] = visit(obj[k], rest);
-    } else if (Object.hasOwn(obj, head)) obj[head] = visit(obj[head], rest);
-    return obj;
-  };
-  for (const p of MAP_PATHS) visit(copy, p.split('.'));
-  const state = copy['State'];
-  if (state && typeof state === 'object' && !Object.hasOwn(state, 'Health')) {
-    copy['State'] = withZeroFields(state, { Health: NIL_POINTER });
-  }
-  return withZeroFields(copy, ZERO_FIELDS);
+  return decodeGo(INSPECT_RESPONSE, doc);
 }
 
 /** ContainerInspectWithRaw. */

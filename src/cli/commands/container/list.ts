@@ -19,6 +19,7 @@ import { Filters } from '../../../lib/index.js';
 import { CliError, defineCommand } from '../../command.js';
 import { FORMAT_HELP, filterFlag } from '../../common-flags.js';
 import { renderList, rowContext, TABLE_FORMAT_KEY, type Formatter } from '../../format/formatter.js';
+import { NIL_POINTER } from '../../format/gofmt.js';
 import { formatGoTime } from '../../format/gotime.js';
 import { displayWidth } from '../../format/tabwriter.js';
 import { GO_TYPE, Template, TemplateExecError, TemplateParseError } from '../../format/template.js';
@@ -176,10 +177,10 @@ interface WithDescriptor {
   ImageManifestDescriptor?: { platform?: { architecture: string; os: string; variant?: string; 'os.version'?: string } } | null;
 }
 
-/** ContainerContext.Platform: the image manifest's platform, or nil. */
+/** ContainerContext.Platform: the image manifest's platform, or a nil *Platform ("<nil>"). */
 function platformOf(c: ContainerSummary): unknown {
   const p = (c as ContainerSummary & WithDescriptor).ImageManifestDescriptor?.platform;
-  if (!p) return null;
+  if (!p) return NIL_POINTER;
   return {
     ...p,
     String: () => [p.os, p.architecture, p.variant ?? ''].filter((x) => x !== '').join('/'),

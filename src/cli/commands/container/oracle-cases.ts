@@ -430,6 +430,7 @@ export const CASES: OracleCase[] = [
   { name: 'port: not published', args: ['port', 'web', '443'], daemon: { containers: [web()] } },
   { name: 'port: a bad port', args: ['port', 'web', 'http'], daemon: { containers: [web()] } },
   { name: 'port: none', args: ['port', 'created1'], daemon: { containers: [created()] } },
+  { name: 'port: an empty port lists all', args: ['port', 'web', ''], daemon: { containers: [web()] } },
   {
     name: 'top',
     args: ['top', 'web', '-o', 'pid,comm'],

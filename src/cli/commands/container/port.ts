@@ -25,7 +25,8 @@ export default defineCommand({
     const c = await cli.client.get<ContainerJSON>(`${containerPath(checkName(name))}/json`);
     const ports = c.NetworkSettings?.Ports ?? {};
     const out: string[] = [];
-    if (args[1] !== undefined) {
+    // compat: an empty PRIVATE_PORT lists every mapping, as none does (docker/cli runPort tests `!= ""`).
+    if (args[1] !== undefined && args[1] !== '') {
       const spec = args[1];
       const slash = spec.indexOf('/');
       const port = slash < 0 ? spec : spec.slice(0, slash);

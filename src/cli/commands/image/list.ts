@@ -58,7 +58,8 @@ export function imageFormat(source: string, quiet: boolean, digest: boolean): st
   return source;
 }
 
-function isDangling(img: ImageSummary): boolean {
+/** formatter.isDangling: no tags and no digests, or only the <none> placeholders. */
+export function isDangling(img: ImageSummary): boolean {
   const tags = img.RepoTags ?? [];
   const digests = img.RepoDigests ?? [];
   if (tags.length === 0 && digests.length === 0) return true;

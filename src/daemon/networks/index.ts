@@ -1,0 +1,1 @@
+export { NetworksService, type NetworksDeps, NETWORK_FILTERS } from './service.js';

@@ -1,0 +1,271 @@
+/**
+ * The iptables rules of a bridge network as Docker lays them out (moby libnetwork
+ * drivers/bridge/setup_ip_tables.go, iptables/iptables.go), under Berth's chain prefix P
+ * (`--iptables-chain-prefix`, default BERTH; Docker's is DOCKER), and the scripts that converge
+ * the kernel's tables to them. Pure functions: iptables.ts runs the scripts.
+ *
+ *   filter  P                       per published port: ACCEPT to the container's port
+ *           P-USER                  the user's own rules; created with `-j RETURN`, never flushed
+ *           P-ISOLATION-STAGE-1/2   traffic leaving one bridge for another is dropped
+ *           FORWARD                 -j P-USER, -j P-ISOLATION-STAGE-1, -o br conntrack ACCEPT,
+ *                                   -o br -j P, -i br ! -o br ACCEPT, -i br -o br ACCEPT|DROP (icc)
+ *   nat     P                       -i br -j RETURN (with the proxy and ip-masq), then per port DNAT
+ *           PREROUTING              -m addrtype --dst-type LOCAL -j P
+ *           OUTPUT                  ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j P
+ *                                   (without `! -d` when the proxy is off: hairpin NAT)
+ *           POSTROUTING             -s subnet ! -o br -j MASQUERADE (ip-masq),
+ *                                   -o br --src-type LOCAL MASQUERADE (proxy off),
+ *                                   per port: -s c/32 -d c/32 -p proto --dport p MASQUERADE
+ *
+ * Rules are written in iptables-save's canonical form, so what the kernel reports compares as
+ * text. A rule of a built-in chain is ours when it jumps to one of our chains, names our bridge
+ * (-i/-o), or is a per-port MASQUERADE of an address in our subnet; nothing else is ever
+ * deleted.
+ */
+import { Cidr, parseIPv4 } from './ipnet.js';
+
+export type Table = 'filter' | 'nat';
+
+export interface Rule {
+  table: Table;
+  chain: string;
+  /** The rule after `-A <chain> `, canonical. */
+  spec: string;
+}
+
+/** What the rules of one bridge network depend on. */
+export interface BridgeFirewall {
+  /** Chain prefix, e.g. BERTH. */
+  prefix: string;
+  bridge: string;
+  /** The bridge subnet, e.g. 172.17.0.0/16. */
+  subnet: string;
+  icc: boolean;
+  ipMasq: boolean;
+  /** true with --userland-proxy (Docker's default); false: hairpin NAT through route_localnet. */
+  userlandProxy: boolean;
+}
+
+/** One IPv4 port forward (IPv6 host bindings are served by the userland proxy alone). */
+export interface PortForward {
+  proto: 'tcp' | 'udp';
+  /** 0.0.0.0 for every address. */
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
+}
+
+export function chainNames(prefix: string) {
+  return {
+    main: prefix,
+    user: `${prefix}-USER`,
+    iso1: `${prefix}-ISOLATION-STAGE-1`,
+    iso2: `${prefix}-ISOLATION-STAGE-2`,
+  };
+}
+
+const BUILTIN = new Set(['INPUT', 'OUTPUT', 'FORWARD', 'PREROUTING', 'POSTROUTING']);
+
+/** Our chains with their fixed content (not P-USER, which belongs to the user). */
+export function ownChains(fw: BridgeFirewall): { table: Table; chain: string; head: string[] }[] {
+  const c = chainNames(fw.prefix);
+  const br = fw.bridge;
+  return [
+    { table: 'filter', chain: c.main, head: [] },
+    { table: 'filter', chain: c.iso1, head: [`-i ${br} ! -o ${br} -j ${c.iso2}`, '-j RETURN'] },
+    { table: 'filter', chain: c.iso2, head: [`-o ${br} -j DROP`, '-j RETURN'] },
+    // compat: Docker skips DNAT for traffic from the bridge only when masquerading without hairpin.
+    { table: 'nat', chain: c.main, head: fw.userlandProxy && fw.ipMasq ? [`-i ${br} -j RETURN`] : [] },
+  ];
+}
+
+/** The rules of the built-in chains, each chain's in Docker's order. */
+export function builtinRules(fw: BridgeFirewall): Rule[] {
+  const c = chainNames(fw.prefix);
+  const br = fw.bridge;
+  const rules: Rule[] = [
+    { table: 'filter', chain: 'FORWARD', spec: `-j ${c.user}` },
+    { table: 'filter', chain: 'FORWARD', spec: `-j ${c.iso1}` },
+    { table: 'filter', chain: 'FORWARD', spec: `-o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT` },
+    { table: 'filter', chain: 'FORWARD', spec: `-o ${br} -j ${c.main}` },
+    { table: 'filter', chain: 'FORWARD', spec: `-i ${br} ! -o ${br} -j ACCEPT` },
+    { table: 'filter', chain: 'FORWARD', spec: `-i ${br} -o ${br} -j ${fw.icc ? 'ACCEPT' : 'DROP'}` },
+    { table: 'nat', chain: 'PREROUTING', spec: `-m addrtype --dst-type LOCAL -j ${c.main}` },
+    {
+      table: 'nat',
+      chain: 'OUTPUT',
+      spec: fw.userlandProxy ? `! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j ${c.main}` : `-m addrtype --dst-type LOCAL -j ${c.main}`,
+    },
+  ];
+  if (fw.ipMasq) rules.push({ table: 'nat', chain: 'POSTROUTING', spec: `-s ${fw.subnet} ! -o ${br} -j MASQUERADE` });
+  if (!fw.userlandProxy) rules.push({ table: 'nat', chain: 'POSTROUTING', spec: `-o ${br} -m addrtype --src-type LOCAL -j MASQUERADE` });
+  return rules;
+}
+
+/** The three rules of one port forward (moby iptables.Forward). */
+export function portRules(fw: BridgeFirewall, p: PortForward): Rule[] {
+  const c = chainNames(fw.prefix);
+  const br = fw.bridge;
+  const dst = p.hostIp === '0.0.0.0' || p.hostIp === '' ? '' : `-d ${p.hostIp}/32 `;
+  const m = `-p ${p.proto} -m ${p.proto}`;
+  return [
+    { table: 'nat', chain: c.main, spec: `${dst}! -i ${br} ${m} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}` },
+    { table: 'filter', chain: c.main, spec: `-d ${p.containerIp}/32 ! -i ${br} -o ${br} ${m} --dport ${p.containerPort} -j ACCEPT` },
+    { table: 'nat', chain: 'POSTROUTING', spec: `-s ${p.containerIp}/32 -d ${p.containerIp}/32 ${m} --dport ${p.containerPort} -j MASQUERADE` },
+  ];
+}
+
+/** iptables-save output, per table: the chains declared and the rules in order. */
+export interface SavedTable {
+  chains: Set<string>;
+  rules: { chain: string; spec: string }[];
+}
+export type Saved = Record<string, SavedTable>;
+
+export function parseSave(text: string): Saved {
+  const out: Saved = {};
+  let cur: SavedTable | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('*')) {
+      cur = { chains: new Set(), rules: [] };
+      out[line.slice(1)] = cur;
+    } else if (!cur || line === '' || line.startsWith('#') || line === 'COMMIT') {
+      continue;
+    } else if (line.startsWith(':')) {
+      cur.chains.add(line.slice(1).split(/\s+/)[0]!);
+    } else if (line.startsWith('-A ')) {
+      const rest = line.slice(3);
+      const sp = rest.indexOf(' ');
+      cur.rules.push(sp < 0 ? { chain: rest, spec: '' } : { chain: rest.slice(0, sp), spec: rest.slice(sp + 1) });
+    }
+  }
+  return out;
+}
+
+const PORT_MASQ = /^-s (\d+\.\d+\.\d+\.\d+)\/32 -d \1\/32 -p (tcp|udp|sctp) -m \2 --dport \d+ -j MASQUERADE$/;
+
+/** Whether a rule of a built-in chain belongs to this bridge network (see the header). */
+export function isOwnBuiltinRule(fw: Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>, chain: string, spec: string): boolean {
+  if (!BUILTIN.has(chain)) return false;
+  const c = chainNames(fw.prefix);
+  const ours = new Set([c.main, c.user, c.iso1, c.iso2]);
+  const t = spec.split(/\s+/);
+  for (let i = 0; i < t.length - 1; i++) {
+    if ((t[i] === '-j' || t[i] === '-g') && ours.has(t[i + 1]!)) return true;
+    if ((t[i] === '-i' || t[i] === '-o') && t[i + 1] === fw.bridge) return true;
+  }
+  if (chain === 'POSTROUTING') {
+    const m = PORT_MASQ.exec(spec);
+    if (m && fw.subnet && Cidr.parse(fw.subnet).contains(parseIPv4(m[1]!))) return true;
+  }
+  return false;
+}
+
+/** An iptables-restore script (for `--noflush`) from per-table lines; chain declarations go first. */
+function script(lines: Record<Table, string[]>): string {
+  let s = '';
+  for (const table of ['filter', 'nat'] as const) {
+    if (lines[table].length === 0) continue;
+    const decl = lines[table].filter((l) => l.startsWith(':'));
+    const rest = lines[table].filter((l) => !l.startsWith(':'));
+    s += `*${table}\n${[...decl, ...rest].join('\n')}\nCOMMIT\n`;
+  }
+  return s;
+}
+
+/** Appends rules (a port forward being added). */
+export function addScript(rules: readonly Rule[]): string {
+  const lines: Record<Table, string[]> = { filter: [], nat: [] };
+  for (const r of rules) lines[r.table].push(`-A ${r.chain} ${r.spec}`);
+  return script(lines);
+}
+
+/** Deletes rules (a port forward going away). */
+export function deleteScript(rules: readonly Rule[]): string {
+  const lines: Record<Table, string[]> = { filter: [], nat: [] };
+  for (const r of rules) lines[r.table].push(`-D ${r.chain} ${r.spec}`);
+  return script(lines);
+}
+
+/**
+ * The script that makes the tables hold exactly the network's rules for `forwards`: our chains
+ * are re-declared (iptables-restore --noflush flushes a declared chain) and refilled; P-USER is
+ * created when missing and keeps what the user put there; in the built-in chains our rules
+ * that are not wanted go, missing ones come. FORWARD is rewritten when the order of our rules
+ * there is not Docker's. Returns '' when nothing differs.
+ */
+export function reconcileScript(fw: BridgeFirewall, forwards: readonly PortForward[], saved: Saved): string {
+  const lines: Record<Table, string[]> = { filter: [], nat: [] };
+  const c = chainNames(fw.prefix);
+  const perPort = forwards.flatMap((p) => portRules(fw, p));
+  let changed = false;
+
+  for (const ch of ownChains(fw)) {
+    const want = [...ch.head, ...perPort.filter((r) => r.table === ch.table && r.chain === ch.chain).map((r) => r.spec)];
+    const t = saved[ch.table];
+    const have = t?.rules.filter((r) => r.chain === ch.chain).map((r) => r.spec) ?? [];
+    if (!t?.chains.has(ch.chain) || have.join('\n') !== want.join('\n')) changed = true;
+    lines[ch.table].push(`:${ch.chain} - [0:0]`, ...want.map((s) => `-A ${ch.chain} ${s}`));
+  }
+
+  const filter = saved['filter'];
+  if (!filter?.chains.has(c.user)) {
+    lines.filter.push(`:${c.user} - [0:0]`, `-A ${c.user} -j RETURN`);
+    changed = true;
+  } else if (!filter.rules.some((r) => r.chain === c.user && r.spec === '-j RETURN')) {
+    lines.filter.push(`-A ${c.user} -j RETURN`);
+    changed = true;
+  }
+
+  const wanted = [...builtinRules(fw), ...perPort.filter((r) => BUILTIN.has(r.chain))];
+  for (const table of ['filter', 'nat'] as const) {
+    const have = (saved[table]?.rules ?? []).filter((r) => isOwnBuiltinRule(fw, r.chain, r.spec));
+    for (const chain of BUILTIN) {
+      const want = wanted.filter((r) => r.table === table && r.chain === chain).map((r) => r.spec);
+      const got = have.filter((r) => r.chain === chain).map((r) => r.spec);
+      if (chain === 'FORWARD') {
+        if (got.join('\n') === want.join('\n')) continue;
+        changed = true;
+        for (const s of got) lines[table].push(`-D ${chain} ${s}`);
+        for (const s of [...want].reverse()) lines[table].push(`-I ${chain} 1 ${s}`);
+        continue;
+      }
+      const left = [...got];
+      for (const s of want) {
+        const i = left.indexOf(s);
+        if (i >= 0) left.splice(i, 1);
+        else {
+          changed = true;
+          // compat: Docker inserts the subnet's MASQUERADE first and appends the rest.
+          lines[table].push(/ -j MASQUERADE$/.test(s) && s.startsWith('-s ') && !s.includes('/32 ') ? `-I ${chain} 1 ${s}` : `-A ${chain} ${s}`);
+        }
+      }
+      for (const s of left) {
+        changed = true;
+        lines[table].push(`-D ${chain} ${s}`);
+      }
+    }
+  }
+  return changed ? script(lines) : '';
+}
+
+/**
+ * The script that removes every trace of the network: our rules in the built-in chains, then
+ * our chains (P-USER included). For tests and for turning iptables management off.
+ */
+export function removalScript(fw: Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>, saved: Saved): string {
+  const lines: Record<Table, string[]> = { filter: [], nat: [] };
+  const c = chainNames(fw.prefix);
+  const ours = [c.main, c.user, c.iso1, c.iso2];
+  for (const table of ['filter', 'nat'] as const) {
+    const t = saved[table];
+    if (!t) continue;
+    for (const r of t.rules) if (isOwnBuiltinRule(fw, r.chain, r.spec)) lines[table].push(`-D ${r.chain} ${r.spec}`);
+    const present = ours.filter((ch) => t.chains.has(ch));
+    for (const ch of present) lines[table].push(`-F ${ch}`);
+    for (const ch of present) lines[table].push(`-X ${ch}`);
+  }
+  return script(lines);
+}
