@@ -41,6 +41,8 @@ export interface CommandModule<Fs extends readonly FlagSpec[] = readonly FlagSpe
   helpAliases?: readonly string[];
   usage: string;
   description: string;
+  /** cobra's Long: the help page's text when it says more than `description` (Short). */
+  longDescription?: string;
   flags: Fs;
   args?: ArgsSpec;
   /** false: flags end at the first positional argument (run, exec). Default true. */

@@ -63,6 +63,10 @@ export const IMAGE: ManagementEntry = {
 };
 
 const containerAttach = cmd(() => import('./commands/container/attach.js'));
+const containerCommit = cmd(() => import('./commands/container/commit.js'));
+const containerCp = cmd(() => import('./commands/container/cp.js'));
+const containerDiff = cmd(() => import('./commands/container/diff.js'));
+const containerExport = cmd(() => import('./commands/container/export.js'));
 const containerCreate = cmd(() => import('./commands/container/create.js'));
 const containerExec = cmd(() => import('./commands/container/exec.js'), 2);
 const containerKill = cmd(() => import('./commands/container/kill.js'));
@@ -87,8 +91,12 @@ export const CONTAINER: ManagementEntry = {
   description: 'Manage containers',
   subcommands: {
     attach: containerAttach,
+    commit: containerCommit,
+    cp: containerCp,
     create: containerCreate,
+    diff: containerDiff,
     exec: containerExec,
+    export: containerExport,
     inspect: cmd(() => import('./commands/container/inspect.js')),
     kill: containerKill,
     logs: containerLogs,
@@ -116,10 +124,14 @@ export const CONTAINER: ManagementEntry = {
 /** Top-level commands in name order (docker lists them so). */
 export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   attach: containerAttach,
+  commit: containerCommit,
   container: CONTAINER,
+  cp: containerCp,
   create: containerCreate,
+  diff: containerDiff,
   events: systemEvents,
   exec: containerExec,
+  export: containerExport,
   history: imageHistory,
   image: IMAGE,
   images: imageLs,

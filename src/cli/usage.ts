@@ -45,7 +45,7 @@ function nameList(items: [string, string][], pad = Math.max(MIN_NAME_PADDING, ..
 
 /** Help page of a leaf command. */
 export function commandHelp(path: readonly string[], entry: CommandEntry, mod: CommandModule, cols: number): string {
-  let out = `Usage:  ${useLine(path, mod)}\n\n${mod.description.trim()}`;
+  let out = `Usage:  ${useLine(path, mod)}\n\n${(mod.longDescription ?? mod.description).trim()}`;
   const aliases = aliasesLine(entry, mod);
   if (aliases) out += `\n\nAliases:\n  ${aliases}`;
   const flags = flagUsages(mod.flags, cols - 1).trimEnd();

@@ -221,6 +221,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         },
         images,
         containers,
+        containerFs: containers,
         networks: new NetworksService({ controller: network, containers: () => containers.store.list() }),
       },
       log: log.with({ module: 'api' }),

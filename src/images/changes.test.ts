@@ -27,6 +27,12 @@ test('applies Dockerfile changes', () => {
   assert.equal(c.StopSignal, 'SIGINT');
 });
 
+test('ENTRYPOINT drops the inherited Cmd unless a CMD came first (moby dispatchEntrypoint)', () => {
+  assert.equal(applyChanges({ Cmd: ['sh'] }, ['ENTRYPOINT ["/bin/sh"]']).Cmd, null);
+  assert.deepEqual(applyChanges({ Cmd: ['sh'] }, ['CMD ["x"]', 'ENTRYPOINT ["/bin/sh"]']).Cmd, ['x']);
+  assert.deepEqual(applyChanges({ Cmd: ['sh'] }, ['ENTRYPOINT ["/bin/sh"]', 'CMD ["y"]']).Cmd, ['y']);
+});
+
 test('refuses instructions import cannot apply', () => {
   assert.throws(() => applyChanges({}, ['RUN echo']), /RUN is not a valid change command/);
   assert.throws(() => applyChanges({}, ['EXPOSE abc']), /invalid containerPort/);

@@ -36,6 +36,7 @@ function keyValues(instr: string, rest: string): [string, string][] {
 /** Applies `changes` to a copy of `config`. Throws invalidParameter with Docker's wording. */
 export function applyChanges(config: ImageRuntimeConfig, changes: string[]): ImageRuntimeConfig {
   const c: ImageRuntimeConfig = structuredClone(config);
+  let cmdSet = false;
   for (const change of changes) {
     const m = /^\s*(\S+)\s*([\s\S]*?)\s*$/.exec(change);
     if (!m) continue;
@@ -45,9 +46,12 @@ export function applyChanges(config: ImageRuntimeConfig, changes: string[]): Ima
     switch (instr) {
       case 'CMD':
         c.Cmd = jsonArray(rest) ?? ['/bin/sh', '-c', rest];
+        cmdSet = true;
         break;
       case 'ENTRYPOINT':
         c.Entrypoint = jsonArray(rest) ?? ['/bin/sh', '-c', rest];
+        // compat: moby's dispatchEntrypoint drops the Cmd unless a CMD came before it.
+        if (!cmdSet) c.Cmd = null;
         break;
       case 'ENV': {
         const env = [...(c.Env ?? [])];

@@ -4,6 +4,7 @@ export { ImageStore, SIZE_LABEL, SNAPSHOTTER } from './store.js';
 export type { Image, Leased, NewImage, StoreDeps } from './store.js';
 export { importImage, writeCheckedLayer, type ImportOptions } from './import.js';
 export { applyChanges } from './changes.js';
+export { commitImage, type CommitOptions } from './commit.js';
 export { saveImages, type SaveItem } from './archive/save.js';
 export { loadImages, type LoadResult, type LoadedImage } from './archive/load.js';
 export { busyboxRootfsTar, BUSYBOX_BIN } from './testkit.js';

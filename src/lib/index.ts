@@ -14,3 +14,8 @@ export * from './stdcopy.js';
 export * from './digest.js';
 export * from './tar.js';
 export * from './duration.js';
+export * from './scoped-fs.js';
+export * from './archive.js';
+export * from './mount.js';
+export * from './gopath.js';
+export * from './unpack.js';

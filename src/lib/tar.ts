@@ -6,7 +6,8 @@
  * Refused: absolute names, `..` components, names that go through an earlier symlink, symlinks
  * whose relative target climbs out of the archive root, hardlinks to absolute or outside paths
  * or to entries not seen before, device nodes, and (optionally) anything but files, dirs and
- * links. Every refusal is invalidParameter with the entry named.
+ * links. Every refusal is invalidParameter with the entry named. (lib/archive.ts extracts and
+ * writes trees of files with these.)
  */
 import { posix } from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -37,6 +38,12 @@ export function tarPack(): Pack {
 export interface TarCheckOptions {
   /** Allow character and block devices (never for client archives here). */
   allowDevices?: boolean;
+  /**
+   * Allow relative symlink targets that climb out of the archive root. For extraction that
+   * resolves symlinks inside its own root when they are followed (docker cp into a container:
+   * moby accepts such links too); the names of later entries still never go through a symlink.
+   */
+  allowSymlinkEscape?: boolean;
 }
 
 /** Normalises an entry name: strips `./` and trailing `/`; throws on absolute or `..`. */
@@ -108,7 +115,7 @@ export class TarChecker {
       case 'symlink': {
         const target = h.linkname ?? '';
         if (target === '') throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: empty symlink target`);
-        if (!target.startsWith('/')) {
+        if (!target.startsWith('/') && !this.opts.allowSymlinkEscape) {
           if (climbsOut(posix.dirname(name), target)) {
             throw invalidParameter(`invalid tar entry ${JSON.stringify(h.name)}: symlink target ${JSON.stringify(target)} points outside the archive`);
           }

@@ -7,7 +7,7 @@ import { startTestContainerd, type TestContainerd } from '../containerd/index.js
 import { background, sha256 } from '../lib/index.js';
 import { ContainerdSnapshotter } from './containerd.js';
 import { snapshotterSuite } from './testsuite.js';
-import { chainIds } from './snapshotter.js';
+import { chainIds, UNCOMPRESSED_LAYER } from './snapshotter.js';
 
 let cd: TestContainerd;
 let lease = '';
@@ -46,5 +46,21 @@ describe('containerd snapshotter', () => {
     } finally {
       rmSync(src, { recursive: true, force: true });
     }
+  });
+
+  test('diff writes the layer between two mount sets (uncompressed: digest = diff ID)', async () => {
+    const ctx = background();
+    const sn = new ContainerdSnapshotter(cd.client).withLease(lease);
+    const key = `diff-${Date.now()}`;
+    const mounts = await sn.prepare(ctx, key);
+    const dir = mounts[0]!.type === 'bind' ? mounts[0]!.source : undefined;
+    assert.ok(dir, 'a snapshot without parent is a bind mount');
+    writeFileSync(join(dir, 'new-file'), 'content\n');
+    const layer = await sn.diff(ctx, [], mounts);
+    assert.equal(layer.mediaType, UNCOMPRESSED_LAYER);
+    const blob = await cd.client.content.readAll(ctx, layer.digest, 1 << 20);
+    assert.equal(sha256(blob), layer.digest);
+    assert.match(blob.subarray(0, 100).toString(), /new-file/);
+    await sn.remove(ctx, key);
   });
 });

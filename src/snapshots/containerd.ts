@@ -1,7 +1,7 @@
 /** Snapshotter on containerd's snapshots service (overlayfs) and diff service. */
 import type { Ctx } from '../lib/index.js';
 import type { ContainerdClient } from '../containerd/index.js';
-import type { LayerDescriptor, Mount, SnapshotInfo, SnapshotKind, Snapshotter } from './snapshotter.js';
+import { UNCOMPRESSED_LAYER, type LayerDescriptor, type Mount, type SnapshotInfo, type SnapshotKind, type Snapshotter } from './snapshotter.js';
 
 const KINDS: Record<string, SnapshotKind> = { VIEW: 'view', ACTIVE: 'active', COMMITTED: 'committed' };
 
@@ -65,5 +65,11 @@ export class ContainerdSnapshotter implements Snapshotter {
       mounts.map((m) => ({ type: m.type, source: m.source, target: m.target ?? '', options: m.options })),
     );
     return applied.digest;
+  }
+
+  async diff(ctx: Ctx, lower: Mount[], upper: Mount[], opts: { mediaType?: string; labels?: Record<string, string> } = {}): Promise<LayerDescriptor> {
+    const wire = (ms: Mount[]) => ms.map((m) => ({ type: m.type, source: m.source, target: m.target ?? '', options: m.options }));
+    const d = await this.cd.diff.diff(ctx, wire(lower), wire(upper), { media_type: opts.mediaType ?? UNCOMPRESSED_LAYER, labels: opts.labels ?? {} });
+    return { mediaType: d.media_type, digest: d.digest, size: Number(d.size) };
   }
 }

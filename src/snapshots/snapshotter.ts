@@ -22,6 +22,9 @@ export interface SnapshotInfo {
   labels: Record<string, string>;
 }
 
+/** An uncompressed OCI layer (what diff writes by default). */
+export const UNCOMPRESSED_LAYER = 'application/vnd.oci.image.layer.v1.tar';
+
 export interface LayerDescriptor {
   mediaType: string;
   digest: string;
@@ -49,6 +52,14 @@ export interface Snapshotter {
    * digest of the uncompressed tar (the diff ID). Throws notFound for a missing blob.
    */
   apply(ctx: Ctx, layer: LayerDescriptor, mounts: Mount[]): Promise<string>;
+  /**
+   * The layer that turns `lower` into `upper` (containerd's diff service: a tar with whiteouts
+   * for what is gone, `lower` may be [] for an empty base), written to the content store; with
+   * the default uncompressed media type its digest is the diff ID. Works on the mounts of an
+   * active snapshot in use (they are mounted read-only for the walk). Throws notImplemented for
+   * a media type the differ lacks.
+   */
+  diff(ctx: Ctx, lower: Mount[], upper: Mount[], opts?: { mediaType?: string; labels?: Record<string, string> }): Promise<LayerDescriptor>;
   /** The same snapshotter with every new snapshot held by lease `id`. */
   withLease(id: string): Snapshotter;
 }

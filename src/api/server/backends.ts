@@ -7,11 +7,14 @@
 import type { SystemBackend } from './routes/system.js';
 import type { ImagesBackend } from './routes/images.js';
 import type { ContainersBackend } from './routes/containers.js';
+import type { ContainerFsBackend } from './routes/container-fs.js';
 import type { NetworksBackend } from './routes/networks.js';
 
 export interface Backends {
   system: SystemBackend;
   images?: ImagesBackend;
   containers?: ContainersBackend;
+  /** docker cp, diff, export, commit. */
+  containerFs?: ContainerFsBackend;
   networks?: NetworksBackend;
 }

@@ -37,3 +37,4 @@ export {
   type OutputChunk,
   type WaitCondition,
 } from './routes/containers.js';
+export { containerFsRoutes, negotiateEncoding, type ContainerFsBackend, type CommitOptions as ContainerCommitOptions } from './routes/container-fs.js';

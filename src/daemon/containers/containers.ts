@@ -1,4 +1,5 @@
 /** ContainersService: the verb files behind one object (the API's ContainersBackend). */
+import type { Readable } from 'node:stream';
 import type { Filters, Ctx } from '../../lib/index.js';
 import type { ContainerCreateRequest, ExecConfig } from '../../api/types/index.js';
 import { ContainersServiceBase } from './service.js';
@@ -8,6 +9,10 @@ import { pruneContainers, removeContainer } from './remove.js';
 import { inspectContainer, listContainers, renameContainer, topContainer, waitContainer } from './query.js';
 import { attachContainer, containerLogs, execCreate, execInspect, execResize, execStart, resizeContainer } from './io.js';
 import { detachAll, restoreContainers, watchExits } from './restore.js';
+import { archivePath, extractToDir, statPath, type ExtractOptions } from './archive.js';
+import { containerChanges } from './changes.js';
+import { exportContainer } from './export.js';
+import { commitContainer, type CommitRequest } from './commit.js';
 import { containerStats } from './stats.js';
 import { updateContainer, type UpdateConfig } from './update.js';
 
@@ -38,6 +43,12 @@ export class ContainersService extends ContainersServiceBase {
   restore = (ctx: Ctx) => restoreContainers(this, ctx);
   watchExits = (ctx: Ctx) => watchExits(this, ctx);
   shutdown = () => detachAll(this);
+  statPath = (ctx: Ctx, id: string, path: string) => statPath(this, ctx, id, path);
+  archivePath = (ctx: Ctx, id: string, path: string) => archivePath(this, ctx, id, path);
+  extractToDir = (ctx: Ctx, id: string, path: string, o: ExtractOptions, body: Readable) => extractToDir(this, ctx, id, path, o, body);
+  changes = (ctx: Ctx, id: string) => containerChanges(this, ctx, id);
+  exportContainer = (ctx: Ctx, id: string) => exportContainer(this, ctx, id);
+  commit = (ctx: Ctx, req: CommitRequest) => commitContainer(this, ctx, req);
 
   /** Containers using an image (rmi/prune conflicts). */
   usersOf = async (_ctx: Ctx, imageId: string) =>

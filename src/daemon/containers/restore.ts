@@ -12,6 +12,7 @@ import { handleExit, startContainer } from './lifecycle.js';
 import { handleExecExit } from './io.js';
 import { removeContainer, removeRuntime } from './remove.js';
 import { ensureRuntime } from './create.js';
+import { cleanStaleMounts } from './rootfs.js';
 import { stoppedSettings } from './network.js';
 
 /** Consumes containerd's exit events for the daemon's lifetime. */
@@ -58,6 +59,8 @@ export function bootAction(state: Readonly<StateRecord>, task: Readonly<TaskStat
 
 export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): Promise<{ adopted: number; exited: number; restarted: number }> {
   const report = await svc.store.load(ctx);
+  const staleMounts = await cleanStaleMounts(svc, ctx);
+  if (staleMounts > 0) svc.deps.log.info('unmounted container filesystems left by an earlier berthd', { count: staleMounts });
   for (const s of report.skipped) svc.deps.log.warn('container record skipped', s);
   await reconcileRuntime(svc, ctx);
   const tasks = await svc.deps.tasks.list(ctx);

@@ -4,9 +4,9 @@
  * excepted): read through a read-only mount of the rw snapshot, once per image while the
  * container has not changed its /etc.
  */
-import { lstat, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidParameter, type Ctx, type Exec } from '../../lib/index.js';
+import { invalidParameter, readonlyMounts, ScopedRoot, tempMount, type Ctx, type Exec } from '../../lib/index.js';
 import type { HostConfig } from '../../api/types/index.js';
 import type { Mount, Snapshotter } from '../../snapshots/index.js';
 import {
@@ -38,24 +38,25 @@ type EtcFiles = { passwd?: string; group?: string };
 const imageEtc = new Map<string, Promise<EtcFiles>>();
 const IMAGE_ETC_MAX = 128;
 
-/** Reads /etc/passwd and /etc/group of a container through a temporary read-only mount. */
+/**
+ * Reads /etc/passwd and /etc/group of a container through a temporary read-only mount. The
+ * mount is read-only overlay without the rw layer's upper and work directories (the rw layer is
+ * its top lower layer): mounting those a second time beside a running container resets its work
+ * directory and breaks every copy-up in it. The files are read inside the mount's scope, so a
+ * symlink in the container never leads to a host file.
+ */
 async function mountAndRead(ctx: Ctx, deps: SpecDeps, mounts: Mount[]): Promise<EtcFiles> {
-  const dir = await mkdtemp(join(deps.tmpDir, 'rootfs-'));
+  const tm = await tempMount(ctx, deps.exec, deps.tmpDir, readonlyMounts(mounts));
   try {
-    const m = mounts[0]!;
-    const opts = m.options.filter((o) => o !== 'rw');
-    await deps.exec.run(ctx, 'mount', ['-t', m.type, '-o', ['ro', ...opts].join(','), m.source, dir], { timeoutMs: 10_000 });
+    const root = await ScopedRoot.open(tm.dir);
     try {
-      const [passwd, group] = await Promise.all([
-        readFile(join(dir, 'etc/passwd'), 'utf8').catch(() => undefined),
-        readFile(join(dir, 'etc/group'), 'utf8').catch(() => undefined),
-      ]);
-      return { passwd, group };
+      const [passwd, group] = await Promise.all([root.readFile('/etc/passwd'), root.readFile('/etc/group')]);
+      return { passwd: passwd?.toString('utf8'), group: group?.toString('utf8') };
     } finally {
-      await deps.exec.run(ctx, 'umount', [dir], { timeoutMs: 10_000 }).catch(() => deps.exec.run(ctx, 'umount', ['-l', dir]).catch(() => {}));
+      await root.close();
     }
   } finally {
-    await rm(dir, { recursive: true, force: true }).catch(() => {});
+    await tm.release();
   }
 }
 

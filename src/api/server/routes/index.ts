@@ -9,6 +9,7 @@ import type { Route, RouteEnv } from '../router.js';
 import { systemRoutes } from './system.js';
 import { imageRoutes } from './images.js';
 import { containerRoutes } from './containers.js';
+import { containerFsRoutes } from './container-fs.js';
 import { networkRoutes } from './networks.js';
 
 export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
@@ -16,6 +17,7 @@ export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
     ...systemRoutes(b.system, env),
     ...(b.images ? imageRoutes(b.images) : []),
     ...(b.containers ? containerRoutes(b.containers) : []),
+    ...(b.containerFs ? containerFsRoutes(b.containerFs) : []),
     ...(b.networks ? networkRoutes(b.networks) : []),
   ];
 }

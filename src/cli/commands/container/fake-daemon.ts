@@ -45,6 +45,12 @@ export interface FakeContainer {
   /** GET /containers/{id}/logs body frames (raw when tty). */
   logs?: Frame[];
   top?: { Titles: string[]; Processes: string[][] };
+  /** docker cp: path -> the stat HEAD/GET /archive report and the tar GET sends. */
+  files?: Record<string, { stat: Record<string, unknown>; tar?: Buffer }>;
+  /** GET /containers/{id}/changes. */
+  changes?: unknown;
+  /** GET /containers/{id}/export. */
+  exportTar?: Buffer;
 }
 
 export interface FakeExec {
@@ -68,6 +74,8 @@ export interface FakeDaemonOptions {
   errors?: Record<string, [number, string]>;
   /** Extra routes (GET /info, /networks/…) as path -> [status, body]. */
   extra?: Record<string, [number, unknown]>;
+  /** POST /commit: the answer (default 201 with an image ID). */
+  commit?: { status: number; body: unknown };
 }
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -193,6 +201,14 @@ export function installFakeDaemon(engine: FakeEngine, o: FakeDaemonOptions): voi
     if (!c) return noSuch(res, ref);
     if (what === 'json') return json(res, 200, inspectDoc(c));
     if (what === 'top') return json(res, 200, c.top ?? { Titles: ['PID', 'USER', 'TIME', 'COMMAND'], Processes: [] });
+    if (what === 'archive') return archive(req, res, ref, c, true);
+    if (what === 'changes') return json(res, 200, c.changes ?? null);
+    if (what === 'export') {
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'application/x-tar');
+      res.end(c.exportTar ?? Buffer.alloc(0));
+      return;
+    }
     if (what === 'logs') {
       res.statusCode = 200;
       res.setHeader('Content-Type', c.tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
@@ -201,6 +217,57 @@ export function installFakeDaemon(engine: FakeEngine, o: FakeDaemonOptions): voi
       return;
     }
     json(res, 404, { message: 'page not found' });
+  });
+
+  /** HEAD/GET /containers/{id}/archive: the stat header, then (GET) the tar. */
+  const archive = (req: SeenRequest, res: ServerResponse, ref: string, c: FakeContainer, body: boolean) => {
+    const path = req.query.get('path') ?? '';
+    const f = c.files?.[path];
+    if (!f) {
+      if (!body) {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      return json(res, 404, { message: `Could not find the file ${path} in container ${ref}` });
+    }
+    res.statusCode = 200;
+    res.setHeader('X-Docker-Container-Path-Stat', Buffer.from(JSON.stringify(f.stat)).toString('base64'));
+    if (!body) {
+      res.end();
+      return;
+    }
+    res.setHeader('Content-Type', 'application/x-tar');
+    res.end(f.tar ?? Buffer.alloc(0));
+  };
+
+  engine.on('HEAD', '/containers/*', (req, res) => {
+    const [ref] = req.path.slice('/containers/'.length).split('/') as [string];
+    const c = find(ref);
+    if (!c) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    archive(req, res, ref, c, false);
+  });
+
+  engine.on('PUT', '/containers/*', (req, res) => {
+    const [ref] = req.path.slice('/containers/'.length).split('/') as [string];
+    const err = errorFor('PUT', 'archive', ref);
+    if (err) return json(res, err[0], { message: err[1] });
+    if (!find(ref)) return noSuch(res, ref);
+    res.statusCode = 200;
+    res.end();
+  });
+
+  engine.on('POST', '/commit', (req, res) => {
+    const ref = req.query.get('container') ?? '';
+    const err = errorFor('POST', 'commit', ref);
+    if (err) return json(res, err[0], { message: err[1] });
+    if (!find(ref)) return noSuch(res, ref);
+    const a = o.commit ?? { status: 201, body: { Id: 'sha256:7c7d2f0a3ab9e8c3e4a6a49b1e3f9d6e5b3d2a1c0f9e8d7c6b5a4f3e2d1c0b9a' } };
+    json(res, a.status, a.body);
   });
 
   engine.on('DELETE', '/containers/*', (req, res) => {

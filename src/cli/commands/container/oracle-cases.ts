@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { testdataDir, type FakeEngine, type SeenRequest } from '../../test-helpers.js';
 import { installFakeDaemon, type FakeContainer, type FakeDaemonOptions } from './fake-daemon.js';
+import { describeTar } from './oracle-tar.js';
 
 export const TESTDATA = testdataDir(import.meta.url);
 
@@ -502,6 +503,8 @@ export const CASES: OracleCase[] = [
 /** The text of a body for the golden (JSON bodies decoded and re-indented, others as length + digest). */
 export function describeBody(body: Buffer, unordered: readonly string[] = [], norm: (s: string) => string = (s) => s): string {
   if (body.length === 0) return '';
+  const tar = describeTar(body);
+  if (tar !== undefined) return tar;
   const text = norm(body.toString('utf8'));
   let digestInput: Buffer = Buffer.from(text);
   let shown = text;

@@ -5,6 +5,9 @@
  *
  *   TZ=UTC node dist/src/cli/commands/container/record-goldens.js [/usr/local/bin/docker]
  *
+ * With ORACLE_SET=fs it records the cp/diff/export/commit cases (oracle-fs-cases.ts) into
+ * testdata/oracle-fs.golden instead.
+ *
  * Terminal cases run docker under script(1) in a 120x40 pty (output post-processing off).
  */
 import { spawn } from 'node:child_process';
@@ -14,11 +17,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeEngine } from '../../test-helpers.js';
 import { goldenSections } from '../image/oracle-format.js';
-import { CASES, TESTDATA, describeRequest, setUpCase, type OracleCase } from './oracle-cases.js';
+import { CASES as CONTAINER_CASES, TESTDATA, describeRequest, setUpCase, type OracleCase } from './oracle-cases.js';
+import { FS_CASES } from './oracle-fs-cases.js';
 import { normalizeOutput } from './oracle-format.js';
 
 const DOCKER = process.argv[2] ?? '/usr/local/bin/docker';
 const only = process.env['ORACLE_ONLY'];
+const fsSet = process.env['ORACLE_SET'] === 'fs';
+const CASES = fsSet ? FS_CASES : CONTAINER_CASES;
+const GOLDEN = fsSet ? 'oracle-fs.golden' : 'oracle.golden';
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -92,5 +99,5 @@ for (const c of CASES) {
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`${c.name}: exit ${r.code}\n`);
 }
-if (!only) writeFileSync(join(TESTDATA, 'oracle.golden'), golden);
+if (!only) writeFileSync(join(TESTDATA, GOLDEN), golden);
 else process.stdout.write(golden);
