@@ -173,7 +173,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir },
       buildSpec: (c, r, o) => buildSpec(c, specDeps, r, o),
       network,
-      buildExecSpec: (c, r, e) => buildExecSpec(c, specDeps, r, e),
+      buildExecSpec: (c, r, e, b) => buildExecSpec(c, specDeps, r, e, b),
     });
     const exitWatch = new AbortController();
     void containers.watchExits({ ...ctx, signal: exitWatch.signal });

@@ -105,6 +105,12 @@ export class ContainerdTasks {
     return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
   }
 
+  /** The runtime spec the container was last started with (what updateSpec stored). */
+  async getSpec(ctx: Ctx, id: string): Promise<object | undefined> {
+    const c = await this.cd.containers.get(ctx, id);
+    return decodeAny(c.spec) as object | undefined;
+  }
+
   /** Replaces the runtime spec (before each start). */
   async updateSpec(ctx: Ctx, id: string, spec: object): Promise<void> {
     await this.cd.containers.update(ctx, { id, spec: packJson(SPEC_TYPE_URL, spec) } as never, ['spec']);

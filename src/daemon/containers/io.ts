@@ -154,7 +154,9 @@ export async function execStart(
   if (e.running || e.exitCode !== null) throw conflict(`Error: Exec command ${execId} has already run`);
   const rec = svc.store.get(e.containerId);
   if (!isRunning(rec.State)) throw conflict(`Container ${rec.ID} is not running`);
-  const spec = await svc.deps.buildExecSpec(ctx, rec, e);
+  // The running container's own spec (in containerd) is the base: no user lookup, no profile.
+  const base = await svc.deps.tasks.getSpec(ctx, rec.ID).catch(() => undefined);
+  const spec = await svc.deps.buildExecSpec(ctx, rec, e, base);
   e.exited = new Promise((r) => (e.markExited = r));
   const { pid, io } = await svc.deps.tasks.startExec(ctx, rec.ID, execId, spec, { tty: e.tty, stdin: e.stdin });
   e.running = true;

@@ -48,7 +48,8 @@ export interface ContainersConfig {
  */
 export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, opts?: { joined?: JoinedNamespaces; netnsPath?: string }) => Promise<object>;
 /** Builds the runtime-spec Process of an exec. */
-export type ExecSpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, exec: ExecRecord) => Promise<object>;
+/** `base`: the spec the container runs with (its process is the exec's starting point). */
+export type ExecSpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, exec: ExecRecord, base?: object) => Promise<object>;
 
 export interface ContainersDeps {
   store: ContainerStore;

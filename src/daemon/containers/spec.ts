@@ -172,8 +172,10 @@ export async function buildSpec(
 }
 
 /** The runtime-spec Process of an exec: the container's env and user, the exec's overrides. */
-export async function buildExecSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<ContainerRecord>, e: ExecRecord): Promise<object> {
-  const spec = (await buildSpec(ctx, deps, rec)) as { process: Record<string, unknown> & { env: string[]; capabilities?: unknown } };
+export async function buildExecSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<ContainerRecord>, e: ExecRecord, base?: object): Promise<object> {
+  const spec = ((base as { process?: unknown } | undefined)?.process ? base : await buildSpec(ctx, deps, rec)) as {
+    process: Record<string, unknown> & { env: string[]; capabilities?: unknown };
+  };
   const p = { ...spec.process };
   p['args'] = e.cmd;
   p['terminal'] = e.tty;
