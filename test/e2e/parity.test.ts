@@ -1,8 +1,8 @@
 /**
  * `berth` and `docker` print the same bytes for the read-only container verbs against the same
  * berthd: ps (tables, -q, --no-trunc, filters, templates, json), inspect --format, logs (-t,
- * --tail, tty and not), port (nothing is published yet: networking is not implemented, so the
- * answers are empty or errors; those must match too). The real docker CLI 28 is the reference.
+ * --tail, tty and not), port (published ports, none, and the errors). The real docker CLI 28 is
+ * the reference.
  *
  * Time columns ("Up 3 seconds", "2 seconds ago") are computed when each CLI asks (Status by the
  * daemon, CREATED by the CLI), and berth, a node program, starts slower and asks a moment after
@@ -55,6 +55,7 @@ before(async () => {
     ['run', '-d', '--name', 'up1', '--label', 'app=web', '--label', 'tier=front', 'busybox', 'sh', '-c', 'echo hello; echo oops >&2; i=0; while true; do i=$((i+1)); sleep 1; done'],
     ['run', '-d', '-t', '--name', 'tty1', 'busybox', 'sh', '-c', 'echo in-tty; echo second; sleep 600'],
     ['run', '-d', '--name', 'killed', 'busybox', 'sleep', '600'],
+    ['run', '-d', '--name', 'pub', '-p', '80', '-p', '127.0.0.1::81/udp', '--expose', '90', 'busybox', 'sleep', '600'],
     ['run', '-d', 'busybox', 'sh', '-c', 'echo "a long command line that docker truncates: héllo wörld"; sleep 600'],
     ['run', '-d', '--name', 'paused1', 'busybox', 'sleep', '600'],
   ];
@@ -93,6 +94,7 @@ describe('inspect --format', () => {
   }
   const cases: string[][] = [
     ['inspect', '--format', '{{.Name}}', ...names],
+    ['inspect', '-f', '{{json .NetworkSettings.Ports}} {{json .HostConfig.PortBindings}} {{json .Config.ExposedPorts}}', 'pub'],
     ['inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', 'up1'],
     ['inspect', '-f', '{{json .State}}', 'exit3'],
     ['inspect', '-f', '{{index .Config.Labels "app"}}', 'up1'],
@@ -160,8 +162,14 @@ describe('logs', () => {
   });
 });
 
-describe('port (nothing published: networking is not implemented)', () => {
+describe('port', () => {
   const cases: string[][] = [
+    ['port', 'pub'],
+    ['port', 'pub', '80'],
+    ['port', 'pub', '80/tcp'],
+    ['port', 'pub', '81/udp'],
+    ['port', 'pub', '81'],
+    ['port', 'pub', '90'],
     ['port', 'up1'],
     ['port', 'up1', '80'],
     ['port', 'up1', '80/udp'],
