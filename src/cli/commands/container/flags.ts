@@ -28,7 +28,8 @@ import { parseMount } from './volumes.js';
 import { parseNetworkOpt } from './network-opts.js';
 
 
-const check = (fn: (v: string) => unknown) => (v: string) => {
+/** A flag validator from a parser: the parser's error is the flag's. */
+export const check = (fn: (v: string) => unknown) => (v: string) => {
   fn(v);
 };
 

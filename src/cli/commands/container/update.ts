@@ -6,11 +6,8 @@
 import { CliError, defineCommand, StatusError } from '../../command.js';
 import { containerPath } from './create.js';
 import { checkName } from './session.js';
+import { check } from './flags.js';
 import { memSwapBytes, parseCpus, parseRestartPolicy, parseUint, ramInBytes } from './values.js';
-
-const check = (fn: (v: string) => unknown) => (v: string) => {
-  fn(v);
-};
 
 export default defineCommand({
   name: 'update',
