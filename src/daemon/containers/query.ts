@@ -1,5 +1,5 @@
 /** GET /containers/json, GET /containers/{id}/json, top, rename, wait (moby daemon/list.go, inspect.go). */
-import { conflict, directorySize, invalidParameter, notFound, Filters, type Ctx } from '../../lib/index.js';
+import { conflict, directorySize, invalidParameter, notFound, upperDirOf, Filters, type Ctx } from '../../lib/index.js';
 import type { ContainerJSON, ContainerSummary, ContainerWaitResponse, PortMap } from '../../api/types/index.js';
 import { isRunning, stateStatus, statusString, toContainerState, type ContainerRecord } from '../../containers/index.js';
 import type { ContainersServiceBase } from './service.js';
@@ -96,8 +96,7 @@ export async function listContainers(
  */
 export async function containerSizes(svc: ContainersServiceBase, ctx: Ctx, rec: Readonly<ContainerRecord>): Promise<{ SizeRw: number; SizeRootFs: number }> {
   const mounts = await svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey).catch(() => []);
-  const m = mounts[0];
-  const upper = m?.type === 'overlay' ? m.options.find((o) => o.startsWith('upperdir='))?.slice(9) : m?.source;
+  const upper = mounts[0] ? upperDirOf(mounts[0]) : undefined;
   const rw = upper ? await directorySize(upper) : 0;
   const image = await svc.deps.images.resolve(ctx, rec.Image).catch(() => undefined);
   return { SizeRw: rw, SizeRootFs: rw + (image?.size ?? 0) };

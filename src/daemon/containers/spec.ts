@@ -6,7 +6,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidParameter, readonlyMounts, ScopedRoot, tempMount, type Ctx, type Exec } from '../../lib/index.js';
+import { invalidParameter, lowerDirsOf, readonlyMounts, ScopedRoot, tempMount, upperDirOf, type Ctx, type Exec } from '../../lib/index.js';
 import type { HostConfig } from '../../api/types/index.js';
 import type { Mount, Snapshotter } from '../../snapshots/index.js';
 import {
@@ -67,10 +67,9 @@ async function mountAndRead(ctx: Ctx, deps: SpecDeps, mounts: Mount[]): Promise<
 async function etcFiles(ctx: Ctx, deps: SpecDeps, snapshotKey: string): Promise<EtcFiles> {
   const mounts = await deps.snapshotter.mounts(ctx, snapshotKey);
   const m = mounts[0];
-  const opt = (k: string) => m?.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
-  const upper = opt('upperdir');
-  const lower = opt('lowerdir');
-  if (mounts.length !== 1 || m!.type !== 'overlay' || !upper || !lower) return mountAndRead(ctx, deps, mounts);
+  const upper = m?.type === 'overlay' ? upperDirOf(m) : undefined;
+  const lower = m ? lowerDirsOf(m).join(':') : '';
+  if (mounts.length !== 1 || !upper || !lower) return mountAndRead(ctx, deps, mounts);
   if (await lstat(join(upper, 'etc')).then(() => true, () => false)) return mountAndRead(ctx, deps, mounts);
   let p = imageEtc.get(lower);
   if (!p) {
