@@ -13,7 +13,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, TestDaemon, DOCKER, BERTH, CLIS, cliRun, type RunResult } from './harness.js';
+import { startDaemon, TestDaemon, DOCKER, BERTH, CLIS, cliRun, ok, sleep } from './harness.js';
 import { debianTar } from './debian.js';
 import { PtySession } from './pty.js';
 
@@ -26,13 +26,7 @@ after(async () => {
   await d?.cleanup();
 });
 
-async function ok(p: Promise<RunResult>): Promise<string> {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const env = () => ({ DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'cli') });
 
 interface Proc {

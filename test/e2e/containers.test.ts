@@ -4,7 +4,7 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, CLIS, cliRun, TestDaemon, run, DOCKER } from './harness.js';
+import { startDaemon, CLIS, cliRun, TestDaemon, run, DOCKER, ok, sleep } from './harness.js';
 
 let d: TestDaemon;
 before(async () => {
@@ -15,13 +15,7 @@ after(async () => {
   await d?.cleanup();
 });
 
-async function ok(p: Promise<{ code: number; stdout: string; stderr: string }>) {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('run', () => {
   for (const cli of CLIS) {

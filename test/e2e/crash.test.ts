@@ -21,7 +21,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, run, TestDaemon, type RunResult } from './harness.js';
+import { startDaemon, run, TestDaemon, ok, sleep } from './harness.js';
 
 const CTR = '/usr/bin/ctr';
 /**
@@ -47,13 +47,7 @@ after(async () => {
   await d?.cleanup();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function ok(p: Promise<RunResult>): Promise<string> {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 async function ctr(args: string[]): Promise<string> {
   const r = await run(CTR, ['--address', join(d.execRoot, 'containerd', 'containerd.sock'), '-n', 'berth', ...args]);

@@ -5,7 +5,7 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, TestDaemon, type RunResult } from './harness.js';
+import { startDaemon, TestDaemon, type RunResult, ok } from './harness.js';
 
 let d: TestDaemon;
 before(async () => {
@@ -15,11 +15,6 @@ after(async () => {
   await d?.cleanup();
 });
 
-async function ok(p: Promise<RunResult>): Promise<string> {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 /**
  * Runs docker, berth, docker with the same arguments and passes when berth printed what one of

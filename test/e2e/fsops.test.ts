@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack, extract, type Header } from 'tar-stream';
-import { startDaemon, CLIS, cliRun, TestDaemon, BERTH, DOCKER, type CliName } from './harness.js';
+import { startDaemon, CLIS, cliRun, TestDaemon, BERTH, DOCKER, type CliName, ok, sleep } from './harness.js';
 
 let d: TestDaemon;
 let work: string;
@@ -31,11 +31,6 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function ok(p: Promise<{ code: number; stdout: string; stderr: string }>) {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 /** Runs a CLI with binary stdin and stdout. */
 function runBin(cli: CliName, args: string[], input?: Buffer): Promise<{ code: number; stdout: Buffer; stderr: string }> {
@@ -79,7 +74,6 @@ async function listTar(buf: Buffer): Promise<{ name: string; type: string; linkn
   return out;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A running container (its main process prepares the filesystem) and a stopped one. */
 async function containers(prefix: string, script = 'true'): Promise<{ running: string; stopped: string }> {

@@ -8,6 +8,7 @@
  *   await d.kill9(); await d.start();        // crash and restart on the same roots
  *   await d.cleanup();                       // stops berthd and its containerd, removes roots
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, closeSync, existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -21,6 +22,15 @@ export const ROOT = resolve(here, '..', '..', '..');
 export const BERTHD = join(ROOT, 'dist', 'src', 'cmd', 'berthd.js');
 export const BERTH = join(ROOT, 'bin', 'berth');
 export const DOCKER = process.env['DOCKER_CLI'] ?? '/usr/local/bin/docker';
+
+/** The stdout of a command that must succeed (a failure shows its stderr). */
+export async function ok(p: Promise<RunResult>): Promise<string> {
+  const r = await p;
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface RunResult {
   code: number;

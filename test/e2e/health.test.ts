@@ -1,7 +1,7 @@
 /** Issue 5 (health): HEALTHCHECK / --health-* through the real docker CLI. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, TestDaemon } from './harness.js';
+import { startDaemon, TestDaemon, ok, sleep } from './harness.js';
 
 let d: TestDaemon;
 before(async () => {
@@ -12,12 +12,6 @@ after(async () => {
   await d?.cleanup();
 });
 
-async function ok(p: Promise<{ code: number; stdout: string; stderr: string }>) {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const status = async (name: string) => (await ok(d.docker(['ps', '--filter', `name=${name}`, '--format', '{{.Status}}']))).trim();
 
 test('a failing check turns the container unhealthy within the retries: ps, inspect, events', async () => {

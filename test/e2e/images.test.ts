@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { startDaemon, CLIS, cliRun, TestDaemon, busyboxTar, run } from './harness.js';
+import { startDaemon, CLIS, cliRun, TestDaemon, busyboxTar, run, ok } from './harness.js';
 
 let d: TestDaemon;
 before(async () => {
@@ -16,11 +16,6 @@ after(async () => {
   await d?.cleanup();
 });
 
-async function ok(p: Promise<{ code: number; stdout: string; stderr: string }>) {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 describe('images with the docker CLI', () => {
   let id = '';

@@ -11,17 +11,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { join } from 'node:path';
-import { startDaemon, run, type TestDaemon } from './harness.js';
+import { startDaemon, run, type TestDaemon, ok, sleep } from './harness.js';
 
 let d: TestDaemon;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function ok(p: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 const inspect = async (ref: string, fmt: string) => (await ok(d.docker(['inspect', '-f', fmt, ref]))).trim();
 

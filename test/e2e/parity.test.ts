@@ -16,19 +16,13 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, TestDaemon, type RunResult } from './harness.js';
+import { startDaemon, TestDaemon, type RunResult, ok, sleep } from './harness.js';
 
 let d: TestDaemon;
 /** When every time column of `ps` reads "About a minute" (ms since the epoch). */
 let stable = { from: 0, until: 0 };
 
-async function ok(p: Promise<RunResult>): Promise<string> {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const view = (r: RunResult) => ({ code: r.code, stdout: r.stdout, stderr: r.stderr });
 
 /** Runs `args` with both CLIs until they agree (at most 5 tries); returns docker's result. */

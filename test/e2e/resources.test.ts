@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, TestDaemon } from './harness.js';
+import { startDaemon, TestDaemon, ok } from './harness.js';
 
 let d: TestDaemon;
 before(async () => {
@@ -15,11 +15,6 @@ after(async () => {
   await d?.cleanup();
 });
 
-async function ok(p: Promise<{ code: number; stdout: string; stderr: string }>) {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 test('--memory: allocating more is OOM-killed, exit 137, OOMKilled, an oom event', async () => {
   const events = d.docker(['events', '--since', '0', '--until', String(Math.floor(Date.now() / 1000) + 8), '--filter', 'event=oom', '--format', '{{.Actor.Attributes.name}}']);

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, TestDaemon } from './harness.js';
+import { startDaemon, TestDaemon, ok } from './harness.js';
 
 let d: TestDaemon;
 let tmp: string;
@@ -29,11 +29,6 @@ after(async () => {
 
 type Result = { code: number; stdout: string; stderr: string };
 
-async function ok(p: Promise<Result>): Promise<string> {
-  const r = await p;
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
-}
 
 /** `docker run --rm --network none <flags> busybox sh -c <script>`. */
 function sh(flags: string[], script: string): Promise<Result> {
