@@ -9,6 +9,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import type { OutputStream } from './io.js';
+import { CliError } from './command.js';
 
 const ERRNO_TEXT: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -136,4 +137,31 @@ export class AtomicFileWriter {
     await this.fh.close().catch(() => undefined);
     await rm(this.tmpPath, { force: true });
   }
+}
+
+/**
+ * docker save / export: the archive `open` fetches goes to `output` (atomically, mode 0600) or,
+ * when that is empty, to `out`, which must not be a terminal. The destination is checked before
+ * the request; `failed` prefixes an error opening the file ("failed to save image").
+ */
+export async function writeArchive(out: OutputStream, output: string, failed: string, open: () => Promise<Readable>): Promise<void> {
+  let file: AtomicFileWriter | undefined;
+  if (output === '') {
+    if (out.isTTY) throw new CliError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
+  } else {
+    try {
+      file = await AtomicFileWriter.create(output, 0o600);
+    } catch (e) {
+      throw new CliError(`${failed}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  try {
+    const body = await open();
+    if (file) await file.write(body);
+    else await copyToOutput(body, out);
+  } catch (e) {
+    await file?.abort();
+    throw e;
+  }
+  await file?.commit();
 }

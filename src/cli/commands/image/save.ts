@@ -3,9 +3,8 @@
  * `-o FILE` (atomically: a temporary file beside it, renamed when complete) or to stdout,
  * which must not be a terminal.
  */
-import type { Readable } from 'node:stream';
-import { CliError, defineCommand } from '../../command.js';
-import { AtomicFileWriter, copyToOutput } from '../../files.js';
+import { defineCommand } from '../../command.js';
+import { writeArchive } from '../../files.js';
 import { encodePlatform, requireApiVersion } from '../../platform.js';
 
 export default defineCommand({
@@ -24,24 +23,6 @@ export default defineCommand({
   async run(cli, opts, args) {
     if (opts.platform) await requireApiVersion(cli, '1.48', '--platform');
     const platform = opts.platform ? [encodePlatform(opts.platform, 'invalid platform: ')] : [];
-    let file: AtomicFileWriter | undefined;
-    if (opts.output === '') {
-      if (cli.out.isTTY) throw new CliError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-    } else {
-      try {
-        file = await AtomicFileWriter.create(opts.output, 0o600);
-      } catch (e) {
-        throw new CliError(`failed to save image: ${(e as Error).message}`, { cause: e });
-      }
-    }
-    try {
-      const body: Readable = await cli.client.stream('GET', '/images/get', { query: { names: args, platform } });
-      if (file) await file.write(body);
-      else await copyToOutput(body, cli.out);
-    } catch (e) {
-      await file?.abort();
-      throw e;
-    }
-    await file?.commit();
+    await writeArchive(cli.out, opts.output, 'failed to save image', () => cli.client.stream('GET', '/images/get', { query: { names: args, platform } }));
   },
 });
