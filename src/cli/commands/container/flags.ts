@@ -3,27 +3,8 @@
  * the ones each adds of its own; opts.ts parses their values.
  */
 import type { FlagSpec } from '../../flags.js';
-import {
-  durationFlag,
-  memSwapBytes,
-  parseCpus,
-  parseGpuRequest,
-  parseThrottleBps,
-  parseThrottleIOps,
-  parseUint,
-  parseUlimit,
-  parseWeightDevice,
-  ramInBytes,
-  validateAttach,
-  validateDeviceCgroupRule,
-  validateDNSSearch,
-  validateEnv,
-  validateExtraHost,
-  validateIPAddress,
-  validateLabel,
-  validateLink,
-  validateSysctl,
-} from './values.js';
+import { durationFlag, memSwapBytes, parseCpus, parseUint, parseUlimit, ramInBytes, validateAttach, validateDeviceCgroupRule, validateDNSSearch, validateEnv, validateExtraHost, validateIPAddress, validateLabel, validateLink, validateSysctl } from './values.js';
+import { parseGpuRequest, parseThrottleBps, parseThrottleIOps, parseWeightDevice } from './device-values.js';
 import { parseMount } from './volumes.js';
 import { parseNetworkOpt } from './network-opts.js';
 

@@ -4,7 +4,8 @@
  * stands for an omitted `omitempty` field, `null` for a nil slice, map or pointer, and Go
  * maps are `Map`s (encoded with sorted keys). opts.ts builds it, create-request.ts encodes it.
  */
-import type { DeviceRequest, ThrottleDevice, UlimitValue, WeightDevice } from './values.js';
+import type { UlimitValue } from './values.js';
+import type { DeviceRequest, ThrottleDevice, WeightDevice } from './device-values.js';
 import type { PortBinding } from './ports.js';
 import type { MountValue } from './volumes.js';
 

@@ -8,28 +8,8 @@
  * compat: docker builds Env (after --env-file's lines) and HostConfig.Binds by walking Go
  * maps, so their order varies from run to run in docker; Berth keeps the command-line order.
  */
-import {
-  isMacAddress,
-  kvMap,
-  memSwapBytes,
-  parseCpus,
-  parseDuration,
-  parseGpuRequest,
-  parseKvFile,
-  parseRestartPolicy,
-  parseThrottleBps,
-  parseThrottleIOps,
-  parseUint,
-  parseUlimit,
-  parseWeightDevice,
-  ramInBytes,
-  validateDNSSearch,
-  validateEnv,
-  validateExtraHost,
-  validateIPAddress,
-  type DeviceRequest,
-  type UlimitValue,
-} from './values.js';
+import { isMacAddress, kvMap, memSwapBytes, parseCpus, parseDuration, parseKvFile, parseRestartPolicy, parseUint, parseUlimit, ramInBytes, validateDNSSearch, validateEnv, validateExtraHost, validateIPAddress, type UlimitValue } from './values.js';
+import { parseGpuRequest, parseThrottleBps, parseThrottleIOps, parseWeightDevice, type DeviceRequest } from './device-values.js';
 import { addExposedPorts, convertToStandardNotation, parsePortSpecs, type PortBinding } from './ports.js';
 import { absBindSource, parseMount, parseVolume } from './volumes.js';
 import { isCdiName, parseDevice, validateDevice } from './devices.js';

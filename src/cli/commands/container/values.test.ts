@@ -3,25 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  canonicalIP,
-  parseCpus,
-  parseDuration,
-  parseGpuRequest,
-  parseKvFile,
-  parseRestartPolicy,
-  parseThrottleBps,
-  parseUlimit,
-  parseWeightDevice,
-  ramInBytes,
-  readCsvLine,
-  validateAttach,
-  validateDNSSearch,
-  validateEnv,
-  validateExtraHost,
-  validateLabel,
-  validateSysctl,
-} from './values.js';
+import { canonicalIP, parseCpus, parseDuration, parseKvFile, parseRestartPolicy, parseUlimit, ramInBytes, readCsvLine, validateAttach, validateDNSSearch, validateEnv, validateExtraHost, validateLabel, validateSysctl } from './values.js';
+import { parseGpuRequest, parseThrottleBps, parseWeightDevice } from './device-values.js';
 
 test('ramInBytes: go-units RAMInBytes', () => {
   const cases: [string, number][] = [
