@@ -7,12 +7,13 @@
  */
 import { escapePath } from '../../../client/index.js';
 import { isNotFound } from '../../../lib/index.js';
-import { defineCommand, StatusError } from '../../command.js';
+import { BIN, defineCommand, StatusError } from '../../command.js';
 import { confirm } from '../../prompt.js';
 import { trimID } from './connect.js';
 
+// compat: docker's text, with its name swapped for ours as in every message
 const INGRESS_WARNING =
-  'WARNING! Before removing the routing-mesh network, make sure all the nodes in your swarm run the same docker engine version. ' +
+  `WARNING! Before removing the routing-mesh network, make sure all the nodes in your swarm run the same ${BIN} engine version. ` +
   'Otherwise, removal may not be effective and functionality of newly create ingress networks will be impaired.\nAre you sure you want to continue?';
 
 export default defineCommand({
