@@ -14,6 +14,10 @@ import type { FlagSpec } from '../../flags.js';
 import { goMarshal } from '../container/create-request.js';
 import { readCsvLine, validateLabel } from '../container/values.js';
 import { createIPAMConfig } from './ipam.js';
+import { requireFlagVersions } from './versions.js';
+
+/** The flags' "version" annotations (the API version that introduced them). */
+const FLAG_VERSIONS = { attachable: '1.25', ingress: '1.29', scope: '1.30', 'config-only': '1.30', 'config-from': '1.30' };
 
 /** A flag validator from a parser: the parser's error is the flag's. */
 export const check = (fn: (v: string) => unknown) => (v: string) => {
@@ -65,6 +69,7 @@ export default defineCommand({
   ] as const,
   args: { min: 1, max: 1 },
   async run(cli, opts, args, { changed }) {
+    await requireFlagVersions(cli, changed, FLAG_VERSIONS);
     const ipam = createIPAMConfig({
       driver: opts.ipamDriver,
       subnets: splitSlice(opts.subnet),

@@ -15,6 +15,7 @@ import { defineCommand } from '../../command.js';
 import { filterFlag } from '../../common-flags.js';
 import { confirm } from '../../prompt.js';
 import { withConfigPruneFilters } from '../image/prune.js';
+import { requireCommandVersion } from './versions.js';
 
 const WARNING = `WARNING! This will remove all custom networks not used by at least one container.
 Are you sure you want to continue?`;
@@ -29,6 +30,7 @@ export default defineCommand({
   ] as const,
   args: { max: 0 },
   async run(cli, opts) {
+    await requireCommandVersion(cli, ['network', 'prune'], '1.25');
     const filters = withConfigPruneFilters(cli, Filters.fromArgs(opts.filter));
     if (!opts.force && !(await confirm(cli, WARNING))) {
       // compat: docker's refusal is a cancellation: nothing printed, exit 0
