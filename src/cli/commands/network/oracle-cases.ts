@@ -227,6 +227,7 @@ export const CASES: OracleCase[] = [
   create('--scope against API 1.24', ['--scope', 'swarm', 'x'], { apiVersion: '1.24' }),
   create('--attachable against API 1.24', ['--attachable', 'x'], { apiVersion: '1.24' }),
   create('a name with spaces', [' my net ']),
+  create('HTML and Unicode in labels and options', ['--label', 'note=<a & b>', '--label', 'ünï=日本', '-o', 'x=>', 'html']),
   create('the daemon: a name in use', ['dup']),
   create('the daemon: an internal error', ['boom']),
   create('the daemon: a bad request', ['badopt']),
@@ -307,6 +308,7 @@ export const CASES: OracleCase[] = [
   { name: 'connect: an empty network name', args: ['network', 'connect', ' ', 'web'] },
   { name: 'connect: an empty container name', args: ['network', 'connect', 'tracenet', ''] },
   { name: 'connect: names with spaces around', args: ['network', 'connect', ' tracenet', 'web '] },
+  { name: 'connect: names to escape', args: ['network', 'connect', '--alias', '<web>&', 'my net', 'c#1'] },
   { name: 'connect: one argument', args: ['network', 'connect', 'tracenet'] },
   { name: 'connect --help', args: ['network', 'connect', '--help'] },
 
@@ -330,6 +332,7 @@ export const CASES: OracleCase[] = [
   { name: 'rm: the ingress network, answered n', args: ['network', 'rm', 'ingress', 'a'], stdin: 'n\n' },
   { name: 'rm: the ingress network, no answer', args: ['network', 'rm', 'ingress'] },
   { name: 'rm: an empty name', args: ['network', 'rm', ' ', 'a'] },
+  { name: 'rm: names to escape', args: ['network', 'rm', 'a b', 'c#d?e', 'ü/x'] },
   { name: 'rm: no argument', args: ['network', 'rm'] },
   { name: 'rm --help', args: ['network', 'rm', '--help'] },
 
