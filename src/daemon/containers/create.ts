@@ -9,7 +9,7 @@ import { sha256 } from '../../lib/index.js';
 import { parsePolicy } from './restart-policy.js';
 import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
-import { createSettings, hostHostname, modeOf } from './network.js';
+import { createSettings, hostHostname, modeOf, networkNameOf, validateEndpoints } from './network.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
 
@@ -126,6 +126,8 @@ export async function createContainer(
   if (argv.length === 0) throw invalidParameter('No command specified');
   config.Image = req.Image;
   const kind = config.NetworkDisabled ? 'disabled' : modeOf(svc.deps.network, hc.NetworkMode);
+  const netName = kind === 'disabled' || kind === 'container' ? '' : networkNameOf(svc.deps.network, kind, hc.NetworkMode);
+  validateEndpoints(kind, netIn?.EndpointsConfig ?? undefined);
   const id = generateId();
   // compat: with the host's network the container takes the host's name (moby initializeNetworking).
   config.Hostname ||= kind === 'host' ? hostHostname() : id.slice(0, 12);
@@ -153,7 +155,7 @@ export async function createContainer(
     HostsPath: join(dir, 'hosts'),
     ResolvConfPath: join(dir, 'resolv.conf'),
     LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
-    NetworkSettings: createSettings(kind, netIn?.EndpointsConfig ?? undefined),
+    NetworkSettings: createSettings(kind, netName, hc.NetworkMode, netIn?.EndpointsConfig ?? undefined),
   }, etc);
   try {
     await ensureRuntime(svc, ctx, rec, image.config);
