@@ -9,7 +9,7 @@ import { sha256 } from '../../lib/index.js';
 import { parsePolicy } from './restart-policy.js';
 import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
-import { createSettings, hostHostname, modeOf, networkNameOf, validateEndpoints } from './network.js';
+import { createSettings, hostHostname, modeOf, networkNameOf, validateContainerMode, validateEndpoints } from './network.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
 
@@ -130,6 +130,15 @@ export async function createContainer(
   validateEndpoints(kind, netIn?.EndpointsConfig ?? undefined);
   const id = generateId();
   // compat: with the host's network the container takes the host's name (moby initializeNetworking).
+  if (kind === 'container') {
+    validateContainerMode(config, hc);
+    // compat: moby initializeNetworking: the joiner takes the other container's names
+    const peer = svc.store.find(hc.NetworkMode!.slice('container:'.length));
+    if (peer) {
+      config.Hostname = peer.Config.Hostname;
+      config.Domainname = peer.Config.Domainname;
+    }
+  }
   config.Hostname ||= kind === 'host' ? hostHostname() : id.slice(0, 12);
   const dir = svc.store.dir(id);
   const logType = svc.logConfig({ HostConfig: hc } as ContainerRecord).type;

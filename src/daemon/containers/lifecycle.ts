@@ -12,7 +12,7 @@ import { prepareNamespaces, releaseNamespaces } from './namespaces.js';
 import type { Attachment } from '../../network/index.js';
 import type { LogDriver } from '../../containers/index.js';
 import type { Mount } from '../../snapshots/index.js';
-import { attachRequest, runningSettings, stoppedSettings, writeHosts } from './network.js';
+import { attachRequest, copyNetworkFiles, runningSettings, stoppedSettings, writeHosts } from './network.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
   conflict(`Cannot ${verb} container: ${ref}: Container ${id} is not running`);
@@ -63,6 +63,8 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       const attachable = kind === 'bridge' || kind === 'user' || kind === 'host' || kind === 'none';
       const netnsPath = kind === 'bridge' || kind === 'user' ? svc.deps.network.netnsPath(sandboxId) : undefined;
       const joined = await prepareNamespaces(svc, ctx, rec);
+      // compat: a container on another's network sees that one's /etc/hosts and resolv.conf
+      if (joined.netPeer) await copyNetworkFiles(joined.netPeer, rec);
       const [net, spec, mounts, lg] = await Promise.allSettled([
         attachable
           ? svc.deps.network.attach(ctx, attachRequest(rec, sandboxId)).then(async (a) => {

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { isIPv4 } from 'node:net';
 import { invalidParameter } from '../../lib/index.js';
-import type { EndpointSettings, HostConfig, NetworkSettings } from '../../api/types/index.js';
+import type { ContainerConfig, EndpointSettings, HostConfig, NetworkSettings } from '../../api/types/index.js';
 import type { ContainerRecord } from '../../containers/index.js';
 import type { AttachRequest, Attachment, EndpointAttachment, NetworkController } from '../../network/index.js';
 
@@ -119,6 +119,17 @@ export function validateEndpoints(kind: ModeKind, requested: Record<string, Endp
   }
 }
 
+/** moby's conflicts of `--network container:<x>` with options that belong to the other container. */
+export function validateContainerMode(config: Readonly<ContainerConfig>, hc: Readonly<HostConfig>): void {
+  const bad = (what: string) => invalidParameter(`conflicting options: ${what}`);
+  if (config.Hostname) throw bad('hostname and the network mode');
+  if (hc.Links?.length) throw bad("container type network can't be used with links. This would result in undefined behavior");
+  if (hc.Dns?.length) throw bad('dns and the network mode');
+  if (hc.ExtraHosts?.length) throw bad('custom host-to-IP mapping and the network mode');
+  if (Object.keys(hc.PortBindings ?? {}).length || hc.PublishAllPorts) throw bad('port publishing and the container type network mode');
+  if (config.MacAddress) throw bad('mac-address and the network mode');
+}
+
 /** Docker's Aliases on a user-defined network: the requested ones and the container's short ID. */
 export function aliasesFor(id: string, name: string, aliases: readonly string[] | null | undefined): string[] | null {
   if (isPredefined(name)) return aliases?.length ? [...aliases] : null;
@@ -197,4 +208,12 @@ export function hostsEntry(ip: string, hostname: string, domainname: string): st
 /** Rewrites /etc/hosts of a container about to start: the base file plus its own addresses. */
 export async function writeHosts(path: string, base: string, ips: readonly string[], hostname: string, domainname: string): Promise<void> {
   await fs.writeFile(path, base + ips.map((ip) => hostsEntry(ip, hostname, domainname)).join(''));
+}
+
+/** `--network container:<x>`: x's /etc/hosts and /etc/resolv.conf become the joiner's. */
+export async function copyNetworkFiles(peer: Readonly<ContainerRecord>, rec: Readonly<ContainerRecord>): Promise<void> {
+  await Promise.all([
+    fs.copyFile(peer.HostsPath, rec.HostsPath).catch(() => {}),
+    fs.copyFile(peer.ResolvConfPath, rec.ResolvConfPath).catch(() => {}),
+  ]);
 }
