@@ -99,6 +99,8 @@ export interface EndpointRequest {
   aliases?: string[];
   /** `--ip`. */
   ipv4?: string;
+  /** `--link target:alias` on a user-defined network: names only this container resolves. */
+  links?: string[];
 }
 
 export interface AttachRequest {
@@ -474,6 +476,7 @@ export class NetworkController {
       gateway: formatIPv4(n.gateway),
       mac: macFromIPv4(ipNum),
       aliases: req.aliases ?? [],
+      ...(req.links?.length ? { links: req.links } : {}),
       ports: [],
       exposed: [],
     };
@@ -769,6 +772,25 @@ export class NetworkController {
     const nets = this.clientNetworks(clientIp);
     if (!nets?.size) return undefined;
     const name = raw.toLowerCase().replace(/\.$/, '');
+    // the client's own links first: `--link c1:db` makes db name c1 on the same network
+    const client = [...this.live.values()].find((l) => l.rec.endpoints.some((e) => e.ip === clientIp));
+    for (const ep of client?.rec.endpoints ?? []) {
+      for (const link of ep.links ?? []) {
+        const i = link.indexOf(':');
+        const target = (i < 0 ? link : link.slice(0, i)).replace(/^\//, '').toLowerCase();
+        const rest = i < 0 ? target : link.slice(i + 1);
+        const alias = rest.slice(rest.lastIndexOf('/') + 1).toLowerCase();
+        if (name !== alias) continue;
+        const ips = this.namesOn(new Set([ep.networkId]), target);
+        if (ips.length) return ips;
+      }
+    }
+    const out = this.namesOn(nets, name);
+    return out.length ? out : undefined;
+  }
+
+  /** Addresses of the live endpoints on `nets` that answer to `name` (container name, alias, name.network). */
+  private namesOn(nets: ReadonlySet<string>, name: string): string[] {
     const out: string[] = [];
     for (const l of this.live.values()) {
       for (const ep of l.rec.endpoints) {
@@ -778,7 +800,7 @@ export class NetworkController {
         if (names.some((x) => x === name || `${x}.${net}` === name)) out.push(ep.ip);
       }
     }
-    return out.length ? out : undefined;
+    return out;
   }
 
   private reverseName(clientIp: string, ip: string): string | undefined {

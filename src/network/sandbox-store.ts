@@ -24,6 +24,8 @@ export interface EndpointRecord {
   ifName?: string;
   /** DNS names besides the container's name. */
   aliases?: string[];
+  /** `--link target:alias` on a user-defined network (names only this container resolves). */
+  links?: string[];
   /** Host end of the veth pair. */
   ifHost: string;
   ip: string;

@@ -9,7 +9,7 @@ import { sha256 } from '../../lib/index.js';
 import { parsePolicy } from './restart-policy.js';
 import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
-import { createSettings, hostHostname, modeOf, networkNameOf, validateContainerMode, validateEndpoints } from './network.js';
+import { createSettings, hostHostname, linkTarget, modeOf, networkNameOf, normalizeLinks, validateContainerMode, validateEndpoints } from './network.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
 
@@ -128,6 +128,7 @@ export async function createContainer(
   const kind = config.NetworkDisabled ? 'disabled' : modeOf(svc.deps.network, hc.NetworkMode);
   const netName = kind === 'disabled' || kind === 'container' ? '' : networkNameOf(svc.deps.network, kind, hc.NetworkMode);
   validateEndpoints(kind, netIn?.EndpointsConfig ?? undefined);
+  if (kind === 'bridge') for (const l of hc.Links ?? []) linkTarget(svc, l);
   const id = generateId();
   // compat: with the host's network the container takes the host's name (moby initializeNetworking).
   if (kind === 'container') {
@@ -167,6 +168,11 @@ export async function createContainer(
     NetworkSettings: createSettings(kind, netName, hc.NetworkMode, netIn?.EndpointsConfig ?? undefined),
   }, etc);
   try {
+    if (kind === 'bridge' && hc.Links?.length) {
+      // compat: Docker keeps a link as /<target>:/<container>/<alias>
+      const links = normalizeLinks(svc, rec.Name, hc.Links);
+      await svc.store.update(ctx, rec.ID, (dd) => void (dd.HostConfig.Links = links));
+    }
     await ensureRuntime(svc, ctx, rec, image.config);
     svc.liveOf(rec);
     svc.emit('create', rec);

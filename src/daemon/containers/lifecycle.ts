@@ -12,7 +12,7 @@ import { prepareNamespaces, releaseNamespaces } from './namespaces.js';
 import type { Attachment } from '../../network/index.js';
 import type { LogDriver } from '../../containers/index.js';
 import type { Mount } from '../../snapshots/index.js';
-import { attachRequest, copyNetworkFiles, runningSettings, stoppedSettings, writeHosts } from './network.js';
+import { attachRequest, copyNetworkFiles, linkHosts, runningSettings, stoppedSettings, writeHosts } from './network.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
   conflict(`Cannot ${verb} container: ${ref}: Container ${id} is not running`);
@@ -70,7 +70,7 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
           ? svc.deps.network.attach(ctx, attachRequest(rec, sandboxId)).then(async (a) => {
               attachment = a;
               const ips = a.endpoints.flatMap((e) => (e.ip ? [e.ip] : []));
-              if (ips.length) await writeHosts(rec.HostsPath, await svc.hostsBase(rec), ips, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
+              if (ips.length) await writeHosts(rec.HostsPath, (await svc.hostsBase(rec)) + linkHosts(svc, rec), ips, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
               return a;
             })
           : Promise.resolve(undefined),

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { isIPv4 } from 'node:net';
-import { invalidParameter } from '../../lib/index.js';
+import { conflict, invalidParameter } from '../../lib/index.js';
 import type { ContainerConfig, EndpointSettings, HostConfig, NetworkSettings } from '../../api/types/index.js';
 import type { ContainerRecord } from '../../containers/index.js';
 import type { AttachRequest, Attachment, EndpointAttachment, NetworkController } from '../../network/index.js';
@@ -182,6 +182,7 @@ export function attachRequest(rec: Readonly<ContainerRecord>, sandboxId: string)
     networks: Object.entries(rec.NetworkSettings.Networks ?? {}).map(([name, ep]) => ({
       network: name,
       aliases: aliasesFor(rec.ID, name, ep.Aliases) ?? [],
+      links: ep.Links ?? [],
       ipv4: ep.IPAMConfig?.IPv4Address || undefined,
     })),
     dnsServers: hc.Dns ?? [],
@@ -216,4 +217,43 @@ export async function copyNetworkFiles(peer: Readonly<ContainerRecord>, rec: Rea
     fs.copyFile(peer.HostsPath, rec.HostsPath).catch(() => {}),
     fs.copyFile(peer.ResolvConfPath, rec.ResolvConfPath).catch(() => {}),
   ]);
+}
+
+/** A link's target and alias (`c1`, `c1:db`, or Docker's stored `/c1:/me/db`). */
+export function parseLink(link: string): { target: string; alias: string } {
+  const i = link.indexOf(':');
+  const target = (i < 0 ? link : link.slice(0, i)).replace(/^\//, '');
+  const rest = i < 0 ? target : link.slice(i + 1);
+  return { target, alias: rest.slice(rest.lastIndexOf('/') + 1) };
+}
+
+/** The container a legacy link names. Throws invalidParameter `Could not get container for <x>`. */
+export function linkTarget(svc: { store: { find(ref: string): Readonly<ContainerRecord> | undefined } }, link: string): Readonly<ContainerRecord> {
+  const { target } = parseLink(link);
+  const t = svc.store.find(target);
+  if (!t) throw invalidParameter(`Could not get container for ${target}`);
+  return t;
+}
+
+/** HostConfig.Links as Docker stores them: /<target>:/<container>/<alias>. */
+export function normalizeLinks(svc: Parameters<typeof linkTarget>[0], ownName: string, links: readonly string[]): string[] {
+  return links.map((l) => `${linkTarget(svc, l).Name}:${ownName}/${parseLink(l).alias}`);
+}
+
+/**
+ * The /etc/hosts lines of a container's legacy links on the default bridge (moby
+ * buildSandboxOptions): `<ip>\t<alias> <hostname> [<name>]` per linked container, which must be
+ * running. Throws conflict `Cannot link to a non running container: /c1 AS /me/db`.
+ */
+export function linkHosts(svc: Parameters<typeof linkTarget>[0], rec: Readonly<ContainerRecord>): string {
+  let out = '';
+  for (const l of rec.HostConfig.Links ?? []) {
+    const { alias } = parseLink(l);
+    const t = linkTarget(svc, l);
+    const ip = t.NetworkSettings.Networks?.['bridge']?.IPAddress;
+    if (!t.State.Running || !ip) throw conflict(`Cannot link to a non running container: ${t.Name} AS ${rec.Name}/${alias}`);
+    const name = t.Name.replace(/^\//, '');
+    out += `${ip}\t${alias} ${t.Config.Hostname}${alias !== name ? ` ${name}` : ''}\n`;
+  }
+  return out;
 }
