@@ -101,6 +101,19 @@ export interface ApplySandboxDnsOptions {
   timeoutMs?: number;
 }
 
+const HEREDOC = 'BERTH_DNS_RULES';
+
+/** The restore script with each jump deleted right before it is inserted again. */
+function withDeletedJumps(restore: string): string {
+  let out = restore;
+  for (const [, chain, ...rest] of JUMPS) {
+    const match = rest.join(' ');
+    out = out.replace(`-I ${chain} 1 ${match}\n`, `-D ${chain} ${match}\n-I ${chain} 1 ${match}\n`);
+  }
+  if (out.split('\n').includes(HEREDOC)) throw invalidParameter('embedded DNS: the rules contain the here-document marker');
+  return out;
+}
+
 /** Single-quotes a word for sh. */
 function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -108,8 +121,10 @@ function shQuote(s: string): string {
 
 /**
  * The argv of the one process that applies `setup` inside the namespace bind-mounted at
- * netnsPath: nsenter runs sh there, which writes the sysctls, (with `replace`) deletes earlier
- * jumps, and execs iptables-restore --noflush, which reads the rules from stdin.
+ * netnsPath: nsenter runs sh there, which writes the sysctls and execs iptables-restore
+ * --noflush, which reads the rules from stdin. With `replace`, sh first tries the rules with
+ * the earlier jumps deleted in the same transaction (a here-document), and falls back to
+ * deleting them one by one.
  */
 export function applySandboxDnsArgv(netnsPath: string, setup: SandboxDnsSetup, opts: ApplySandboxDnsOptions = {}): { bin: string; argv: string[]; input: string } {
   const b = opts.bins ?? {};
@@ -118,12 +133,16 @@ export function applySandboxDnsArgv(netnsPath: string, setup: SandboxDnsSetup, o
     if (!path.startsWith('/proc/sys/') || path.includes('..')) throw invalidParameter(`embedded DNS: not a sysctl path: ${path}`);
     script.push(`printf '%s\\n' ${shQuote(value)} > ${shQuote(path)}`);
   }
+  const restore = `${shQuote(b.iptablesRestore ?? 'iptables-restore')} -w --noflush`;
   if (opts.replace) {
+    // One transaction that deletes the old jumps and inserts the new ones; it fails as a whole
+    // when a jump is missing, and then each one is deleted on its own (slower, a process each).
+    script.push(`${restore} 2>/dev/null <<'${HEREDOC}' && exit 0`, withDeletedJumps(setup.iptablesRestore).trimEnd(), HEREDOC);
     for (const [table, chain, ...rest] of JUMPS) {
       script.push(`${shQuote(b.iptables ?? 'iptables')} -w -t ${table} -D ${chain} ${rest.join(' ')} 2>/dev/null || true`);
     }
   }
-  script.push(`exec ${shQuote(b.iptablesRestore ?? 'iptables-restore')} -w --noflush`);
+  script.push(`exec ${restore}`);
   return { bin: b.nsenter ?? 'nsenter', argv: [`--net=${netnsPath}`, b.sh ?? 'sh', '-c', script.join('\n')], input: setup.iptablesRestore };
 }
 
