@@ -343,19 +343,22 @@ test('at most 3 upstreams are tried, our own address is never one of them', asyn
   assert.equal(fourth.seen.length, 0);
 });
 
-test('resolve() throwing gives SERVFAIL and the server goes on', async () => {
+test('resolve() or upstreams() throwing gives SERVFAIL and the server goes on', async () => {
   const dns = new EmbeddedDns({
     log: nopLogger,
     resolve: (_c, n) => {
       if (n === 'boom') throw new Error('backend down');
-      return ['10.9.9.9'];
+      return n === 'out.example' ? undefined : ['10.9.9.9'];
     },
     reverse: () => undefined,
-    upstreams: () => [],
+    upstreams: () => {
+      throw new Error('no config');
+    },
   });
   servers.push(dns);
   const port = await dns.listen(LO);
   assert.equal(rcode((await udpAsk(port, query('boom')))!.msg), 2);
+  assert.equal(rcode((await udpAsk(port, query('out.example')))!.msg), 2);
   assert.equal(((await udpAsk(port, query('fine')))!.msg.answers![0] as dnsPacket.StringAnswer).data, '10.9.9.9');
 });
 

@@ -186,6 +186,7 @@ export class EmbeddedDns {
           });
         });
       } catch (e) {
+        udp.close();
         throw unavailable(`embedded DNS: cannot listen on ${host}:${port}/udp: ${(e as Error).message}`, e);
       }
       const chosen = udp.address().port;
@@ -297,7 +298,12 @@ export class EmbeddedDns {
       return encode(rcodeReply(q, SERVFAIL));
     }
     if (local) return encode(fit(local, o.transport === 'tcp' ? MAX_MESSAGE : udpLimit(q)));
-    const fwd = await this.forward(raw, q, o);
+    let fwd: Buffer | undefined;
+    try {
+      fwd = await this.forward(raw, q, o);
+    } catch (e) {
+      this.deps.log.warn('embedded DNS: forwarding failed', { client: o.clientIp, error: e });
+    }
     return fwd ?? encode(rcodeReply(q, SERVFAIL));
   }
 
