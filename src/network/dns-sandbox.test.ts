@@ -45,7 +45,7 @@ test('sandboxDnsSetup refuses what would not make a rule', () => {
   }
 });
 
-test('applySandboxDns: one process, nsenter -> sh writing the sysctls and exec-ing iptables-restore with the rules on stdin', async () => {
+test('applySandboxDns: one process, nsenter -> sh running iptables-restore on the rules from stdin, then writing the sysctls', async () => {
   const calls: { bin: string; argv: string[]; input?: string | Buffer }[] = [];
   const exec: Exec = {
     run: async (_ctx, bin, argv, opts) => {
@@ -61,13 +61,13 @@ test('applySandboxDns: one process, nsenter -> sh writing the sysctls and exec-i
   assert.equal(calls.length, 1);
   assert.equal(calls[0]!.bin, 'nsenter');
   assert.deepEqual(calls[0]!.argv.slice(0, 3), ['--net=/run/berth/netns/abc', 'sh', '-c']);
-  assert.equal(calls[0]!.argv[3], ["set -e", "printf '%s\\n' '1' > '/proc/sys/net/ipv4/conf/eth0/route_localnet'", "exec 'iptables-restore' -w --noflush"].join('\n'));
+  assert.equal(calls[0]!.argv[3], ['set -e', "'iptables-restore' -w --noflush", "printf '%s\\n' '1' > '/proc/sys/net/ipv4/conf/eth0/route_localnet'"].join('\n'));
   assert.equal(calls[0]!.input, s.iptablesRestore);
   const replace = applySandboxDnsArgv('/ns', s, { replace: true, bins: { nsenter: '/usr/bin/nsenter', iptables: '/sbin/iptables', iptablesRestore: '/sbin/iptables-restore' } });
   assert.equal(replace.bin, '/usr/bin/nsenter');
   const lines = replace.argv[3]!.split('\n');
-  assert.equal(lines[2], "'/sbin/iptables-restore' -w --noflush 2>/dev/null <<'BERTH_DNS_RULES' && exit 0");
-  const doc = lines.slice(3, lines.indexOf('BERTH_DNS_RULES'));
+  assert.equal(lines[1], "if '/sbin/iptables-restore' -w --noflush 2>/dev/null <<'BERTH_DNS_RULES'");
+  const doc = lines.slice(2, lines.indexOf('BERTH_DNS_RULES'));
   assert.deepEqual(doc.filter((l) => /^-[DI] [A-Z]+ /.test(l)), [
     '-D PREROUTING -d 127.0.0.0/8 -j BERTH_DNS_PREROUTING',
     '-I PREROUTING 1 -d 127.0.0.0/8 -j BERTH_DNS_PREROUTING',
@@ -78,10 +78,14 @@ test('applySandboxDns: one process, nsenter -> sh writing the sysctls and exec-i
   ]);
   assert.equal(doc.length, s.iptablesRestore.trimEnd().split('\n').length + 3);
   assert.deepEqual(lines.slice(lines.indexOf('BERTH_DNS_RULES') + 1), [
+    'then :',
+    'else',
     "'/sbin/iptables' -w -t raw -D PREROUTING -d 127.0.0.0/8 -j BERTH_DNS_PREROUTING 2>/dev/null || true",
     "'/sbin/iptables' -w -t nat -D OUTPUT -d 127.0.0.11/32 -j BERTH_DNS_OUTPUT 2>/dev/null || true",
     "'/sbin/iptables' -w -t nat -D POSTROUTING -s 127.0.0.0/8 -j BERTH_DNS_POSTROUTING 2>/dev/null || true",
-    "exec '/sbin/iptables-restore' -w --noflush",
+    "'/sbin/iptables-restore' -w --noflush",
+    'fi',
+    "printf '%s\\n' '1' > '/proc/sys/net/ipv4/conf/eth0/route_localnet'",
   ]);
   assert.throws(() => applySandboxDnsArgv('/ns', { iptablesRestore: '', sysctls: { '/etc/passwd': 'x' } }), /not a sysctl path/);
 });
@@ -244,6 +248,12 @@ test('integration: 127.0.0.11 inside a namespace reaches the server on the gatew
   const bare = await netns.create(ctx, `dns-${suffix}-bare`, ['ip', '-batch', '-'], 'link set lo up\n');
   paths.push(bare);
   await assert.rejects(applySandboxDns(ctx, exec, bare, sandboxDnsSetup({ gateway: gw, port: port2, containerIp: cip, ifname: 'eth0' })), (e: unknown) => e instanceof ExecError && /route_localnet/.test(e.stderr));
+  // rules iptables refuses: nothing applied, and route_localnet stays off
+  const refused = { iptablesRestore: '*nat\n-A NO_SUCH_CHAIN -j ACCEPT\nCOMMIT\n', sysctls: { '/proc/sys/net/ipv4/conf/eth0/route_localnet': '1' } };
+  const p0 = paths[paths.length - 2]!;
+  await run('nsenter', [`--net=${p0}`, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv4/conf/eth0/route_localnet']);
+  await assert.rejects(applySandboxDns(ctx, exec, p0, refused), ExecError);
+  assert.equal((await run('nsenter', [`--net=${p0}`, 'cat', '/proc/sys/net/ipv4/conf/eth0/route_localnet'])).stdout, '0\n');
 });
 
 test('integration: route_localnet alone exposes 127.0.0.1 of the namespace to its neighbours; the guard drops that', { skip, timeout: 60_000 }, async (t) => {

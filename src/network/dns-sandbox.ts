@@ -120,29 +120,32 @@ function shQuote(s: string): string {
 }
 
 /**
- * The argv of the one process that applies `setup` inside the namespace bind-mounted at
- * netnsPath: nsenter runs sh there, which writes the sysctls and execs iptables-restore
- * --noflush, which reads the rules from stdin. With `replace`, sh first tries the rules with
- * the earlier jumps deleted in the same transaction (a here-document), and falls back to
- * deleting them one by one.
+ * The argv of the one process start that applies `setup` inside the namespace bind-mounted at
+ * netnsPath: nsenter runs sh there, which runs iptables-restore --noflush on the rules from
+ * stdin and then writes the sysctls (so that a failed restore leaves route_localnet off). With
+ * `replace`, sh first tries the rules with the earlier jumps deleted in the same transaction
+ * (a here-document), and falls back to deleting them one by one.
  */
 export function applySandboxDnsArgv(netnsPath: string, setup: SandboxDnsSetup, opts: ApplySandboxDnsOptions = {}): { bin: string; argv: string[]; input: string } {
   const b = opts.bins ?? {};
+  const restore = `${shQuote(b.iptablesRestore ?? 'iptables-restore')} -w --noflush`;
   const script = ['set -e'];
+  if (opts.replace) {
+    // One transaction that deletes the old jumps and inserts the new ones; it fails as a whole
+    // when a jump is missing, and then each one is deleted on its own (slower, a process each).
+    script.push(`if ${restore} 2>/dev/null <<'${HEREDOC}'`, withDeletedJumps(setup.iptablesRestore).trimEnd(), HEREDOC, 'then :', 'else');
+    for (const [table, chain, ...rest] of JUMPS) {
+      script.push(`${shQuote(b.iptables ?? 'iptables')} -w -t ${table} -D ${chain} ${rest.join(' ')} 2>/dev/null || true`);
+    }
+    script.push(restore, 'fi');
+  } else {
+    script.push(restore);
+  }
+  // The sysctls last: route_localnet must not be on while the guard rule is not in place.
   for (const [path, value] of Object.entries(setup.sysctls)) {
     if (!path.startsWith('/proc/sys/') || path.includes('..')) throw invalidParameter(`embedded DNS: not a sysctl path: ${path}`);
     script.push(`printf '%s\\n' ${shQuote(value)} > ${shQuote(path)}`);
   }
-  const restore = `${shQuote(b.iptablesRestore ?? 'iptables-restore')} -w --noflush`;
-  if (opts.replace) {
-    // One transaction that deletes the old jumps and inserts the new ones; it fails as a whole
-    // when a jump is missing, and then each one is deleted on its own (slower, a process each).
-    script.push(`${restore} 2>/dev/null <<'${HEREDOC}' && exit 0`, withDeletedJumps(setup.iptablesRestore).trimEnd(), HEREDOC);
-    for (const [table, chain, ...rest] of JUMPS) {
-      script.push(`${shQuote(b.iptables ?? 'iptables')} -w -t ${table} -D ${chain} ${rest.join(' ')} 2>/dev/null || true`);
-    }
-  }
-  script.push(`exec ${restore}`);
   return { bin: b.nsenter ?? 'nsenter', argv: [`--net=${netnsPath}`, b.sh ?? 'sh', '-c', script.join('\n')], input: setup.iptablesRestore };
 }
 
