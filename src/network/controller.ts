@@ -325,8 +325,15 @@ export class NetworkController {
       bindIp: s.bindIp,
     };
     if (this.dns) {
+      // Port 53 when free, else the port of the last boot (the sandboxes' redirects name it), else any.
       const gw = formatIPv4(s.gateway);
-      n.dnsPort = await this.dns.listen(gw, 53).catch(() => this.dns!.listen(gw, 0));
+      const file = join(this.cfg.execRoot, 'network', 'dns', info.id);
+      const saved = Number(await fs.readFile(file, 'utf8').catch(() => '')) || undefined;
+      n.dnsPort = await this.dns.listen(gw, 53).catch(() => (saved ? this.dns!.listen(gw, saved) : Promise.reject(new Error('no saved port')))).catch(() => this.dns!.listen(gw, 0));
+      if (n.dnsPort !== saved) {
+        await mkdirp(join(this.cfg.execRoot, 'network', 'dns'), 0o700);
+        await fs.writeFile(file, String(n.dnsPort));
+      }
     }
     this.bridges.set(info.id, n);
     this.infos.set(info.id, info);
@@ -543,9 +550,11 @@ export class NetworkController {
           }
         }
       }
+      const dns = this.dnsRedirect(eps);
+      rec.dnsPort = dns?.port;
       await this.store.put(rec);
       this.live.set(req.containerId, live);
-      kernel = this.kernel.create(ctx, sandboxId.slice(0, 12), eps.map((e) => this.kernelSpec(e)), gw && { ip: gw.gateway, ifName: gw.ifName ?? 'eth0' }, this.dnsRedirect(eps));
+      kernel = this.kernel.create(ctx, sandboxId.slice(0, 12), eps.map((e) => this.kernelSpec(e)), gw && { ip: gw.gateway, ifName: gw.ifName ?? 'eth0' }, dns);
       const mapped = ports.map(ctx, portNet.fw, portEp.ip, portEp.ports).then(
         (p) => void (live.published = p),
         (e) => {
@@ -606,6 +615,7 @@ export class NetworkController {
       const after = this.gatewayEndpoint(next);
       const dnsAfter = this.dnsRedirect(next);
       rec.endpoints = next;
+      if (!dnsBefore && dnsAfter) rec.dnsPort = dnsAfter.port;
       try {
         await this.store.put(rec);
         await this.kernel.join(ctx, rec.netnsPath, this.kernelSpec(ep), after && after !== before ? { ip: after.gateway, ifName: after.ifName ?? 'eth0' } : undefined, dnsBefore ? undefined : dnsAfter);
@@ -636,6 +646,7 @@ export class NetworkController {
         this.ports!.release(ep.ports);
       }
       const dnsChanged = dnsAfter && (!dnsBefore || dnsBefore.gateway !== dnsAfter.gateway);
+      if (dnsChanged) rec.dnsPort = dnsAfter.port;
       await this.kernel.leave(ctx, rec.netnsPath, ep.ifHost, after && after !== before ? { ip: after.gateway, ifName: after.ifName ?? 'eth0' } : undefined, dnsChanged ? dnsAfter : undefined);
       this.release([ep]);
       await this.store.put(rec);
@@ -719,6 +730,14 @@ export class NetworkController {
       }
       this.live.set(rec.containerId, live);
       kept.set(rec.containerId, this.attachmentOf(rec));
+      const dns = this.dnsRedirect(rec.endpoints);
+      if (dns && rec.dnsPort !== dns.port) {
+        // the server could not have its port back: point the redirect at the new one
+        await this.kernel.redirectDns(ctx, rec.netnsPath, dns).then(
+          () => this.store.put({ ...rec, dnsPort: dns.port }),
+          (e) => this.deps.log.warn('cannot point a sandbox at the embedded DNS', { container: rec.containerId.slice(0, 12), error: e }),
+        );
+      }
     }
     const paths = new Set([...this.live.values()].map((l) => l.rec.netnsPath));
     for (const p of await this.netns.list()) {
@@ -814,9 +833,11 @@ export class NetworkController {
   }
 
   private upstreams(clientIp: string): string[] {
-    for (const l of this.live.values()) {
-      if (l.rec.endpoints.some((e) => e.ip === clientIp) && l.rec.dnsServers?.length) return l.rec.dnsServers;
-    }
+    // compat: nothing is forwarded for a client that is not ours (no open resolver on the
+    // gateways) or that is on internal networks only (Docker's resolver has no way out there)
+    const client = [...this.live.values()].find((l) => l.rec.endpoints.some((e) => e.ip === clientIp));
+    if (!client || client.rec.endpoints.every((e) => this.bridges.get(e.networkId)?.info.internal)) return [];
+    if (client.rec.dnsServers?.length) return client.rec.dnsServers;
     const now = Date.now();
     if (!this.hostResolvers || now - this.hostResolvers.at > 5000) {
       let text = '';

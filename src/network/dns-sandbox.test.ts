@@ -45,7 +45,7 @@ test('sandboxDnsSetup refuses what would not make a rule', () => {
   }
 });
 
-test('applySandboxDns: one process, nsenter -> sh running iptables-restore on the rules from stdin, then writing the sysctls', async () => {
+test('applySandboxDns: one process, nsenter -> sh running iptables-restore on the rules (a here-document), then writing the sysctls', async () => {
   const calls: { bin: string; argv: string[]; input?: string | Buffer }[] = [];
   const exec: Exec = {
     run: async (_ctx, bin, argv, opts) => {
@@ -61,8 +61,7 @@ test('applySandboxDns: one process, nsenter -> sh running iptables-restore on th
   assert.equal(calls.length, 1);
   assert.equal(calls[0]!.bin, 'nsenter');
   assert.deepEqual(calls[0]!.argv.slice(0, 3), ['--net=/run/berth/netns/abc', 'sh', '-c']);
-  assert.equal(calls[0]!.argv[3], ['set -e', "'iptables-restore' -w --noflush", "printf '%s\\n' '1' > '/proc/sys/net/ipv4/conf/eth0/route_localnet'"].join('\n'));
-  assert.equal(calls[0]!.input, s.iptablesRestore);
+  assert.equal(calls[0]!.argv[3], ['set -e', "'iptables-restore' -w --noflush <<'BERTH_DNS_RULES'", s.iptablesRestore.trimEnd(), 'BERTH_DNS_RULES', "printf '%s\\n' '1' > '/proc/sys/net/ipv4/conf/eth0/route_localnet'"].join('\n'));
   const replace = applySandboxDnsArgv('/ns', s, { replace: true, bins: { nsenter: '/usr/bin/nsenter', iptables: '/sbin/iptables', iptablesRestore: '/sbin/iptables-restore' } });
   assert.equal(replace.bin, '/usr/bin/nsenter');
   const lines = replace.argv[3]!.split('\n');
@@ -83,7 +82,9 @@ test('applySandboxDns: one process, nsenter -> sh running iptables-restore on th
     "'/sbin/iptables' -w -t raw -D PREROUTING -d 127.0.0.0/8 -j BERTH_DNS_PREROUTING 2>/dev/null || true",
     "'/sbin/iptables' -w -t nat -D OUTPUT -d 127.0.0.11/32 -j BERTH_DNS_OUTPUT 2>/dev/null || true",
     "'/sbin/iptables' -w -t nat -D POSTROUTING -s 127.0.0.0/8 -j BERTH_DNS_POSTROUTING 2>/dev/null || true",
-    "'/sbin/iptables-restore' -w --noflush",
+    "'/sbin/iptables-restore' -w --noflush <<'BERTH_DNS_RULES'",
+    ...s.iptablesRestore.trimEnd().split('\n'),
+    'BERTH_DNS_RULES',
     'fi',
     "printf '%s\\n' '1' > '/proc/sys/net/ipv4/conf/eth0/route_localnet'",
   ]);

@@ -120,33 +120,43 @@ function shQuote(s: string): string {
 }
 
 /**
- * The argv of the one process start that applies `setup` inside the namespace bind-mounted at
- * netnsPath: nsenter runs sh there, which runs iptables-restore --noflush on the rules from
- * stdin and then writes the sysctls (so that a failed restore leaves route_localnet off). With
- * `replace`, sh first tries the rules with the earlier jumps deleted in the same transaction
- * (a here-document), and falls back to deleting them one by one.
+ * The sh commands that apply `setup` from inside the namespace: iptables-restore --noflush on
+ * the rules (a here-document), then the sysctls (so that a failed restore leaves
+ * route_localnet off). With `replace`, the rules go first with the earlier jumps deleted in
+ * the same transaction, falling back to deleting them one by one. For `sh -e`; the sandbox
+ * setup (sandbox.ts) appends them to its own script, so one process start does both.
  */
-export function applySandboxDnsArgv(netnsPath: string, setup: SandboxDnsSetup, opts: ApplySandboxDnsOptions = {}): { bin: string; argv: string[]; input: string } {
+export function sandboxDnsShell(setup: SandboxDnsSetup, opts: Pick<ApplySandboxDnsOptions, 'replace' | 'bins'> = {}): string {
   const b = opts.bins ?? {};
   const restore = `${shQuote(b.iptablesRestore ?? 'iptables-restore')} -w --noflush`;
-  const script = ['set -e'];
+  const heredoc = (rules: string) => {
+    if (rules.split('\n').includes(HEREDOC)) throw invalidParameter('embedded DNS: the rules contain the here-document marker');
+    return [`${rules.trimEnd()}`, HEREDOC];
+  };
+  const script: string[] = [];
   if (opts.replace) {
     // One transaction that deletes the old jumps and inserts the new ones; it fails as a whole
     // when a jump is missing, and then each one is deleted on its own (slower, a process each).
-    script.push(`if ${restore} 2>/dev/null <<'${HEREDOC}'`, withDeletedJumps(setup.iptablesRestore).trimEnd(), HEREDOC, 'then :', 'else');
+    script.push(`if ${restore} 2>/dev/null <<'${HEREDOC}'`, ...heredoc(withDeletedJumps(setup.iptablesRestore)), 'then :', 'else');
     for (const [table, chain, ...rest] of JUMPS) {
       script.push(`${shQuote(b.iptables ?? 'iptables')} -w -t ${table} -D ${chain} ${rest.join(' ')} 2>/dev/null || true`);
     }
-    script.push(restore, 'fi');
+    script.push(`${restore} <<'${HEREDOC}'`, ...heredoc(setup.iptablesRestore), 'fi');
   } else {
-    script.push(restore);
+    script.push(`${restore} <<'${HEREDOC}'`, ...heredoc(setup.iptablesRestore));
   }
   // The sysctls last: route_localnet must not be on while the guard rule is not in place.
   for (const [path, value] of Object.entries(setup.sysctls)) {
     if (!path.startsWith('/proc/sys/') || path.includes('..')) throw invalidParameter(`embedded DNS: not a sysctl path: ${path}`);
     script.push(`printf '%s\\n' ${shQuote(value)} > ${shQuote(path)}`);
   }
-  return { bin: b.nsenter ?? 'nsenter', argv: [`--net=${netnsPath}`, b.sh ?? 'sh', '-c', script.join('\n')], input: setup.iptablesRestore };
+  return script.join('\n');
+}
+
+/** The argv of the one process start (nsenter, sh) that applies `setup` inside the namespace at netnsPath. */
+export function applySandboxDnsArgv(netnsPath: string, setup: SandboxDnsSetup, opts: ApplySandboxDnsOptions = {}): { bin: string; argv: string[]; input: string } {
+  const b = opts.bins ?? {};
+  return { bin: b.nsenter ?? 'nsenter', argv: [`--net=${netnsPath}`, b.sh ?? 'sh', '-c', `set -e\n${sandboxDnsShell(setup, opts)}`], input: '' };
 }
 
 /**

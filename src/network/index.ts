@@ -14,3 +14,5 @@ export * from './port-mapper.js';
 export * from './sandbox.js';
 export * from './network-store.js';
 export * from './network-config.js';
+export * from './dns.js';
+export * from './dns-sandbox.js';

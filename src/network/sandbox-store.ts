@@ -45,6 +45,8 @@ export interface SandboxRecord {
   sandboxId: string;
   /** `--dns`: the embedded DNS forwards to these (the host's resolvers when empty). */
   dnsServers?: string[];
+  /** The embedded DNS port the namespace's redirect names. */
+  dnsPort?: number;
   /** The bind-mounted namespace handed to runc. */
   netnsPath: string;
   endpoints: EndpointRecord[];

@@ -38,6 +38,8 @@ export interface DnsRedirect {
   /** The container's address on that network (the source the DNS server sees). */
   containerIp: string;
   ifName: string;
+  /** The namespace had a redirect already (its jumps are replaced, not doubled). */
+  replace?: boolean;
 }
 
 /** Produces the in-namespace shell commands of a DNS redirect (dns.ts). */
@@ -134,9 +136,15 @@ export class SandboxKernel {
       if (!(e instanceof ExecError) || !/Cannot find device|does not exist/.test(e.stderr)) throw e;
     }
     if (gateway || dns) {
-      const { argv, input } = this.script(gateway ? [`route replace default via ${gateway.ip} dev ${gateway.ifName}`] : [], dns);
+      const { argv, input } = this.script(gateway ? [`route replace default via ${gateway.ip} dev ${gateway.ifName}`] : [], dns && { ...dns, replace: true });
       await this.deps.exec.run(ctx, this.deps.nsenter, [`--net=${path}`, ...argv], { input, timeoutMs: TIMEOUT_MS });
     }
+  }
+
+  /** Points a live namespace's DNS redirect somewhere else (the server's port changed). */
+  async redirectDns(ctx: Ctx, path: string, dns: DnsRedirect): Promise<void> {
+    const { argv, input } = this.script([], { ...dns, replace: true });
+    await this.deps.exec.run(ctx, this.deps.nsenter, [`--net=${path}`, ...argv], { input, timeoutMs: TIMEOUT_MS });
   }
 
   /**
