@@ -99,6 +99,8 @@ export interface EndpointRequest {
   aliases?: string[];
   /** `--ip`. */
   ipv4?: string;
+  /** `--mac-address` (Docker's MAC from the address when absent). */
+  mac?: string;
   /** `--link target:alias` on a user-defined network: names only this container resolves. */
   links?: string[];
 }
@@ -371,6 +373,12 @@ export class NetworkController {
     }
   }
 
+  /** `host-gateway` in --add-host: the default bridge's gateway (moby HostGatewayIP). */
+  hostGatewayIp(): string | undefined {
+    const b = this.bridges.get(this.ids['bridge']?.id ?? '');
+    return b ? formatIPv4(b.gateway) : undefined;
+  }
+
   /** Where the namespace of a bridge sandbox is (Docker's SandboxKey: the ID's first 12 digits). */
   netnsPath(sandboxId: string): string {
     return this.netns.path(sandboxId.slice(0, 12));
@@ -481,7 +489,7 @@ export class NetworkController {
       ip: formatIPv4(ipNum),
       prefixLen: n.subnet.prefix,
       gateway: formatIPv4(n.gateway),
-      mac: macFromIPv4(ipNum),
+      mac: req.mac || macFromIPv4(ipNum),
       aliases: req.aliases ?? [],
       ...(req.links?.length ? { links: req.links } : {}),
       ports: [],

@@ -128,6 +128,9 @@ export async function createContainer(
   const kind = config.NetworkDisabled ? 'disabled' : modeOf(svc.deps.network, hc.NetworkMode);
   const netName = kind === 'disabled' || kind === 'container' ? '' : networkNameOf(svc.deps.network, kind, hc.NetworkMode);
   validateEndpoints(kind, netIn?.EndpointsConfig ?? undefined);
+  // API 1.44 asks for a MAC in the endpoint's settings; kept where 1.41 put it (they hold what runs)
+  const mac = Object.values(netIn?.EndpointsConfig ?? {}).find((e) => e?.MacAddress)?.MacAddress;
+  if (mac && !config.MacAddress) config.MacAddress = mac;
   if (kind === 'bridge') for (const l of hc.Links ?? []) linkTarget(svc, l);
   const id = generateId();
   // compat: with the host's network the container takes the host's name (moby initializeNetworking).

@@ -12,7 +12,7 @@ import type { ContainerRecord } from '../../containers/index.js';
 import type { AttachRequest, Attachment, EndpointAttachment, NetworkController } from '../../network/index.js';
 
 /** What the container service needs of the network controller. */
-export type ContainerNetwork = Pick<NetworkController, 'attach' | 'detach' | 'restore' | 'has' | 'find' | 'netnsPath' | 'shutdown' | 'connect' | 'disconnect'>;
+export type ContainerNetwork = Pick<NetworkController, 'attach' | 'detach' | 'restore' | 'has' | 'find' | 'netnsPath' | 'shutdown' | 'connect' | 'disconnect' | 'hostGatewayIp'>;
 
 /**
  * How a container is networked: the default bridge, a user-defined network, host, none, no
@@ -179,8 +179,9 @@ export function attachRequest(rec: Readonly<ContainerRecord>, sandboxId: string)
     containerId: rec.ID,
     containerName: rec.Name.replace(/^\//, ''),
     sandboxId,
-    networks: Object.entries(rec.NetworkSettings.Networks ?? {}).map(([name, ep]) => ({
+    networks: Object.entries(rec.NetworkSettings.Networks ?? {}).map(([name, ep], i) => ({
       network: name,
+      mac: i === 0 ? rec.Config.MacAddress || undefined : undefined,
       aliases: aliasesFor(rec.ID, name, ep.Aliases) ?? [],
       links: ep.Links ?? [],
       ipv4: ep.IPAMConfig?.IPv4Address || undefined,

@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import type { EventBus } from '../../events/index.js';
-import { KeyedMutex, withoutCancel, type Ctx, type Exec, type Logger } from '../../lib/index.js';
+import { invalidParameter, KeyedMutex, withoutCancel, type Ctx, type Exec, type Logger } from '../../lib/index.js';
 import type { ImageStore } from '../../images/index.js';
 import type { ContainerdTasks, ProcessIO } from '../../runtime/index.js';
 import {
@@ -233,7 +233,14 @@ export class ContainersServiceBase {
   async hostsBase(rec: Pick<ContainerRecord, 'Config' | 'HostConfig'>): Promise<string> {
     const extra = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
       const i = h.lastIndexOf(':');
-      return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+      let ip = h.slice(i + 1);
+      if (ip === 'host-gateway') {
+        // compat: moby's HostGatewayIP, the default bridge's gateway
+        const gw = this.deps.network.hostGatewayIp();
+        if (!gw) throw invalidParameter('unable to derive the IP value for host-gateway');
+        ip = gw;
+      }
+      return `${ip}\t${h.slice(0, i)}\n`;
     });
     if (this.networkKind(rec) === 'host') {
       const own = await fs.readFile('/etc/hosts', 'utf8').catch(() => '');
