@@ -33,7 +33,8 @@ import { parsePortRange, portMap, wantedBindings, type PublishRequest } from './
 import { PortMapper, forwardsOf, type Published } from './port-mapper.js';
 import { reconcileScript, type BridgeFirewall, type PortForward } from './rules.js';
 import { SandboxStore, type EndpointRecord, type SandboxRecord } from './sandbox-store.js';
-import { SandboxKernel, type DnsRedirect, type DnsScript, type EndpointKernelSpec } from './sandbox.js';
+import { SandboxKernel, type DnsRedirect, type DnsScript, type EndpointKernelSpec, type Gateway } from './sandbox.js';
+import { Cidr6, formatIPv6, Ipam6, parseIPv6 } from './ipnet6.js';
 import { NetworkStore, type NetworkRecord } from './network-store.js';
 import { bridgeSettings, newNetworkRecord, BRIDGE_NAME_OPT, ICC_OPT, MASQ_OPT, BIND_IP_OPT, MTU_OPT, type CreateNetworkRequest } from './network-config.js';
 
@@ -101,6 +102,8 @@ export interface EndpointRequest {
   ipv4?: string;
   /** `--mac-address` (Docker's MAC from the address when absent). */
   mac?: string;
+  /** `--ip6`. */
+  ipv6?: string;
   /** `--link target:alias` on a user-defined network: names only this container resolves. */
   links?: string[];
 }
@@ -127,6 +130,9 @@ export interface EndpointAttachment {
   prefixLen?: number;
   gateway?: string;
   mac?: string;
+  ip6?: string;
+  prefixLen6?: number;
+  gateway6?: string;
 }
 
 /** What a container gets from its networks (daemon/ turns it into NetworkSettings). */
@@ -157,6 +163,8 @@ interface Net {
   bindIp: string;
   /** Port of the embedded DNS on the gateway (user-defined networks). */
   dnsPort?: number;
+  /** `--ipv6` networks. */
+  v6?: { subnet: Cidr6; gateway: bigint; ipam: Ipam6 };
 }
 
 interface Live {
@@ -308,7 +316,15 @@ export class NetworkController {
     const s = bridgeSettings(info, { mtu: b.mtu, bindIp: b.defaultBindIp || '0.0.0.0' });
     const driver = new BridgeDriver(
       { ip: this.ip, log: this.deps.log },
-      { name: s.bridge, mtu: s.mtu, bip: `${formatIPv4(s.gateway)}/${s.subnet.prefix}`, fixedCidr: s.range?.toString() ?? '', pools: [], hairpin: !b.userlandProxy },
+      {
+        name: s.bridge,
+        mtu: s.mtu,
+        bip: `${formatIPv4(s.gateway)}/${s.subnet.prefix}`,
+        fixedCidr: s.range?.toString() ?? '',
+        pools: [],
+        hairpin: !b.userlandProxy,
+        bip6: s.subnet6 && s.gateway6 !== undefined ? `${formatIPv6(s.gateway6)}/${s.subnet6.prefix}` : undefined,
+      },
     );
     await driver.ensure(ctx);
     if (b.iptables) await driver.enableNetfilter().catch((e) => this.deps.log.warn('cannot enable netfilter on the bridge', { error: e }));
@@ -325,6 +341,7 @@ export class NetworkController {
       fw: { prefix: this.cfg.chainPrefix, bridge: s.bridge, subnet: s.subnet.toString(), icc: s.icc, ipMasq: s.ipMasq, userlandProxy: b.userlandProxy, internal: info.internal },
       mtu: s.mtu,
       bindIp: s.bindIp,
+      v6: s.subnet6 && s.gateway6 !== undefined ? { subnet: s.subnet6, gateway: s.gateway6, ipam: new Ipam6(s.subnet6, s.gateway6, s.range6) } : undefined,
     };
     if (this.dns) {
       // Port 53 when free, else the port of the last boot (the sandboxes' redirects name it), else any.
@@ -396,7 +413,7 @@ export class NetworkController {
     return this.mutex.run('networks', async () => {
       const existing = [...this.infos.values()].map((n) => {
         const br = this.bridges.get(n.id);
-        return { name: n.name, subnets: br ? [br.subnet] : [], bridge: br?.fw.bridge };
+        return { name: n.name, subnets: br ? [br.subnet] : [], subnets6: br?.v6 ? [br.v6.subnet] : [], bridge: br?.fw.bridge };
       });
       const routes = await this.anyDriver().inUse(ctx);
       const rec = newNetworkRecord(req, { id: newId(), created: new Date().toISOString(), existing, routes, pools: this.cfg.bridge.pools });
@@ -458,7 +475,17 @@ export class NetworkController {
 
   private kernelSpec(ep: EndpointRecord): EndpointKernelSpec {
     const n = this.bridges.get(ep.networkId)!;
-    return { ifName: ep.ifName ?? 'eth0', ifHost: ep.ifHost, bridge: n.fw.bridge, ip: parseIPv4(ep.ip), prefixLen: ep.prefixLen, mac: ep.mac, mtu: n.mtu, hairpin: !this.cfg.bridge.userlandProxy };
+    return {
+      ifName: ep.ifName ?? 'eth0',
+      ifHost: ep.ifHost,
+      bridge: n.fw.bridge,
+      ip: parseIPv4(ep.ip),
+      prefixLen: ep.prefixLen,
+      ip6: ep.ip6 ? `${ep.ip6}/${ep.prefixLen6}` : undefined,
+      mac: ep.mac,
+      mtu: n.mtu,
+      hairpin: !this.cfg.bridge.userlandProxy,
+    };
   }
 
   /** Allocates an endpoint on a bridge network (its address; `--ip` checked as Docker does). */
@@ -480,7 +507,22 @@ export class NetworkController {
       if (isConflict(e)) throw forbidden('Address already in use', e);
       throw e;
     }
+    let v6: Pick<EndpointRecord, 'ip6' | 'prefixLen6' | 'gateway6'> = {};
+    if (n.v6) {
+      try {
+        const ip6 = n.v6.ipam.request(req.ipv6 ? parseIPv6(req.ipv6) : undefined);
+        v6 = { ip6: formatIPv6(ip6), prefixLen6: n.v6.subnet.prefix, gateway6: formatIPv6(n.v6.gateway) };
+      } catch (e) {
+        n.ipam.release(ipNum);
+        if (e instanceof Error && e.message === 'Address already in use') throw forbidden(e.message, e);
+        throw e;
+      }
+    } else if (req.ipv6) {
+      n.ipam.release(ipNum);
+      throw invalidParameter(`network ${n.info.name} has no IPv6 pool for the address ${req.ipv6}`);
+    }
     return {
+      ...v6,
       id: newId(),
       networkId: n.info.id,
       networkName: n.info.name,
@@ -498,7 +540,11 @@ export class NetworkController {
   }
 
   private release(eps: readonly EndpointRecord[]): void {
-    for (const e of eps) this.bridges.get(e.networkId)?.ipam.release(parseIPv4(e.ip));
+    for (const e of eps) {
+      const n = this.bridges.get(e.networkId);
+      n?.ipam.release(parseIPv4(e.ip));
+      if (e.ip6) n?.v6?.ipam.release(parseIPv6(e.ip6));
+    }
   }
 
   /**
@@ -562,7 +608,7 @@ export class NetworkController {
       rec.dnsPort = dns?.port;
       await this.store.put(rec);
       this.live.set(req.containerId, live);
-      kernel = this.kernel.create(ctx, sandboxId.slice(0, 12), eps.map((e) => this.kernelSpec(e)), gw && { ip: gw.gateway, ifName: gw.ifName ?? 'eth0' }, dns);
+      kernel = this.kernel.create(ctx, sandboxId.slice(0, 12), eps.map((e) => this.kernelSpec(e)), routeOf(gw), dns);
       const mapped = ports.map(ctx, portNet.fw, portEp.ip, portEp.ports).then(
         (p) => void (live.published = p),
         (e) => {
@@ -626,7 +672,7 @@ export class NetworkController {
       if (!dnsBefore && dnsAfter) rec.dnsPort = dnsAfter.port;
       try {
         await this.store.put(rec);
-        await this.kernel.join(ctx, rec.netnsPath, this.kernelSpec(ep), after && after !== before ? { ip: after.gateway, ifName: after.ifName ?? 'eth0' } : undefined, dnsBefore ? undefined : dnsAfter);
+        await this.kernel.join(ctx, rec.netnsPath, this.kernelSpec(ep), after && after !== before ? routeOf(after) : undefined, dnsBefore ? undefined : dnsAfter);
       } catch (e) {
         rec.endpoints = rec.endpoints.filter((x) => x !== ep);
         this.release([ep]);
@@ -655,7 +701,7 @@ export class NetworkController {
       }
       const dnsChanged = dnsAfter && (!dnsBefore || dnsBefore.gateway !== dnsAfter.gateway);
       if (dnsChanged) rec.dnsPort = dnsAfter.port;
-      await this.kernel.leave(ctx, rec.netnsPath, ep.ifHost, after && after !== before ? { ip: after.gateway, ifName: after.ifName ?? 'eth0' } : undefined, dnsChanged ? dnsAfter : undefined);
+      await this.kernel.leave(ctx, rec.netnsPath, ep.ifHost, after && after !== before ? routeOf(after) : undefined, dnsChanged ? dnsAfter : undefined);
       this.release([ep]);
       await this.store.put(rec);
       return true;
@@ -724,6 +770,7 @@ export class NetworkController {
         if (!n || !n.subnet.contains(parseIPv4(ep.ip))) return false;
         try {
           n.ipam.request(parseIPv4(ep.ip));
+          if (ep.ip6) n.v6?.ipam.request(parseIPv6(ep.ip6));
         } catch (e) {
           this.deps.log.warn('address of a restored endpoint is taken', { container: rec.containerId.slice(0, 12), ip: ep.ip, error: e });
         }
@@ -862,7 +909,12 @@ export class NetworkController {
 }
 
 function endpointAttachment(ep: EndpointRecord): EndpointAttachment {
-  return { networkId: ep.networkId, networkName: ep.networkName, endpointId: ep.id, ip: ep.ip, prefixLen: ep.prefixLen, gateway: ep.gateway, mac: ep.mac };
+  return { networkId: ep.networkId, networkName: ep.networkName, endpointId: ep.id, ip: ep.ip, prefixLen: ep.prefixLen, gateway: ep.gateway, mac: ep.mac, ip6: ep.ip6, prefixLen6: ep.prefixLen6, gateway6: ep.gateway6 };
+}
+
+/** The default routes through an endpoint's gateways. */
+function routeOf(ep: EndpointRecord | undefined): Gateway | undefined {
+  return ep && { ip: ep.gateway, ip6: ep.gateway6, ifName: ep.ifName ?? 'eth0' };
 }
 
 /** The same context without its cancellation: for work that must finish once begun. */
