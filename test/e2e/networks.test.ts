@@ -265,6 +265,10 @@ describe('user-defined networks', () => {
     assert.equal(await inspect('c2', '{{.State.Running}} {{.NetworkSettings.Networks.localnet.IPAddress}}'), `true ${c2ip}`);
     assert.match(await eventually(['exec', 'c1', 'ping', '-c', '1', '-W', '2', 'web']), /1 packets received/);
     assert.deepEqual((await rulesNaming(bridgeOf(await netInspect('localnet')))).sort(), rulesBefore);
+    // a clean restart (live restore) too: names and published ports answer again
+    await d.stop();
+    await d.start();
+    assert.match(await eventually(['exec', 'c2', 'nslookup', 'c1']), /Address/);
     // a new container gets a fresh address, not one in use
     await ok(d.docker(['run', '-d', '--name', 'c3', '--network', 'localnet', 'busybox', 'sleep', '600']));
     const ips = new Set(await Promise.all(['c1', 'c2', 'c3'].map((c) => inspect(c, '{{.NetworkSettings.Networks.localnet.IPAddress}}'))));
