@@ -144,6 +144,7 @@ export const CONTAINER: ManagementEntry = {
 export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   attach: containerAttach,
   commit: containerCommit,
+  compose: cmd(() => import('./commands/compose/compose.js')),
   container: CONTAINER,
   cp: containerCp,
   create: containerCreate,

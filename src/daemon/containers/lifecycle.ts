@@ -12,6 +12,7 @@ import { prepareNamespaces, releaseNamespaces } from './namespaces.js';
 import type { Attachment } from '../../network/index.js';
 import type { LogDriver } from '../../containers/index.js';
 import type { Mount } from '../../snapshots/index.js';
+import { healthcheckOf } from './health.js';
 import { attachRequest, copyNetworkFiles, linkHosts, runningSettings, stoppedSettings, writeHosts } from './network.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
@@ -92,6 +93,9 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
         d.HasBeenManuallyStopped = false;
         d.RestartCount = opts.policy ? live.restart.restarts : 0;
         if (attachment) d.NetworkSettings = runningSettings(d.NetworkSettings, id, attachment);
+        // compat: Docker's start sets Health to "starting" before it returns (initHealthMonitor),
+        // so a client inspecting right after start sees it (compose's depends_on: service_healthy)
+        if (healthcheckOf(d)) d.State.Health = { Status: 'starting', FailingStreak: 0, Log: [] };
       });
       for (const ep of attachment?.endpoints ?? []) svc.emitNetwork('connect', ep, id);
       svc.emit('start', updated);
