@@ -46,6 +46,7 @@ export default defineComposeCommand({
       scale[m[1]!] = Number(m[2]);
     }
     const timeout = changed.has('timeout') ? opts.timeout : undefined;
+    const since = (ctx.cli.now().getTime() / 1000 - 1).toFixed(3);
     const names = await ctx.service.up(project, {
       services: args,
       forceRecreate: opts.forceRecreate,
@@ -65,7 +66,7 @@ export default defineComposeCommand({
       return 0;
     }
     if (opts.detach || opts.noStart) return 0;
-    return attach(ctx, project.name, names, { colour: ctx.colour && !opts.noColor, prefix: !opts.noLogPrefix, abort: opts.abortOnContainerExit || Boolean(opts.exitCodeFrom), exitCodeFrom: opts.exitCodeFrom, timeout });
+    return attach(ctx, project.name, names, { colour: ctx.colour && !opts.noColor, prefix: !opts.noLogPrefix, abort: opts.abortOnContainerExit || Boolean(opts.exitCodeFrom), exitCodeFrom: opts.exitCodeFrom, timeout, since });
   },
 });
 
@@ -73,7 +74,7 @@ async function attach(
   ctx: ComposeContext,
   projectName: string,
   names: string[],
-  o: { colour: boolean; prefix: boolean; abort: boolean; exitCodeFrom: string; timeout: number | undefined },
+  o: { colour: boolean; prefix: boolean; abort: boolean; exitCodeFrom: string; timeout: number | undefined; since: string },
 ): Promise<number> {
   const cs = (await ctx.service.containers(projectName, { all: true, oneoff: false })).filter((c) => names.includes(nameOf(c)));
   const shorts = cs.map((c) => shortName(projectName, nameOf(c)));
@@ -86,6 +87,8 @@ async function attach(
     if (stopping) return;
     stopping = true;
     await ctx.service.each(projectName, ctx.projectIfAny(), [], 'stop', { timeout: o.timeout }).catch(() => {});
+    // everything is stopped: streams still open have nothing more to say
+    setTimeout(() => abort.abort(), 2000).unref();
   };
   const onSignal = () => {
     if (stopping) {
@@ -101,19 +104,10 @@ async function attach(
     await Promise.all(
       cs.map(async (c, i) => {
         const short = shorts[i]!;
-        const info = await ctx.cli.client.get<ContainerJSON>(`/containers/${c.Id}/json`);
-        await streamLogs(ctx.cli.client, c.Id, Boolean(info.Config.Tty), { follow: true, signal: abort.signal }, (_s, line) => printer.line(short, line));
-        if (abort.signal.aborted) return;
-        const after = await ctx.cli.client.get<ContainerJSON>(`/containers/${c.Id}/json`);
-        if (after.State.Running) return;
-        printer.event(short, `exited with code ${after.State.ExitCode}`);
-        const svc = c.Labels[LABEL.service];
-        if (o.exitCodeFrom ? svc === o.exitCodeFrom : o.abort) {
-          if (o.exitCodeFrom || exitCode === 0) exitCode = after.State.ExitCode;
-        }
-        if (o.abort && !stopping) {
-          ctx.cli.out.write('Aborting on container exit...\n');
-          await stopAll();
+        try {
+          await follow(c, short);
+        } catch (e) {
+          if (!abort.signal.aborted) throw e;
         }
       }),
     );
@@ -122,4 +116,22 @@ async function attach(
     ctx.cli.signals.off('SIGTERM', onSignal);
   }
   return exitCode;
+
+  async function follow(c: (typeof cs)[number], short: string): Promise<void> {
+    const info = await ctx.cli.client.get<ContainerJSON>(`/containers/${c.Id}/json`);
+    await streamLogs(ctx.cli.client, c.Id, Boolean(info.Config.Tty), { follow: true, since: o.since, signal: abort.signal }, (_s, line) => printer.line(short, line));
+    if (abort.signal.aborted) return;
+    // the log ends as the process does; wait reports the exit once the state says so
+    const w = await ctx.cli.client.post<{ StatusCode: number }>(`/containers/${c.Id}/wait`, { query: { condition: 'not-running' }, signal: abort.signal });
+    const after = { State: { ExitCode: w.StatusCode } };
+    printer.event(short, `exited with code ${after.State.ExitCode}`);
+    const svc = c.Labels[LABEL.service];
+    if (o.exitCodeFrom ? svc === o.exitCodeFrom : o.abort) {
+      if (o.exitCodeFrom || exitCode === 0) exitCode = after.State.ExitCode;
+    }
+    if (o.abort && !stopping) {
+      ctx.cli.out.write('Aborting on container exit...\n');
+      await stopAll();
+    }
+  }
 }
