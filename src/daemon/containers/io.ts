@@ -87,7 +87,9 @@ export async function containerLogs(
   if (tail !== 'all' && (!Number.isInteger(tail) || tail < 0)) throw invalidParameter(`invalid value for "tail": ${opts.tail}`);
   const since = parseLogTime(opts.since, 'since');
   const until = parseLogTime(opts.until, 'until');
-  const follow = opts.follow && isRunning(rec.State);
+  // A running state whose process is already gone (its exit not yet recorded) has nothing more
+  // to follow: a poll-follow of the file would never end (compose's attached `up` waits on it).
+  const follow = opts.follow && isRunning(rec.State) && svc.hasProcess(rec.ID);
   const iter = reader.read({ follow, tail, since, until, signal: ctx.signal });
   async function* entries(): AsyncGenerator<Chunk> {
     for await (const e of iter as AsyncIterable<LogEntry>) {

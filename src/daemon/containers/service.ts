@@ -196,6 +196,11 @@ export class ContainersServiceBase {
     });
   }
 
+  /** Whether the container has a live process wired into its hub (false once its output closed). */
+  hasProcess(id: string): boolean {
+    return Boolean(this.live.get(id)?.hub.process);
+  }
+
   logReader(rec: Readonly<ContainerRecord>): LogReader {
     const live = this.live.get(rec.ID);
     const d = live?.hub.log as (LogDriver & Partial<LogReader>) | undefined;

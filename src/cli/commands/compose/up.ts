@@ -46,7 +46,7 @@ export default defineComposeCommand({
       scale[m[1]!] = Number(m[2]);
     }
     const timeout = changed.has('timeout') ? opts.timeout : undefined;
-    const since = (ctx.cli.now().getTime() / 1000 - 1).toFixed(3);
+    const since = (ctx.cli.now().getTime() / 1000).toFixed(3);
     const names = await ctx.service.up(project, {
       services: args,
       forceRecreate: opts.forceRecreate,
