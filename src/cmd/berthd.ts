@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chmod } from 'node:fs/promises';
 import {
   background,
   createLogger,
@@ -37,6 +38,7 @@ import {
   ContainerdImageRecords,
   ContainersService,
   NetworksService,
+  setupRemap,
   buildSpec,
   buildExecSpec,
   USAGE,
@@ -63,6 +65,9 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
   const ctx: Ctx = background(log);
   await mkdirp(config.dataRoot, 0o711);
   await mkdirp(config.execRoot, 0o700);
+  // compat: with --userns-remap the remapped root must traverse to the bundles' rootfs (moby
+  // makes its roots 0711 then); nothing is listable
+  if (config.usernsRemap) await chmod(config.execRoot, 0o711);
   const pidfile = await PidFile.acquire(config.pidfile);
   let rootLock: PidFile | undefined;
   try {
@@ -172,7 +177,10 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       },
     );
     await network.init(ctx);
-    const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir };
+    // --userns-remap: container root is an unprivileged host user (the default one made when needed)
+    const userns = await setupRemap(ctx, nodeExec, config.usernsRemap);
+    if (userns) log.info('user namespaces on', { user: userns.user, uid: userns.rootUid, gid: userns.rootGid });
+    const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir, userns };
     const containers = new ContainersService({
       store: new ContainerStore({ root: join(config.dataRoot, 'containers') }),
       images: imageStore,
@@ -185,7 +193,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       events,
       exec: nodeExec,
       log: log.with({ module: 'containers' }),
-      config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir },
+      config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir, tmpDir, userns },
       buildSpec: (c, r, o) => buildSpec(c, specDeps, r, o),
       network,
       buildExecSpec: (c, r, e, b) => buildExecSpec(c, specDeps, r, e, b),

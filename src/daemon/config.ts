@@ -59,6 +59,8 @@ export interface DaemonConfig {
   liveRestore: boolean;
   init: boolean;
   initPath: string;
+  /** `--userns-remap`: '' (off), `default`, `user[:group]`, `uid[:gid]`. */
+  usernsRemap: string;
   dns: string[];
   dnsSearch: string[];
   dnsOpts: string[];
@@ -111,6 +113,7 @@ export function defaultConfig(): DaemonConfig {
     liveRestore: false,
     init: false,
     initPath: '',
+    usernsRemap: '',
     dns: [],
     dnsSearch: [],
     dnsOpts: [],
@@ -170,6 +173,7 @@ const OPTIONS: Option[] = [
   { key: 'live-restore', prop: 'liveRestore', kind: 'bool' },
   { key: 'init', prop: 'init', kind: 'bool' },
   { key: 'init-path', prop: 'initPath', kind: 'string' },
+  { key: 'userns-remap', prop: 'usernsRemap', kind: 'string' },
   { key: 'dns', prop: 'dns', kind: 'list' },
   { key: 'dns-search', prop: 'dnsSearch', kind: 'list' },
   { key: 'dns-opts', flag: 'dns-opt', prop: 'dnsOpts', kind: 'list' },

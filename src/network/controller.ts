@@ -59,6 +59,8 @@ export interface AttachRequest {
   dnsServers?: string[];
   /** Chosen by the caller when it needs netnsPath() before attach() resolves (the runtime spec). */
   sandboxId?: string;
+  /** `net.*` sysctls the daemon writes into the namespace (containers in a user namespace). */
+  sysctls?: Record<string, string>;
 }
 
 /** What a container gets from its networks (daemon/ turns it into NetworkSettings). */
@@ -234,7 +236,7 @@ export class NetworkController {
       rec.dnsPort = dns?.port;
       await this.store.put(rec);
       this.live.set(req.containerId, live);
-      kernel = this.kernel.create(ctx, sandboxId.slice(0, 12), eps.map((e) => kernelSpec(this.nets.bridges, e, !this.cfg.bridge.userlandProxy)), routeOf(gw), dns);
+      kernel = this.kernel.create(ctx, sandboxId.slice(0, 12), eps.map((e) => kernelSpec(this.nets.bridges, e, !this.cfg.bridge.userlandProxy)), routeOf(gw), dns, req.sysctls);
       const mapped = ports.map(ctx, portNet.fw, portEp.ip, portEp.ports).then(
         (p) => void (live.published = p),
         (e) => {

@@ -11,7 +11,7 @@
  * it is a host batch only (deleting the host end deletes the pair).
  */
 import { promises as fs } from 'node:fs';
-import { ExecError, type Ctx, type Exec } from '../lib/index.js';
+import { ExecError, invalidParameter, type Ctx, type Exec } from '../lib/index.js';
 import { Cidr, formatIPv4 } from './ipnet.js';
 import type { IpRoute } from './iproute.js';
 import type { NetnsStore } from './netns.js';
@@ -90,6 +90,21 @@ export function endpointLines(eps: readonly EndpointKernelSpec[], hostPid: numbe
   return out;
 }
 
+/**
+ * Shell lines writing `net.*` sysctls inside the namespace (for containers in a user namespace,
+ * which cannot write them themselves). Throws invalidParameter for another key or a value with
+ * characters a sysctl never has.
+ */
+export function sysctlLines(sysctls: Record<string, string>): string {
+  let out = '';
+  for (const [k, v] of Object.entries(sysctls)) {
+    if (!/^net\.[A-Za-z0-9_.-]+$/.test(k) || k.includes('..')) throw invalidParameter(`sysctl '${k}' is not allowed in a sandbox`);
+    if (!/^[A-Za-z0-9 _.:,-]*$/.test(v)) throw invalidParameter(`invalid value for sysctl ${k}: ${v}`);
+    out += `\nprintf '%s\\n' '${v}' > /proc/sys/${k.replace(/\./g, '/')}`;
+  }
+  return out;
+}
+
 /** The host-side lines: host ends into their bridges, up. */
 export function hostLines(eps: readonly EndpointKernelSpec[]): string[] {
   const out: string[] = [];
@@ -103,10 +118,10 @@ export function hostLines(eps: readonly EndpointKernelSpec[]): string[] {
 export class SandboxKernel {
   constructor(private readonly deps: SandboxKernelDeps) {}
 
-  private script(ipLines: string[], dns: DnsRedirect | undefined): { argv: string[]; input: string } {
+  private script(ipLines: string[], dns: DnsRedirect | undefined, sysctls: Record<string, string> = {}): { argv: string[]; input: string } {
     const ip = this.deps.ip.bin;
     const dnsPart = dns && this.deps.dnsScript ? `\n${this.deps.dnsScript(dns)}` : '';
-    return { argv: [this.deps.sh, '-ec', `${ip} -batch -${dnsPart}`], input: ipLines.join('\n') + '\n' };
+    return { argv: [this.deps.sh, '-ec', `${ip} -batch -${sysctlLines(sysctls)}${dnsPart}`], input: ipLines.join('\n') + '\n' };
   }
 
   /**
@@ -114,9 +129,9 @@ export class SandboxKernel {
    * given), the DNS redirect (when given), and plugs the host ends into their bridges. On
    * failure nothing is left; throws the ExecError of the failing step.
    */
-  async create(ctx: Ctx, key: string, eps: readonly EndpointKernelSpec[], gateway: Gateway | undefined, dns: DnsRedirect | undefined): Promise<string> {
+  async create(ctx: Ctx, key: string, eps: readonly EndpointKernelSpec[], gateway: Gateway | undefined, dns: DnsRedirect | undefined, sysctls?: Record<string, string>): Promise<string> {
     const lines = ['link set lo up', ...endpointLines(eps, this.deps.hostPid), ...routeLines('add', gateway)];
-    const { argv, input } = this.script(lines, dns);
+    const { argv, input } = this.script(lines, dns, sysctls);
     const path = await this.deps.netns.create(ctx, key, argv, input);
     try {
       await this.deps.ip.host(ctx, hostLines(eps));

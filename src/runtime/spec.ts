@@ -16,7 +16,7 @@ import { buildDevices, type DeviceMapping } from './devices.js';
 import { nodeSpecHost, type SpecHost } from './host.js';
 import { buildMounts, type MountInput, type NetworkFiles } from './mounts.js';
 import { buildNamespaces, networkIsPrivate, validateSysctls, type NamespacesInput } from './namespaces.js';
-import type { OciHooks, OciLinux, OciProcess, OciSpec } from './oci-spec.js';
+import type { OciHooks, OciIdMapping, OciLinux, OciProcess, OciSpec } from './oci-spec.js';
 import { OCI_VERSION } from './oci-spec.js';
 import { buildResources, buildRlimits, type ResourcesInput, type Ulimit } from './resources.js';
 import { containerSeccomp } from './seccomp.js';
@@ -87,6 +87,12 @@ export interface SpecInput {
   networkFiles?: NetworkFiles;
   /** Network, PID, IPC, UTS and cgroup namespace modes; all private (cgroup: host) by default. */
   namespaces?: NamespacesInput;
+  /**
+   * `--userns-remap`: a user namespace with these mappings (container root is an unprivileged
+   * host user). With a network namespace made beforehand (owned by the host's user namespace)
+   * sysfs cannot be mounted, so /sys is bound from the host read-only, as Docker does.
+   */
+  userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[] };
   /** HostConfig.CgroupParent. */
   cgroupParent?: string;
   /** The daemon's cgroup-parent; default `/berth`. */
@@ -220,7 +226,7 @@ export function generateSpec(input: SpecInput, opts: GenerateOptions = {}): OciS
     ...(shmPath !== undefined ? { shmPath } : {}),
     ...(initPath !== undefined ? { initPath } : {}),
   });
-  spec.mounts = mounts;
+  spec.mounts = input.userns && ns.network?.path ? mounts.map((m) => (m.type === 'sysfs' ? { destination: m.destination, type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] } : m)) : mounts;
   if (input.hooks) spec.hooks = input.hooks;
   if (input.annotations && Object.keys(input.annotations).length > 0) spec.annotations = sortedRecord(input.annotations);
 
@@ -228,7 +234,8 @@ export function generateSpec(input: SpecInput, opts: GenerateOptions = {}): OciS
   const sysctl: Record<string, string> = {};
   if (input.domainname) sysctl['kernel.domainname'] = input.domainname;
   if (networkIsPrivate(ns.network)) {
-    for (const [k, v] of DEFAULT_NETWORK_SYSCTLS) if (host.sysctlExists(k)) sysctl[k] = v;
+    // compat: moby leaves ping_group_range out in a user namespace (its gids are not mapped there)
+    for (const [k, v] of DEFAULT_NETWORK_SYSCTLS) if (host.sysctlExists(k) && !(input.userns && k === 'net.ipv4.ping_group_range')) sysctl[k] = v;
   }
   const userSysctls = input.sysctls ?? {};
   validateSysctls(userSysctls, namespaces);
@@ -242,10 +249,18 @@ export function generateSpec(input: SpecInput, opts: GenerateOptions = {}): OciS
   );
 
   const linux: OciLinux = {};
+  // A user namespace cannot write the sysctls of a network namespace the daemon made (it is
+  // owned by the host's user namespace): the daemon writes those into the sandbox itself.
+  if (input.userns && ns.network?.path) for (const k of Object.keys(sysctl)) if (k.startsWith('net.')) delete sysctl[k];
   if (Object.keys(sysctl).length > 0) linux.sysctl = sortedRecord(sysctl);
   linux.resources = { devices: devs.cgroup, ...buildResources(input.resources ?? {}, host) };
   linux.cgroupsPath = cgroupsPath(input.id, input.cgroupParent || input.defaultCgroupParent || DEFAULT_CGROUP_PARENT);
   linux.namespaces = namespaces;
+  if (input.userns) {
+    namespaces.push({ type: 'user' });
+    linux.uidMappings = input.userns.uidMappings.map((m) => ({ ...m }));
+    linux.gidMappings = input.userns.gidMappings.map((m) => ({ ...m }));
+  }
   if (devs.devices.length > 0) linux.devices = devs.devices;
   const seccomp = containerSeccomp(input.seccompProfile, privileged, {
     capabilities: caps,

@@ -8,6 +8,7 @@ import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpause
 import { signalNumber } from '../../containerd/index.js';
 import type { ContainersServiceBase, Live } from './service.js';
 import { removeContainer } from './remove.js';
+import { remapOf } from './remap.js';
 import { prepareNamespaces, releaseNamespaces } from './namespaces.js';
 import type { Attachment } from '../../network/index.js';
 import type { LogDriver } from '../../containers/index.js';
@@ -67,7 +68,7 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       if (joined.netPeer) await copyNetworkFiles(joined.netPeer, rec);
       const [net, spec, mounts, lg] = await Promise.allSettled([
         attachable
-          ? svc.deps.network.attach(ctx, attachRequest(rec, sandboxId)).then(async (a) => {
+          ? svc.deps.network.attach(ctx, attachRequest(rec, sandboxId, !!remapOf(svc, rec.HostConfig))).then(async (a) => {
               attachment = a;
               const ips = a.endpoints.flatMap((e) => [e.ip, e.ip6].filter((x): x is string => !!x));
               if (ips.length) await writeHosts(rec.HostsPath, (await svc.hostsBase(rec)) + linkHosts(svc, rec), ips, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');

@@ -29,6 +29,7 @@ import { RestartManager, parsePolicy } from './restart-policy.js';
 import type { ProcessStreams } from './streams.js';
 import type { JoinedNamespaces } from './namespaces.js';
 import { driverOfName, modeOf, type ContainerNetwork } from './network.js';
+import type { Remap } from '../userns.js';
 
 export interface ContainersConfig {
   /** Daemon default log driver and options (daemon.json log-driver/log-opts). */
@@ -40,6 +41,10 @@ export interface ContainersConfig {
   cgroupParent: string;
   /** Where per-container state (FIFOs) goes: <exec-root>/containers. */
   stateDir: string;
+  /** Where temporary mounts go: <exec-root>/tmp. */
+  tmpDir: string;
+  /** `--userns-remap`: container root is this unprivileged host user. */
+  userns?: Remap;
 }
 
 /**

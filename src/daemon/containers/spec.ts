@@ -20,6 +20,7 @@ import {
 import type { ContainerRecord } from '../../containers/index.js';
 import type { ExecRecord } from './service.js';
 import { sharedNamespaceModes, type JoinedNamespaces } from './namespaces.js';
+import type { Remap } from '../userns.js';
 
 export interface SpecDeps {
   snapshotter: Snapshotter;
@@ -27,6 +28,8 @@ export interface SpecDeps {
   initPath: string;
   cgroupParent: string;
   tmpDir: string;
+  /** `--userns-remap` (containers with `--userns=host` opt out). */
+  userns?: Remap;
 }
 
 type EtcFiles = { passwd?: string; group?: string };
@@ -143,6 +146,7 @@ export async function buildSpec(
       ...sharedNamespaceModes(hc, opts.joined ?? {}),
       cgroup: hc.CgroupnsMode === 'private' ? 'private' : 'host',
     },
+    ...(deps.userns && hc.UsernsMode !== 'host' ? { userns: { uidMappings: deps.userns.uidMappings, gidMappings: deps.userns.gidMappings } } : {}),
     cgroupParent: hc.CgroupParent || undefined,
     defaultCgroupParent: deps.cgroupParent,
     resources: {
