@@ -9,6 +9,7 @@
  *   <data-root>/containerd/daemon/     containerd's root (managed mode)
  *   <exec-root>/berthd.pid             default --pidfile
  *   <exec-root>/containerd/            containerd's state, socket, pidfile, config, log
+ *   <data-root>/volumes/               the volumes (volumes/local.ts, volumes/store.ts)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,7 @@ import {
   ContainerdImageRecords,
   ContainersService,
   NetworksService,
+  VolumesService,
   buildSpec,
   buildExecSpec,
   USAGE,
@@ -51,6 +53,7 @@ import { ImageStore } from '../images/index.js';
 import { ContainerStore } from '../containers/index.js';
 import { ContainerdTasks } from '../runtime/index.js';
 import { NetworkController } from '../network/index.js';
+import { LocalDriver, VolumeStore } from '../volumes/index.js';
 import { createApiServer } from '../api/server/index.js';
 
 interface Running {
@@ -157,6 +160,15 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       },
     );
     await network.init(ctx);
+    // Volumes (issue 7): the local driver and the store; who uses a volume is in the containers' records.
+    const volumesRoot = join(config.dataRoot, 'volumes');
+    const localVolumes = new LocalDriver({ exec: nodeExec }, { root: volumesRoot });
+    await localVolumes.load(ctx);
+    const volumeStore = new VolumeStore({ root: volumesRoot });
+    volumeStore.register(localVolumes);
+    await volumeStore.load(ctx);
+    let volumeUsers: (name: string) => string[] = () => [];
+    const volumes = new VolumesService({ store: volumeStore, events, usersOf: (n) => volumeUsers(n), log: log.with({ module: 'volumes' }) });
     const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir };
     const containers = new ContainersService({
       store: new ContainerStore({ root: join(config.dataRoot, 'containers') }),
@@ -173,12 +185,16 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir },
       buildSpec: (c, r, o) => buildSpec(c, specDeps, r, o),
       network,
+      volumes,
       buildExecSpec: (c, r, e, b) => buildExecSpec(c, specDeps, r, e, b),
     });
     const exitWatch = new AbortController();
     void containers.watchExits({ ...ctx, signal: exitWatch.signal });
+    volumeUsers = containers.volumeUsers;
     const restored = await containers.restore(ctx);
     log.info('containers restored', restored);
+    const staleVolumeMounts = await localVolumes.unmountUnused(ctx);
+    if (staleVolumeMounts > 0) log.info('unmounted volumes no container uses', { count: staleVolumeMounts });
     const images = new ImagesService({ store: imageStore, events, usersOf: containers.usersOf });
     const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);
     const id = await engineId(config.dataRoot);
@@ -191,6 +207,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         events,
         gitCommit: gitCommit(),
         imagesDiskUsage: (c, v) => images.diskUsage(c, v),
+        volumesDiskUsage: (c) => volumes.diskUsage(c),
         containersDiskUsage: (c) => containers.list(c, { all: true, limit: -1, size: true, filters: new Filters() }),
         counts: async (c) => ({ ...containers.counts(), images: (await imageStore.list(c)).length }),
       },
@@ -223,6 +240,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         containers,
         containerFs: containers,
         networks: new NetworksService({ controller: network, containers: () => containers.store.list() }),
+        volumes,
       },
       log: log.with({ module: 'api' }),
       serverHeader: `Berth/${BERTH_VERSION} (linux)`,

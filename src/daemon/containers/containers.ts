@@ -15,6 +15,7 @@ import { exportContainer } from './export.js';
 import { commitContainer, type CommitRequest } from './commit.js';
 import { containerStats } from './stats.js';
 import { updateContainer, type UpdateConfig } from './update.js';
+import { volumeUsers } from './mounts.js';
 
 export class ContainersService extends ContainersServiceBase {
   create = (ctx: Ctx, name: string, req: ContainerCreateRequest) => createContainer(this, ctx, name, req);
@@ -49,6 +50,9 @@ export class ContainersService extends ContainersServiceBase {
   changes = (ctx: Ctx, id: string) => containerChanges(this, ctx, id);
   exportContainer = (ctx: Ctx, id: string) => exportContainer(this, ctx, id);
   commit = (ctx: Ctx, req: CommitRequest) => commitContainer(this, ctx, req);
+
+  /** Containers whose records mount volume `name` (volume rm/prune conflicts). */
+  volumeUsers = (name: string) => volumeUsers(this, name);
 
   /** Containers using an image (rmi/prune conflicts). */
   usersOf = async (_ctx: Ctx, imageId: string) =>

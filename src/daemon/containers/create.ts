@@ -10,6 +10,7 @@ import { parsePolicy } from './restart-policy.js';
 import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
 import { createSettings, hostHostname, modeOf } from './network.js';
+import { populateVolumes, registerMountPoints } from './mounts.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
 
@@ -126,6 +127,7 @@ export async function createContainer(
   if (argv.length === 0) throw invalidParameter('No command specified');
   config.Image = req.Image;
   const kind = config.NetworkDisabled ? 'disabled' : modeOf(svc.deps.network, hc.NetworkMode);
+  const mountPoints = await registerMountPoints(svc, ctx, config, hc);
   const id = generateId();
   // compat: with the host's network the container takes the host's name (moby initializeNetworking).
   config.Hostname ||= kind === 'host' ? hostHostname() : id.slice(0, 12);
@@ -154,9 +156,11 @@ export async function createContainer(
     ResolvConfPath: join(dir, 'resolv.conf'),
     LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
     NetworkSettings: createSettings(kind, netIn?.EndpointsConfig ?? undefined),
+    MountPoints: mountPoints,
   }, etc);
   try {
     await ensureRuntime(svc, ctx, rec, image.config);
+    await populateVolumes(svc, ctx, rec);
     svc.liveOf(rec);
     svc.emit('create', rec);
     const warnings: string[] = [];
