@@ -47,6 +47,12 @@ test('chapter 13: a named volume outlives its containers; rm of a volume in use 
   const ro = JSON.parse(await must('inspect', '-f', '{{json .Mounts}}', 'reader'));
   assert.deepEqual([ro[0].Mode, ro[0].RW], ['ro', false]);
 
+  // --volumes-from: the same volume, read-only with :ro
+  const from = await docker('run', '--rm', '--volumes-from', 'writer:ro', 'busybox', 'sh', '-c', 'cat /data/greeting; touch /data/x');
+  assert.equal(from.stdout, 'hello\n');
+  assert.match(from.stderr, /Read-only file system/);
+  assert.equal(await must('ps', '-a', '--filter', 'volume=myvol', '--format', '{{.Names}}'), 'reader\nwriter\n');
+
   const writer = (await must('inspect', '-f', '{{.Id}}', 'writer')).trim();
   const reader = (await must('inspect', '-f', '{{.Id}}', 'reader')).trim();
   const rm = await docker('volume', 'rm', 'myvol');
@@ -143,9 +149,20 @@ test("bad mount input gets Docker's errors", async () => {
     assert.equal(r.code, 1, `${flags.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, want, flags.join(' '));
   }
+  // a create that fails leaves no anonymous volume behind
+  await must('create', '--name', 'taken', 'busybox');
+  const before = await volumeNames();
+  const dup = await docker('create', '--name', 'taken', '-v', '/leak', '-v', 'dupx:/a', '-v', 'dupy:/a', 'busybox');
+  assert.match(dup.stderr, /Duplicate mount point: \/a/);
+  const conflict = await docker('create', '--name', 'taken', '-v', '/leak', 'busybox');
+  assert.match(conflict.stderr, /Conflict. The container name "\/taken" is already in use/);
+  assert.deepEqual((await volumeNames()).filter((n) => !before.includes(n) && /^[0-9a-f]{64}$/.test(n)), []);
+  await must('rm', 'taken');
   const bad = await docker('volume', 'create', 'x');
   assert.equal(bad.code, 1);
   assert.equal(bad.stderr, 'Error response from daemon: create x: volume name is too short, names should be at least two alphanumeric characters\n');
+  // the named volumes of the failed creates stay, as in Docker
+  await must('volume', 'prune', '-a', '-f');
 });
 
 test('a tmpfs volume is mounted on first use and unmounted after the last; kill -9 of berthd keeps volumes, data and counts', async () => {
@@ -177,4 +194,30 @@ test('a tmpfs volume is mounted on first use and unmounted after the last; kill 
   await must('volume', 'rm', 'tvol', 'pvol');
   assert.deepEqual(mountsUnder(join(d.dataRoot, 'volumes')), []);
   assert.deepEqual(await volumeNames(), []);
+});
+
+test('berth prints what docker prints for volumes on the same daemon', async () => {
+  await must('volume', 'create', '--label', 'tier=db', 'pa');
+  await must('volume', 'create', 'pb10');
+  await must('volume', 'create', 'pb9');
+  await must('run', '--name', 'sized', '-v', 'pa:/d', 'busybox', 'sh', '-c', 'head -c 5000 /dev/zero > /d/f');
+  const cmds = [
+    ['volume', 'ls'],
+    ['volume', 'ls', '-q', '-f', 'dangling=true'],
+    ['volume', 'ls', '--format', '{{json .}}', '-f', 'label=tier'],
+    ['volume', 'inspect', 'pa', 'nope'],
+    ['volume', 'rm', 'pa'],
+    ['system', 'df', '-v', '--format', '{{range .Volumes}}{{.Name}} {{.Links}} {{.Size}}\n{{end}}'],
+    ['system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}}'],
+  ];
+  for (const args of cmds) {
+    const want = await d.docker(args);
+    const got = await d.berth(args);
+    assert.equal(got.stdout, want.stdout, args.join(' '));
+    assert.equal(got.stderr, want.stderr.replaceAll('docker', 'berth'), args.join(' '));
+    assert.equal(got.code, want.code, args.join(' '));
+  }
+  assert.match(await must('system', 'df', '-v', '--format', '{{range .Volumes}}{{.Name}} {{.Links}} {{.Size}}\n{{end}}'), /^pa 1 5kB\npb10 0 0B\npb9 0 0B\n$/);
+  await must('rm', 'sized');
+  assert.equal(await ok(d.berth(['volume', 'prune', '-a', '-f'])).then((o) => o.split('\n').slice(1, 4).sort().join(' ')), 'pa pb10 pb9');
 });

@@ -10,7 +10,7 @@ import { parsePolicy } from './restart-policy.js';
 import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
 import { createSettings, hostHostname, modeOf } from './network.js';
-import { populateVolumes, registerMountPoints } from './mounts.js';
+import { discardAnonymous, populateVolumes, registerMountPoints } from './mounts.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
 
@@ -157,7 +157,10 @@ export async function createContainer(
     LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
     NetworkSettings: createSettings(kind, netIn?.EndpointsConfig ?? undefined),
     MountPoints: mountPoints,
-  }, etc);
+  }, etc).catch(async (e: unknown) => {
+    await discardAnonymous(svc, ctx, mountPoints);
+    throw e;
+  });
   try {
     await ensureRuntime(svc, ctx, rec, image.config);
     await populateVolumes(svc, ctx, rec);
@@ -170,6 +173,7 @@ export async function createContainer(
     await svc.deps.tasks.deleteContainer(ctx, rec.ID).catch(() => {});
     await svc.deps.images.snapshotter.remove(ctx, rec.ID).catch(() => {});
     await svc.store.remove(ctx, rec.ID).catch(() => {});
+    await discardAnonymous(svc, ctx, rec.MountPoints);
     throw e;
   }
 }

@@ -77,9 +77,34 @@ export async function registerMountPoints(
   config: Readonly<ContainerConfig>,
   hc: Readonly<HostConfig>,
 ): Promise<Record<string, MountPointRecord>> {
+  const points = new Map<string, MountPointRecord>();
+  try {
+    return await resolveMountPoints(svc, ctx, config, hc, points);
+  } catch (e) {
+    await discardAnonymous(svc, ctx, Object.fromEntries(points));
+    throw e;
+  }
+}
+
+/**
+ * Removes the anonymous volumes of a create that failed (moby cleanupContainer with
+ * RemoveVolume): nothing refers to them yet.
+ */
+export async function discardAnonymous(svc: ContainersServiceBase, ctx: Ctx, points: Readonly<Record<string, MountPointRecord>>): Promise<void> {
+  for (const m of Object.values(points)) {
+    if (isAnonymous(m)) await svc.deps.volumes?.removeIfUnused(ctx, m.Name!).catch(() => {});
+  }
+}
+
+async function resolveMountPoints(
+  svc: ContainersServiceBase,
+  ctx: Ctx,
+  config: Readonly<ContainerConfig>,
+  hc: Readonly<HostConfig>,
+  points: Map<string, MountPointRecord>,
+): Promise<Record<string, MountPointRecord>> {
   const volumes = svc.deps.volumes;
   const binds = new Set<string>();
-  const points = new Map<string, MountPointRecord>();
   const tmpfs = hc.Tmpfs ?? {};
   for (const dest of Object.keys(tmpfs)) validateTmpfsDestination(dest);
   const needVolumes = () => {
