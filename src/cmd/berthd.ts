@@ -10,6 +10,7 @@
  *   <exec-root>/berthd.pid             default --pidfile
  *   <exec-root>/containerd/            containerd's state, socket, pidfile, config, log
  *   <data-root>/volumes/               the volumes (volumes/local.ts, volumes/store.ts)
+ *   <exec-root>/plugins/<name>.sock    volume plugins' sockets (volumes/plugin.ts)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,7 +54,7 @@ import { ImageStore } from '../images/index.js';
 import { ContainerStore } from '../containers/index.js';
 import { ContainerdTasks } from '../runtime/index.js';
 import { NetworkController } from '../network/index.js';
-import { LocalDriver, VolumeStore } from '../volumes/index.js';
+import { LocalDriver, VolumePluginRegistry, VolumeStore } from '../volumes/index.js';
 import { createApiServer } from '../api/server/index.js';
 
 interface Running {
@@ -164,7 +165,9 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     const volumesRoot = join(config.dataRoot, 'volumes');
     const localVolumes = new LocalDriver({ exec: nodeExec }, { root: volumesRoot });
     await localVolumes.load(ctx);
-    const volumeStore = new VolumeStore({ root: volumesRoot });
+    // Volume plugins (Docker's protocol): <exec-root>/plugins/<name>.sock, then /run/docker/plugins.
+    const volumePlugins = new VolumePluginRegistry({ dirs: [join(config.execRoot, 'plugins'), '/run/docker/plugins'] });
+    const volumeStore = new VolumeStore({ root: volumesRoot }, (c, name) => volumePlugins.lookup(c, name));
     volumeStore.register(localVolumes);
     await volumeStore.load(ctx);
     let volumeUsers: (name: string) => string[] = () => [];

@@ -4,3 +4,4 @@ export * from './driver.js';
 export * from './local.js';
 export * from './store.js';
 export * from './mountpoints.js';
+export * from './plugin.js';

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, TestDaemon, ok, sleep } from './harness.js';
+import { startTestVolumePlugin } from '../../src/volumes/testdriver.js';
 
 let d: TestDaemon;
 let work: string;
@@ -220,4 +221,31 @@ test('berth prints what docker prints for volumes on the same daemon', async () 
   assert.match(await must('system', 'df', '-v', '--format', '{{range .Volumes}}{{.Name}} {{.Links}} {{.Size}}\n{{end}}'), /^pa 1 5kB\npb10 0 0B\npb9 0 0B\n$/);
   await must('rm', 'sized');
   assert.equal(await ok(d.berth(['volume', 'prune', '-a', '-f'])).then((o) => o.split('\n').slice(1, 4).sort().join(' ')), 'pa pb10 pb9');
+});
+
+test('a volume plugin serves -d <name> over Docker\'s protocol', async () => {
+  const root = join(work, 'plugin-data');
+  const plugin = await startTestVolumePlugin(join(d.execRoot, 'plugins', 'testvol.sock'), root);
+  try {
+    assert.equal(await must('volume', 'create', '-d', 'testvol', '-o', 'speed=fast', 'pv'), 'pv\n');
+    const v = JSON.parse(await must('volume', 'inspect', 'pv'))[0];
+    assert.deepEqual([v.Driver, v.Scope, v.Mountpoint, v.Options], ['testvol', 'global', join(root, 'pv'), { speed: 'fast' }]);
+    assert.match(await must('volume', 'ls', '-f', 'driver=testvol'), /^DRIVER +VOLUME NAME\ntestvol +pv\n$/);
+    await must('run', '--name', 'pc', '-v', 'pv:/p', 'busybox', 'sh', '-c', 'echo via-plugin > /p/f');
+    assert.equal(readFileSync(join(root, 'pv', 'f'), 'utf8'), 'via-plugin\n');
+    const id = (await must('inspect', '-f', '{{.Id}}', 'pc')).trim();
+    assert.deepEqual(plugin.calls.filter((c) => c.method === 'VolumeDriver.Mount' || c.method === 'VolumeDriver.Unmount').map((c) => `${c.method} ${String(c.body['Name'])} ${String(c.body['ID'])}`), [
+      `VolumeDriver.Mount pv ${id}`,
+      `VolumeDriver.Unmount pv ${id}`,
+    ]);
+    assert.equal(await must('run', '--rm', '--mount', 'type=volume,src=pv2,dst=/p,volume-driver=testvol', 'busybox', 'sh', '-c', 'ls /p; echo two > /p/g'), '');
+    assert.equal(readFileSync(join(root, 'pv2', 'g'), 'utf8'), 'two\n');
+    const unknown = await docker('volume', 'create', '-d', 'nosuchplugin', 'px');
+    assert.equal(unknown.stderr, 'Error response from daemon: error looking up volume plugin nosuchplugin: plugin "nosuchplugin" not found\n');
+    await must('rm', 'pc');
+    await must('volume', 'rm', 'pv', 'pv2');
+    assert.ok(!existsSync(join(root, 'pv')));
+  } finally {
+    await plugin.close();
+  }
 });

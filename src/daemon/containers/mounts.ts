@@ -150,9 +150,7 @@ async function resolveMountPoints(
     if (binds.has(mp.destination) || mp.destination in tmpfs) throw duplicateMountPoint(mp.destination);
     let r: MountPointRecord;
     if (mp.type === 'volume') {
-      // compat: an anonymous `-v /path` in Binds has no mode, so no "z" either
       r = await volumeRecord(mp, {});
-      if (!mp.name) r.Mode = mp.mode;
     } else {
       // `-v` binds keep no spec: their missing sources are created at start
       r = record({ Type: mp.type, Source: mp.source, Destination: mp.destination, Mode: mp.mode, RW: mp.rw, Propagation: mp.propagation });
@@ -167,7 +165,6 @@ async function resolveMountPoints(
     let r: MountPointRecord;
     if (mp.type === 'volume') {
       r = await volumeRecord(mp, cfg.VolumeOptions ? { options: cfg.VolumeOptions.DriverConfig?.Options ?? null, labels: cfg.VolumeOptions.Labels ?? null } : {});
-      if (!mp.name) r.Mode = 'z';
     } else {
       r = record({ Type: mp.type, Source: mp.source, Destination: mp.destination, Mode: '', RW: mp.rw, Propagation: mp.propagation, Spec: specOf(mp.spec) });
     }
