@@ -4,7 +4,8 @@
  * fails with Docker's message, prune removes only what is unused), copy-up from the image,
  * binds (`-v` creates a missing host directory, `--mount` refuses it, read-only refuses
  * writes), Docker's errors for bad specs, a tmpfs volume mounted on first use and unmounted on
- * last, events, and a kill -9 of berthd with volumes mounted.
+ * last, events, a kill -9 of berthd with volumes mounted, and a volume plugin. The real docker
+ * CLI drives it by default; E2E_CLI=berth runs the same cases with ours.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,8 +27,9 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const docker = (...args: string[]) => d.docker(args);
-const must = (...args: string[]) => ok(d.docker(args));
+/** The CLI under test: the real docker CLI by default, ours with E2E_CLI=berth. */
+const docker = (...args: string[]) => (process.env['E2E_CLI'] === 'berth' ? d.berth(args) : d.docker(args));
+const must = (...args: string[]) => ok(docker(...args));
 /** The host's mount table lines under this daemon's directory. */
 const mountsUnder = (p: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(p));
 const volumeNames = async () => (await must('volume', 'ls', '-q')).split('\n').filter(Boolean).sort();
