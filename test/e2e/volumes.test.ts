@@ -9,7 +9,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, TestDaemon, ok, sleep } from './harness.js';
 import { startTestVolumePlugin } from '../../src/volumes/testdriver.js';
@@ -197,6 +197,23 @@ test('a tmpfs volume is mounted on first use and unmounted after the last; kill 
   await must('volume', 'rm', 'tvol', 'pvol');
   assert.deepEqual(mountsUnder(join(d.dataRoot, 'volumes')), []);
   assert.deepEqual(await volumeNames(), []);
+});
+
+test('a local volume binding an existing host directory (type=none, o=bind): mounted while used', async () => {
+  const host = join(work, 'bound');
+  mkdirSync(host);
+  writeFileSync(join(host, 'seed'), 'from-host\n');
+  await must('volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${host}`, 'bvol');
+  assert.equal(await must('run', '--rm', '-v', 'bvol:/b', 'busybox', 'sh', '-c', 'cat /b/seed; echo from-ctr > /b/out'), 'from-host\n');
+  assert.equal(readFileSync(join(host, 'out'), 'utf8'), 'from-ctr\n');
+  const path = join(d.dataRoot, 'volumes', 'bvol', '_data');
+  for (let i = 0; i < 50 && mountsUnder(path).length > 0; i++) await sleep(100);
+  assert.deepEqual(mountsUnder(path), []);
+  const bad = await docker('run', '--rm', '-v', 'badvol:/b', '--mount', 'type=volume,src=badvol2,dst=/c,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/nonexistent-berth', 'busybox', 'true');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /failed to mount local volume/);
+  await must('volume', 'rm', 'bvol', 'badvol', 'badvol2');
+  assert.ok(existsSync(join(host, 'seed')), 'removing the volume leaves the bound directory alone');
 });
 
 test('berth prints what docker prints for volumes on the same daemon', async () => {
