@@ -70,6 +70,17 @@ export interface Scenario<S = unknown> {
   teardown?(t: Target, state: S): Promise<void>;
 }
 
+/** busybox:bench and a user-defined network `benchnet` (once). */
+async function benchNetwork(t: Target): Promise<void> {
+  await busyboxImage(t);
+  if ((await t.docker(['network', 'inspect', 'benchnet'])).code !== 0) await ok(t.docker(['network', 'create', 'benchnet']));
+}
+
+async function removeLabelled(t: Target, label: string): Promise<void> {
+  const ids = (await t.docker(['ps', '-aq', '--filter', `label=${label}`])).stdout.trim().split('\n').filter(Boolean);
+  if (ids.length) await t.docker(['rm', '-f', ...ids], { timeoutMs: 120_000 });
+}
+
 async function ok(p: Promise<RunResult>): Promise<void> {
   const r = await p;
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
@@ -157,6 +168,37 @@ export const scenarios: Scenario<any>[] = [
     teardown: async (t) => {
       const ids = (await t.docker(['ps', '-aq', '--filter', 'label=bench=conc'])).stdout.trim().split('\n').filter(Boolean);
       if (ids.length) await t.docker(['rm', '-f', ...ids], { timeoutMs: 120_000 });
+    },
+  },
+  // User-defined networks (issue 6): a run on one, 50 starts at once on one, name lookups inside.
+  {
+    name: 'run --rm --network benchnet true',
+    setup: benchNetwork,
+    run: (t) => ok(t.docker(['run', '--rm', '--network', 'benchnet', 'busybox:bench', 'true'])),
+  },
+  {
+    name: '50 concurrent run -d on one network',
+    setup: benchNetwork,
+    run: async (t) => {
+      const rs = await Promise.all(Array.from({ length: 50 }, () => t.docker(['run', '-d', '--network', 'benchnet', '--label', 'bench=concnet', 'busybox:bench', 'sleep', '3600'])));
+      const bad = rs.find((r) => r.code !== 0);
+      if (bad) throw new Error(`exit ${bad.code}: ${bad.stderr}`);
+    },
+    beforeEach: (t) => removeLabelled(t, 'bench=concnet'),
+    teardown: (t) => removeLabelled(t, 'bench=concnet'),
+  },
+  {
+    // 100 lookups of a sibling's name through the embedded DNS, from inside one container.
+    name: 'DNS: 100 lookups of a container name',
+    setup: async (t) => {
+      await benchNetwork(t);
+      await t.docker(['rm', '-f', 'bench-dns-a', 'bench-dns-b']);
+      await ok(t.docker(['run', '-d', '--name', 'bench-dns-a', '--network', 'benchnet', 'busybox:bench', 'sleep', '3600']));
+      await ok(t.docker(['run', '-d', '--name', 'bench-dns-b', '--network', 'benchnet', 'busybox:bench', 'sleep', '3600']));
+    },
+    run: (t) => ok(t.docker(['exec', 'bench-dns-a', 'sh', '-c', 'i=0; while [ $i -lt 100 ]; do nslookup bench-dns-b >/dev/null || exit 1; i=$((i+1)); done'])),
+    teardown: async (t) => {
+      await t.docker(['rm', '-f', 'bench-dns-a', 'bench-dns-b']);
     },
   },
   // Images (issue 3): a ~75 MB Debian image.

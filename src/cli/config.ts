@@ -21,6 +21,7 @@ export interface ConfigFile {
   credHelpers?: Record<string, string>;
   psFormat?: string;
   imagesFormat?: string;
+  networksFormat?: string;
   statsFormat?: string;
   detachKeys?: string;
   currentContext?: string;

@@ -62,6 +62,25 @@ export const IMAGE: ManagementEntry = {
   },
 };
 
+const networkLs = cmd(() => import('./commands/network/list.js'));
+const networkRm = cmd(() => import('./commands/network/remove.js'));
+
+export const NETWORK: ManagementEntry = {
+  kind: 'management',
+  description: 'Manage networks',
+  subcommands: {
+    connect: cmd(() => import('./commands/network/connect.js')),
+    create: cmd(() => import('./commands/network/create.js')),
+    disconnect: cmd(() => import('./commands/network/disconnect.js')),
+    inspect: cmd(() => import('./commands/network/inspect.js')),
+    ls: networkLs,
+    list: networkLs,
+    prune: cmd(() => import('./commands/network/prune.js')),
+    rm: networkRm,
+    remove: networkRm,
+  },
+};
+
 const containerAttach = cmd(() => import('./commands/container/attach.js'));
 const containerCommit = cmd(() => import('./commands/container/commit.js'));
 const containerCp = cmd(() => import('./commands/container/cp.js'));
@@ -158,6 +177,7 @@ export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   kill: containerKill,
   load: imageLoad,
   logs: containerLogs,
+  network: NETWORK,
   pause: containerPause,
   port: containerPort,
   ps: containerLs,

@@ -53,7 +53,7 @@ import { ContainerdSnapshotter } from '../snapshots/index.js';
 import { ImageStore } from '../images/index.js';
 import { ContainerStore } from '../containers/index.js';
 import { ContainerdTasks } from '../runtime/index.js';
-import { NetworkController } from '../network/index.js';
+import { EmbeddedDns, NetworkController, sandboxDnsSetup, sandboxDnsShell } from '../network/index.js';
 import { LocalDriver, VolumePluginRegistry, VolumeStore } from '../volumes/index.js';
 import { createApiServer } from '../api/server/index.js';
 
@@ -138,8 +138,23 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
           ip: bin('ip'),
           unshare: bin('unshare'),
           umount: bin('umount'),
+          nsenter: bin('nsenter'),
+          sh: bin('sh'),
           ...(config.iptables ? { iptables: bin('iptables'), iptablesSave: bin('iptables-save'), iptablesRestore: bin('iptables-restore') } : {}),
         },
+        // The embedded DNS of user-defined networks: a server on each gateway, 127.0.0.11 redirected to it.
+        ...(config.iptables
+          ? {
+              dns: {
+                server: (backend) => new EmbeddedDns({ log: log.with({ module: 'dns' }), ...backend }),
+                script: (r) =>
+                  sandboxDnsShell(sandboxDnsSetup({ gateway: r.gateway, port: r.port, containerIp: r.containerIp, ifname: r.ifName }), {
+                    replace: r.replace,
+                    bins: { iptables: bin('iptables'), iptablesRestore: bin('iptables-restore') },
+                  }),
+              },
+            }
+          : {}),
       },
       {
         dataDir: join(config.dataRoot, 'network'),
@@ -242,7 +257,13 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         images,
         containers,
         containerFs: containers,
-        networks: new NetworksService({ controller: network, containers: () => containers.store.list() }),
+        networks: new NetworksService({
+          controller: network,
+          containers: () => containers.store.list(),
+          connect: containers.connectNetwork,
+          disconnect: containers.disconnectNetwork,
+          events,
+        }),
         volumes,
       },
       log: log.with({ module: 'api' }),

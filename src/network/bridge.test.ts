@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { background, createLogger, ExecError, type Exec, type RunOptions } from '../lib/index.js';
 import { BridgeDriver, type BridgeConfig } from './bridge.js';
 import { IpRoute } from './iproute.js';
-import { NetnsStore } from './netns.js';
 import { parseIPv4 } from './ipnet.js';
 
 const ctx = background(createLogger({ level: 'error' }));
@@ -38,9 +37,7 @@ function driver(exec: Exec, c: BridgeConfig, files: Record<string, string> = {})
   return new BridgeDriver(
     {
       ip: new IpRoute(exec, 'ip'),
-      netns: new NetnsStore(exec, { dir: '/nonexistent' }),
       log: createLogger({ level: 'error' }),
-      hostPid: 4242,
       readFile: async (p) => files[p],
       writeFile: async (p, d) => void (files[p] = d),
     },
@@ -77,15 +74,4 @@ test('hairpin mode (no userland proxy) turns route_localnet on for the bridge', 
   const files: Record<string, string> = {};
   await driver(fakeIp({ addrs: [{ local: '172.20.0.1', prefixlen: 16 }], routes: [] }).exec, cfg({ hairpin: true }), files).ensure(ctx);
   assert.equal(files['/proc/sys/net/ipv4/conf/berth0/route_localnet'], '1\n');
-});
-
-test('the sandbox script: lo up, the veth pair with its host end sent to berthd, eth0 configured', () => {
-  const d = driver(fakeIp({ routes: [] }).exec, cfg());
-  assert.deepEqual(d.sandboxScript({ netnsKey: 'abc', ifHost: 'veth1234567', ip: parseIPv4('172.17.0.2'), prefixLen: 16, gateway: parseIPv4('172.17.0.1'), mac: '02:42:ac:11:00:02', mtu: 1450 }), [
-    'link set lo up',
-    'link add eth0 mtu 1450 address 02:42:ac:11:00:02 type veth peer name veth1234567 mtu 1450 netns 4242',
-    'addr add 172.17.0.2/16 broadcast 172.17.255.255 dev eth0',
-    'link set eth0 up',
-    'route add default via 172.17.0.1 dev eth0',
-  ]);
 });

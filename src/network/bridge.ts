@@ -1,21 +1,13 @@
 /**
- * The bridge driver's kernel side (moby libnetwork drivers/bridge): the Linux bridge with its
- * gateway address, and per endpoint a veth pair whose container end is `eth0` in the sandbox's
- * namespace (address, MAC, MTU, default route through the gateway) and whose host end is a port
- * of the bridge.
- *
- * Setting up an endpoint costs one process start: `unshare --net=<file> ip -batch -` makes the
- * namespace and, inside it, brings up lo, creates the pair with its host end sent to berthd's
- * namespace, and configures eth0; then `link set <veth> master <bridge> up` goes to the host's
- * long-lived ip session.
+ * The bridge driver's kernel side (moby libnetwork drivers/bridge): the Linux bridge of a
+ * network with its gateway address (endpoints are sandbox.ts's).
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { ExecError, invalidParameter, type Ctx, type Logger } from '../lib/index.js';
+import { invalidParameter, type Ctx, type Logger } from '../lib/index.js';
 import { Cidr, formatIPv4, parseAddrCidr, parseIPv4 } from './ipnet.js';
 import { DEFAULT_ADDRESS_POOLS, chooseSubnet, expandPools, type AddressPoolSpec } from './ipam.js';
 import type { IpRoute } from './iproute.js';
-import type { NetnsStore } from './netns.js';
 
 export interface BridgeConfig {
   /** Device name (`--bridge`, default berth0). */
@@ -40,30 +32,13 @@ export interface BridgeState {
   gatewayKnown: boolean;
 }
 
-export interface EndpointKernelSpec {
-  netnsKey: string;
-  ifHost: string;
-  ip: number;
-  prefixLen: number;
-  gateway: number;
-  mac: string;
-  mtu: number;
-}
-
 export interface BridgeDeps {
   ip: IpRoute;
-  netns: NetnsStore;
   log: Logger;
-  /** A process in berthd's (the host's) network namespace: where host ends of veths go. */
-  hostPid: number;
   /** Reads a file, undefined when it is absent (sysctls, resolv.conf). */
   readFile?: (path: string) => Promise<string | undefined>;
   writeFile?: (path: string, data: string) => Promise<void>;
-  /** Whether a link exists in the host namespace (default: /sys/class/net/<name>). */
-  linkExists?: (name: string) => Promise<boolean>;
 }
-
-const VETH_GONE_MS = 2000;
 
 const defaultRead = (p: string) => fs.readFile(p, 'utf8').catch(() => undefined);
 const defaultWrite = (p: string, d: string) => fs.writeFile(p, d);
@@ -152,7 +127,7 @@ export class BridgeDriver {
   }
 
   /** Host routes and nameservers: what a new bridge subnet must not overlap. */
-  private async inUse(ctx: Ctx): Promise<Cidr[]> {
+  async inUse(ctx: Ctx): Promise<Cidr[]> {
     const out: Cidr[] = [];
     for (const r of await this.deps.ip.routes4(ctx)) {
       const c = r.dst === 'default' ? undefined : routeCidr(r.dst);
@@ -161,63 +136,6 @@ export class BridgeDriver {
     const resolv = (await this.read('/etc/resolv.conf')) ?? '';
     for (const m of resolv.matchAll(/^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)) out.push(new Cidr(parseIPv4(m[1]!), 32));
     return out;
-  }
-
-  /** The inner batch of a new sandbox: lo up, the veth pair, eth0 configured. */
-  sandboxScript(s: EndpointKernelSpec): string[] {
-    return [
-      'link set lo up',
-      `link add eth0 mtu ${s.mtu} address ${s.mac} type veth peer name ${s.ifHost} mtu ${s.mtu} netns ${this.deps.hostPid}`,
-      `addr add ${formatIPv4(s.ip)}/${s.prefixLen} broadcast ${formatIPv4(new Cidr(s.ip, s.prefixLen).last)} dev eth0`,
-      'link set eth0 up',
-      `route add default via ${formatIPv4(s.gateway)} dev eth0`,
-    ];
-  }
-
-  /**
-   * Creates the sandbox namespace with the endpoint in it and plugs the host end into the
-   * bridge. On failure nothing is left. Throws the ExecError of the failing step.
-   */
-  async createEndpoint(ctx: Ctx, s: EndpointKernelSpec): Promise<string> {
-    const path = await this.deps.netns.create(ctx, s.netnsKey, this.deps.ip.batchArgv(), this.sandboxScript(s).join('\n') + '\n');
-    try {
-      const up = [`link set ${s.ifHost} master ${this.cfg.name} up`];
-      if (this.cfg.hairpin) up.push(`link set ${s.ifHost} type bridge_slave hairpin on`);
-      await this.deps.ip.host(ctx, up);
-    } catch (e) {
-      await this.deleteEndpoint(ctx, { ifHost: s.ifHost, netnsPath: path }).catch(() => {});
-      throw e;
-    }
-    return path;
-  }
-
-  /**
-   * Takes an endpoint down with its namespace. With no process left inside, unmounting the
-   * namespace frees it and the kernel deletes the veth pair on its own (one process start
-   * instead of two; `ip link del` would also wait ~10-20 ms for the kernel). Resolves once the
-   * host end is gone, so that its address can go to another endpoint; when it outlives
-   * VETH_GONE_MS (something still holds the namespace), the pair is deleted explicitly. What is
-   * already gone is fine.
-   */
-  async deleteEndpoint(ctx: Ctx, s: { ifHost: string; netnsPath: string }): Promise<void> {
-    await this.deps.netns.remove(ctx, s.netnsPath);
-    if (await this.waitGone(s.ifHost, VETH_GONE_MS)) return;
-    try {
-      await this.deps.ip.host(ctx, [`link del ${s.ifHost}`]);
-    } catch (e) {
-      if (!(e instanceof ExecError) || !/Cannot find device|does not exist/.test(e.stderr)) throw e;
-    }
-  }
-
-  /** Polls sysfs (no process start) until the host link is gone; false after `ms`. */
-  private async waitGone(ifname: string, ms: number): Promise<boolean> {
-    const exists = this.deps.linkExists ?? ((n: string) => fs.access(`/sys/class/net/${n}`).then(() => true, () => false));
-    const deadline = Date.now() + ms;
-    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
-      if (!(await exists(ifname))) return true;
-      if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, wait));
-    }
   }
 
   /** Host ends of veths plugged into the bridge now (to find leftovers at boot). */

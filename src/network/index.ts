@@ -11,3 +11,8 @@ export * from './bridge.js';
 export * from './sandbox-store.js';
 export * from './controller.js';
 export * from './port-mapper.js';
+export * from './sandbox.js';
+export * from './network-store.js';
+export * from './network-config.js';
+export * from './dns.js';
+export * from './dns-sandbox.js';

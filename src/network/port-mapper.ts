@@ -24,10 +24,10 @@ export interface PortMapperConfig {
 }
 
 /** The IPv4 forwards of an endpoint's bindings (IPv6 ones are served by the proxy alone). */
-export function forwardsOf(containerIp: string, bindings: readonly PortBinding[]): PortForward[] {
+export function forwardsOf(containerIp: string, bindings: readonly PortBinding[], bridge?: string): PortForward[] {
   return bindings
     .filter((p) => isIPv4(p.hostIp))
-    .map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp, containerPort: p.containerPort }));
+    .map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp, containerPort: p.containerPort, bridge }));
 }
 
 export class PortMapper {
@@ -101,7 +101,7 @@ export class PortMapper {
 
   /** The rules of an endpoint's bindings (none with --iptables=false). */
   rulesOf(fw: BridgeFirewall, containerIp: string, bindings: readonly PortBinding[]): Rule[] {
-    return this.cfg.iptables ? forwardsOf(containerIp, bindings).flatMap((f) => portRules(fw, f)) : [];
+    return this.cfg.iptables ? forwardsOf(containerIp, bindings, fw.bridge).flatMap((f) => portRules(fw, f)) : [];
   }
 
   /** Listens again for an endpoint kept across a restart; a port that cannot be bound is logged. */

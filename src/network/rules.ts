@@ -44,7 +44,13 @@ export interface BridgeFirewall {
   ipMasq: boolean;
   /** true with --userland-proxy (Docker's default); false: hairpin NAT through route_localnet. */
   userlandProxy: boolean;
+  /** `--internal`: no traffic leaves the bridge (no masquerade, no forwarding out, no ports). */
+  internal?: boolean;
 }
+
+/** One bridge network's firewall, or all of them (the same prefix and proxy mode). */
+export type Firewalls = BridgeFirewall | readonly BridgeFirewall[];
+const all = (f: Firewalls): readonly BridgeFirewall[] => (Array.isArray(f) ? f : [f as BridgeFirewall]);
 
 /** One IPv4 port forward (IPv6 host bindings are served by the userland proxy alone). */
 export interface PortForward {
@@ -54,6 +60,8 @@ export interface PortForward {
   hostPort: number;
   containerIp: string;
   containerPort: number;
+  /** The bridge of the container's endpoint (the first firewall's when absent). */
+  bridge?: string;
 }
 
 export function chainNames(prefix: string) {
@@ -68,38 +76,65 @@ export function chainNames(prefix: string) {
 const BUILTIN = new Set(['INPUT', 'OUTPUT', 'FORWARD', 'PREROUTING', 'POSTROUTING']);
 
 /** Our chains with their fixed content (not P-USER, which belongs to the user). */
-export function ownChains(fw: BridgeFirewall): { table: Table; chain: string; head: string[] }[] {
-  const c = chainNames(fw.prefix);
-  const br = fw.bridge;
+export function ownChains(f: Firewalls): { table: Table; chain: string; head: string[] }[] {
+  const fws = all(f);
+  const c = chainNames(fws[0]!.prefix);
+  const iso1: string[] = [];
+  const iso2: string[] = [];
+  const nat: string[] = [];
+  for (const fw of fws) {
+    const br = fw.bridge;
+    if (fw.internal) {
+      // compat: an internal network's isolation (moby setINC): nothing in from, nothing out to, other subnets
+      iso1.push(`! -s ${fw.subnet} -o ${br} -j DROP`, `-i ${br} ! -d ${fw.subnet} -j DROP`);
+      continue;
+    }
+    iso1.push(`-i ${br} ! -o ${br} -j ${c.iso2}`);
+    iso2.push(`-o ${br} -j DROP`);
+    // compat: Docker skips DNAT for traffic from the bridge only when masquerading without hairpin.
+    if (fw.userlandProxy && fw.ipMasq) nat.push(`-i ${br} -j RETURN`);
+  }
   return [
     { table: 'filter', chain: c.main, head: [] },
-    { table: 'filter', chain: c.iso1, head: [`-i ${br} ! -o ${br} -j ${c.iso2}`, '-j RETURN'] },
-    { table: 'filter', chain: c.iso2, head: [`-o ${br} -j DROP`, '-j RETURN'] },
-    // compat: Docker skips DNAT for traffic from the bridge only when masquerading without hairpin.
-    { table: 'nat', chain: c.main, head: fw.userlandProxy && fw.ipMasq ? [`-i ${br} -j RETURN`] : [] },
+    { table: 'filter', chain: c.iso1, head: [...iso1, '-j RETURN'] },
+    { table: 'filter', chain: c.iso2, head: [...iso2, '-j RETURN'] },
+    { table: 'nat', chain: c.main, head: nat },
   ];
 }
 
 /** The rules of the built-in chains, each chain's in Docker's order. */
-export function builtinRules(fw: BridgeFirewall): Rule[] {
-  const c = chainNames(fw.prefix);
-  const br = fw.bridge;
+export function builtinRules(f: Firewalls): Rule[] {
+  const fws = all(f);
+  const first = fws[0]!;
+  const c = chainNames(first.prefix);
   const rules: Rule[] = [
     { table: 'filter', chain: 'FORWARD', spec: `-j ${c.user}` },
     { table: 'filter', chain: 'FORWARD', spec: `-j ${c.iso1}` },
-    { table: 'filter', chain: 'FORWARD', spec: `-o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT` },
-    { table: 'filter', chain: 'FORWARD', spec: `-o ${br} -j ${c.main}` },
-    { table: 'filter', chain: 'FORWARD', spec: `-i ${br} ! -o ${br} -j ACCEPT` },
-    { table: 'filter', chain: 'FORWARD', spec: `-i ${br} -o ${br} -j ${fw.icc ? 'ACCEPT' : 'DROP'}` },
+  ];
+  for (const fw of fws) {
+    const br = fw.bridge;
+    if (!fw.internal) {
+      rules.push(
+        { table: 'filter', chain: 'FORWARD', spec: `-o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT` },
+        { table: 'filter', chain: 'FORWARD', spec: `-o ${br} -j ${c.main}` },
+        { table: 'filter', chain: 'FORWARD', spec: `-i ${br} ! -o ${br} -j ACCEPT` },
+      );
+    }
+    rules.push({ table: 'filter', chain: 'FORWARD', spec: `-i ${br} -o ${br} -j ${fw.icc ? 'ACCEPT' : 'DROP'}` });
+  }
+  rules.push(
     { table: 'nat', chain: 'PREROUTING', spec: `-m addrtype --dst-type LOCAL -j ${c.main}` },
     {
       table: 'nat',
       chain: 'OUTPUT',
-      spec: fw.userlandProxy ? `! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j ${c.main}` : `-m addrtype --dst-type LOCAL -j ${c.main}`,
+      spec: first.userlandProxy ? `! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j ${c.main}` : `-m addrtype --dst-type LOCAL -j ${c.main}`,
     },
-  ];
-  if (fw.ipMasq) rules.push({ table: 'nat', chain: 'POSTROUTING', spec: `-s ${fw.subnet} ! -o ${br} -j MASQUERADE` });
-  if (!fw.userlandProxy) rules.push({ table: 'nat', chain: 'POSTROUTING', spec: `-o ${br} -m addrtype --src-type LOCAL -j MASQUERADE` });
+  );
+  for (const fw of fws) {
+    if (fw.internal) continue;
+    if (fw.ipMasq) rules.push({ table: 'nat', chain: 'POSTROUTING', spec: `-s ${fw.subnet} ! -o ${fw.bridge} -j MASQUERADE` });
+    if (!fw.userlandProxy) rules.push({ table: 'nat', chain: 'POSTROUTING', spec: `-o ${fw.bridge} -m addrtype --src-type LOCAL -j MASQUERADE` });
+  }
   return rules;
 }
 
@@ -146,19 +181,26 @@ export function parseSave(text: string): Saved {
 
 const PORT_MASQ = /^-s (\d+\.\d+\.\d+\.\d+)\/32 -d \1\/32 -p (tcp|udp|sctp) -m \2 --dport \d+ -j MASQUERADE$/;
 
-/** Whether a rule of a built-in chain belongs to this bridge network (see the header). */
-export function isOwnBuiltinRule(fw: Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>, chain: string, spec: string): boolean {
+/**
+ * Whether a rule of a built-in chain belongs to us (see the header): `fws` are the bridges of
+ * today's networks, `retired` names bridges whose rules may still be around (a network being
+ * removed).
+ */
+export function isOwnBuiltinRule(f: Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'> | readonly Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>[], chain: string, spec: string, retired: readonly string[] = []): boolean {
   if (!BUILTIN.has(chain)) return false;
-  const c = chainNames(fw.prefix);
+  const fws = Array.isArray(f) ? f : [f as Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>];
+  if (fws.length === 0) return false;
+  const c = chainNames(fws[0]!.prefix);
   const ours = new Set([c.main, c.user, c.iso1, c.iso2]);
+  const bridges = new Set([...fws.map((x) => x.bridge), ...retired]);
   const t = spec.split(/\s+/);
   for (let i = 0; i < t.length - 1; i++) {
     if ((t[i] === '-j' || t[i] === '-g') && ours.has(t[i + 1]!)) return true;
-    if ((t[i] === '-i' || t[i] === '-o') && t[i + 1] === fw.bridge) return true;
+    if ((t[i] === '-i' || t[i] === '-o') && bridges.has(t[i + 1]!)) return true;
   }
   if (chain === 'POSTROUTING') {
     const m = PORT_MASQ.exec(spec);
-    if (m && fw.subnet && Cidr.parse(fw.subnet).contains(parseIPv4(m[1]!))) return true;
+    if (m && fws.some((x) => x.subnet && Cidr.parse(x.subnet).contains(parseIPv4(m[1]!)))) return true;
   }
   return false;
 }
@@ -196,13 +238,14 @@ export function deleteScript(rules: readonly Rule[]): string {
  * that are not wanted go, missing ones come. FORWARD is rewritten when the order of our rules
  * there is not Docker's. Returns '' when nothing differs.
  */
-export function reconcileScript(fw: BridgeFirewall, forwards: readonly PortForward[], saved: Saved): string {
+export function reconcileScript(f: Firewalls, forwards: readonly PortForward[], saved: Saved, retired: readonly string[] = []): string {
+  const fws = all(f);
   const lines: Record<Table, string[]> = { filter: [], nat: [] };
-  const c = chainNames(fw.prefix);
-  const perPort = forwards.flatMap((p) => portRules(fw, p));
+  const c = chainNames(fws[0]!.prefix);
+  const perPort = forwards.flatMap((p) => portRules(fws.find((x) => x.bridge === p.bridge) ?? fws[0]!, p));
   let changed = false;
 
-  for (const ch of ownChains(fw)) {
+  for (const ch of ownChains(fws)) {
     const want = [...ch.head, ...perPort.filter((r) => r.table === ch.table && r.chain === ch.chain).map((r) => r.spec)];
     const t = saved[ch.table];
     const have = t?.rules.filter((r) => r.chain === ch.chain).map((r) => r.spec) ?? [];
@@ -219,9 +262,9 @@ export function reconcileScript(fw: BridgeFirewall, forwards: readonly PortForwa
     changed = true;
   }
 
-  const wanted = [...builtinRules(fw), ...perPort.filter((r) => BUILTIN.has(r.chain))];
+  const wanted = [...builtinRules(fws), ...perPort.filter((r) => BUILTIN.has(r.chain))];
   for (const table of ['filter', 'nat'] as const) {
-    const have = (saved[table]?.rules ?? []).filter((r) => isOwnBuiltinRule(fw, r.chain, r.spec));
+    const have = (saved[table]?.rules ?? []).filter((r) => isOwnBuiltinRule(fws, r.chain, r.spec, retired));
     for (const chain of BUILTIN) {
       const want = wanted.filter((r) => r.table === table && r.chain === chain).map((r) => r.spec);
       const got = have.filter((r) => r.chain === chain).map((r) => r.spec);
@@ -255,9 +298,10 @@ export function reconcileScript(fw: BridgeFirewall, forwards: readonly PortForwa
  * The script that removes every trace of the network: our rules in the built-in chains, then
  * our chains (P-USER included). For tests and for turning iptables management off.
  */
-export function removalScript(fw: Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>, saved: Saved): string {
+export function removalScript(f: Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'> | readonly Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>[], saved: Saved): string {
+  const fw = Array.isArray(f) ? f : [f as Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>];
   const lines: Record<Table, string[]> = { filter: [], nat: [] };
-  const c = chainNames(fw.prefix);
+  const c = chainNames(fw[0]!.prefix);
   const ours = [c.main, c.user, c.iso1, c.iso2];
   for (const table of ['filter', 'nat'] as const) {
     const t = saved[table];

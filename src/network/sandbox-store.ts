@@ -20,6 +20,12 @@ export interface EndpointRecord {
   id: string;
   networkId: string;
   networkName: string;
+  /** The container's end: eth0, eth1, … (eth0 when absent: records of older versions). */
+  ifName?: string;
+  /** DNS names besides the container's name. */
+  aliases?: string[];
+  /** `--link target:alias` on a user-defined network (names only this container resolves). */
+  links?: string[];
   /** Host end of the veth pair. */
   ifHost: string;
   ip: string;
@@ -34,7 +40,13 @@ export interface EndpointRecord {
 
 export interface SandboxRecord {
   containerId: string;
+  /** Without the leading slash (the embedded DNS answers it). */
+  containerName?: string;
   sandboxId: string;
+  /** `--dns`: the embedded DNS forwards to these (the host's resolvers when empty). */
+  dnsServers?: string[];
+  /** The embedded DNS port the namespace's redirect names. */
+  dnsPort?: number;
   /** The bind-mounted namespace handed to runc. */
   netnsPath: string;
   endpoints: EndpointRecord[];

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, closeSync, existsSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, readdirSync, closeSync, existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import { join, resolve, dirname } from 'node:path';
@@ -267,24 +267,37 @@ export class TestDaemon {
     return save.stdout.split('\n').filter((l) => re.test(l));
   }
 
-  /** Takes down what the daemon leaves on the host by design: its bridge, its iptables rules and chains. */
+  /** The bridges of the user-defined networks this daemon recorded (left behind when a test failed). */
+  userBridges(): string[] {
+    const dir = join(this.dataRoot, 'network', 'networks');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => {
+        const r = JSON.parse(readFileSync(join(dir, n), 'utf8')) as { id: string; options?: Record<string, string> };
+        return r.options?.['com.docker.network.bridge.name'] || `br-${r.id.slice(0, 12)}`;
+      });
+  }
+
+  /** Takes down what the daemon leaves on the host by design: its bridges, its iptables rules and chains. */
   async removeNetworking(): Promise<void> {
-    const { parseSave, removalScript } = await import('../../src/network/index.js');
-    const link = await run('ip', ['-json', '-4', 'addr', 'show', 'dev', this.bridge]);
-    let subnet = '';
-    try {
-      const a = (JSON.parse(link.stdout) as { addr_info: { local: string; prefixlen: number }[] }[])[0]?.addr_info[0];
-      if (a) {
-        const { Cidr, parseIPv4 } = await import('../../src/network/index.js');
-        subnet = new Cidr(parseIPv4(a.local), a.prefixlen).toString();
+    const { parseSave, removalScript, Cidr, parseIPv4 } = await import('../../src/network/index.js');
+    const fws = [];
+    for (const bridge of [this.bridge, ...this.userBridges()]) {
+      const link = await run('ip', ['-json', '-4', 'addr', 'show', 'dev', bridge]);
+      let subnet = '';
+      try {
+        const a = (JSON.parse(link.stdout) as { addr_info: { local: string; prefixlen: number }[] }[])[0]?.addr_info[0];
+        if (a) subnet = new Cidr(parseIPv4(a.local), a.prefixlen).toString();
+      } catch {
+        /* no bridge */
       }
-    } catch {
-      /* no bridge */
+      fws.push({ prefix: this.chainPrefix, bridge, subnet, exists: link.code === 0 });
     }
     const [filter, nat] = await Promise.all([run('iptables-save', ['-t', 'filter']), run('iptables-save', ['-t', 'nat'])]);
-    const script = removalScript({ prefix: this.chainPrefix, bridge: this.bridge, subnet }, parseSave(filter.stdout + nat.stdout));
+    const script = removalScript(fws, parseSave(filter.stdout + nat.stdout));
     if (script) await run('iptables-restore', ['-w', '--noflush'], { input: script });
-    if (link.code === 0) await run('ip', ['link', 'del', this.bridge]);
+    for (const f of fws) if (f.exists) await run('ip', ['link', 'del', f.bridge]);
   }
 }
 

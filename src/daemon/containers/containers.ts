@@ -1,7 +1,7 @@
 /** ContainersService: the verb files behind one object (the API's ContainersBackend). */
 import type { Readable } from 'node:stream';
 import type { Filters, Ctx } from '../../lib/index.js';
-import type { ContainerCreateRequest, ExecConfig } from '../../api/types/index.js';
+import type { ContainerCreateRequest, EndpointSettings, ExecConfig } from '../../api/types/index.js';
 import { ContainersServiceBase } from './service.js';
 import { createContainer } from './create.js';
 import { killContainer, pauseContainer, restartContainer, startContainer, stopContainer, unpauseContainer } from './lifecycle.js';
@@ -15,6 +15,7 @@ import { exportContainer } from './export.js';
 import { commitContainer, type CommitRequest } from './commit.js';
 import { containerStats } from './stats.js';
 import { updateContainer, type UpdateConfig } from './update.js';
+import { connectNetwork, disconnectNetwork } from './connect.js';
 import { volumeUsers } from './mounts.js';
 
 export class ContainersService extends ContainersServiceBase {
@@ -50,6 +51,8 @@ export class ContainersService extends ContainersServiceBase {
   changes = (ctx: Ctx, id: string) => containerChanges(this, ctx, id);
   exportContainer = (ctx: Ctx, id: string) => exportContainer(this, ctx, id);
   commit = (ctx: Ctx, req: CommitRequest) => commitContainer(this, ctx, req);
+  connectNetwork = (ctx: Ctx, id: string, net: string, cfg: EndpointSettings | undefined) => connectNetwork(this, ctx, id, net, cfg);
+  disconnectNetwork = (ctx: Ctx, id: string, net: string, force: boolean) => disconnectNetwork(this, ctx, id, net, force);
 
   /** Containers whose records mount volume `name` (volume rm/prune conflicts). */
   volumeUsers = (name: string) => volumeUsers(this, name);

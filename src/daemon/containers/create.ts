@@ -9,7 +9,7 @@ import { sha256 } from '../../lib/index.js';
 import { parsePolicy } from './restart-policy.js';
 import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
-import { createSettings, hostHostname, modeOf } from './network.js';
+import { createSettings, hostHostname, linkTarget, modeOf, networkNameOf, normalizeLinks, validateContainerMode, validateEndpoints } from './network.js';
 import { discardAnonymous, populateVolumes, registerMountPoints } from './mounts.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
@@ -127,9 +127,24 @@ export async function createContainer(
   if (argv.length === 0) throw invalidParameter('No command specified');
   config.Image = req.Image;
   const kind = config.NetworkDisabled ? 'disabled' : modeOf(svc.deps.network, hc.NetworkMode);
+  const netName = kind === 'disabled' || kind === 'container' ? '' : networkNameOf(svc.deps.network, kind, hc.NetworkMode);
+  validateEndpoints(kind, netIn?.EndpointsConfig ?? undefined);
+  // API 1.44 asks for a MAC in the endpoint's settings; kept where 1.41 put it (they hold what runs)
+  const mac = Object.values(netIn?.EndpointsConfig ?? {}).find((e) => e?.MacAddress)?.MacAddress;
+  if (mac && !config.MacAddress) config.MacAddress = mac;
+  if (kind === 'bridge') for (const l of hc.Links ?? []) linkTarget(svc, l);
   const mountPoints = await registerMountPoints(svc, ctx, config, hc);
   const id = generateId();
   // compat: with the host's network the container takes the host's name (moby initializeNetworking).
+  if (kind === 'container') {
+    validateContainerMode(config, hc);
+    // compat: moby initializeNetworking: the joiner takes the other container's names
+    const peer = svc.store.find(hc.NetworkMode!.slice('container:'.length));
+    if (peer) {
+      config.Hostname = peer.Config.Hostname;
+      config.Domainname = peer.Config.Domainname;
+    }
+  }
   config.Hostname ||= kind === 'host' ? hostHostname() : id.slice(0, 12);
   const dir = svc.store.dir(id);
   const logType = svc.logConfig({ HostConfig: hc } as ContainerRecord).type;
@@ -155,13 +170,18 @@ export async function createContainer(
     HostsPath: join(dir, 'hosts'),
     ResolvConfPath: join(dir, 'resolv.conf'),
     LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
-    NetworkSettings: createSettings(kind, netIn?.EndpointsConfig ?? undefined),
+    NetworkSettings: createSettings(kind, netName, hc.NetworkMode, netIn?.EndpointsConfig ?? undefined),
     MountPoints: mountPoints,
   }, etc).catch(async (e: unknown) => {
     await discardAnonymous(svc, ctx, mountPoints);
     throw e;
   });
   try {
+    if (kind === 'bridge' && hc.Links?.length) {
+      // compat: Docker keeps a link as /<target>:/<container>/<alias>
+      const links = normalizeLinks(svc, rec.Name, hc.Links);
+      await svc.store.update(ctx, rec.ID, (dd) => void (dd.HostConfig.Links = links));
+    }
     await ensureRuntime(svc, ctx, rec, image.config);
     await populateVolumes(svc, ctx, rec);
     svc.liveOf(rec);

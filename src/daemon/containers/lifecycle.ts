@@ -12,7 +12,7 @@ import { prepareNamespaces, releaseNamespaces } from './namespaces.js';
 import type { Attachment } from '../../network/index.js';
 import type { LogDriver } from '../../containers/index.js';
 import type { Mount } from '../../snapshots/index.js';
-import { attachRequest, runningSettings, stoppedSettings, writeHosts } from './network.js';
+import { attachRequest, copyNetworkFiles, linkHosts, runningSettings, stoppedSettings, writeHosts } from './network.js';
 import { setupMounts, unmountVolumes } from './mounts.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
@@ -61,15 +61,18 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       // at once. The spec names the sandbox's namespace before it exists.
       const kind = svc.networkKind(rec);
       const sandboxId = randomBytes(32).toString('hex');
-      const attachable = kind === 'bridge' || kind === 'host' || kind === 'none';
-      const netnsPath = kind === 'bridge' ? svc.deps.network.netnsPath(sandboxId) : undefined;
+      const attachable = kind === 'bridge' || kind === 'user' || kind === 'host' || kind === 'none';
+      const netnsPath = kind === 'bridge' || kind === 'user' ? svc.deps.network.netnsPath(sandboxId) : undefined;
       const joined = await prepareNamespaces(svc, ctx, rec);
       const volumeMounts = await setupMounts(svc, ctx, rec);
+      // compat: a container on another's network sees that one's /etc/hosts and resolv.conf
+      if (joined.netPeer) await copyNetworkFiles(joined.netPeer, rec);
       const [net, spec, mounts, lg] = await Promise.allSettled([
         attachable
-          ? svc.deps.network.attach(ctx, attachRequest(rec, kind, sandboxId)).then(async (a) => {
+          ? svc.deps.network.attach(ctx, attachRequest(rec, sandboxId)).then(async (a) => {
               attachment = a;
-              if (a.ip) await writeHosts(rec.HostsPath, await svc.hostsBase(rec), a.ip, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
+              const ips = a.endpoints.flatMap((e) => (e.ip ? [e.ip] : []));
+              if (ips.length) await writeHosts(rec.HostsPath, (await svc.hostsBase(rec)) + linkHosts(svc, rec), ips, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
               return a;
             })
           : Promise.resolve(undefined),
@@ -90,9 +93,9 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
         d.HasBeenStartedBefore = true;
         d.HasBeenManuallyStopped = false;
         d.RestartCount = opts.policy ? live.restart.restarts : 0;
-        if (attachment) d.NetworkSettings = runningSettings(d.NetworkSettings, attachment);
+        if (attachment) d.NetworkSettings = runningSettings(d.NetworkSettings, id, attachment);
       });
-      if (attachment) svc.emitNetwork('connect', attachment, id);
+      for (const ep of attachment?.endpoints ?? []) svc.emitNetwork('connect', ep, id);
       svc.emit('start', updated);
       svc.watchHealth(ctx, updated, true);
       return true;

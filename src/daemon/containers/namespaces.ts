@@ -14,7 +14,7 @@
  */
 import { lstat, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { conflict, invalidParameter, kindOf, type Ctx } from '../../lib/index.js';
+import { conflict, invalidParameter, kindOf, notFound, type Ctx } from '../../lib/index.js';
 import type { HostConfig } from '../../api/types/index.js';
 import type { ContainerRecord } from '../../containers/index.js';
 import type { IpcMode, NamespaceMode, NamespacesInput } from '../../runtime/index.js';
@@ -28,6 +28,10 @@ export interface JoinedNamespaces {
   ipcPath?: string;
   /** The host directory bound at /dev/shm (shareable: its own tmpfs; container: the donor's; host: /dev/shm). */
   shmPath?: string;
+  /** `--network container:<x>`: /proc/<pid>/ns/net of x. */
+  netPath?: string;
+  /** `--network container:<x>`: x (its /etc files are the joiner's too). */
+  netPeer?: Readonly<ContainerRecord>;
 }
 
 const CONTAINER_PREFIX = 'container:';
@@ -87,7 +91,7 @@ export function validateNamespaceModes(hc: Readonly<HostConfig>): void {
  * no container is left as is (starting will report it).
  */
 export function adaptSharedNamespaces(svc: ContainersServiceBase, hc: HostConfig): void {
-  for (const key of ['PidMode', 'IpcMode'] as const) {
+  for (const key of ['PidMode', 'IpcMode', 'NetworkMode'] as const) {
     const ref = containerOf(hc[key]);
     if (!ref) continue;
     const other = svc.store.find(ref);
@@ -190,6 +194,16 @@ export async function prepareNamespaces(svc: ContainersServiceBase, ctx: Ctx, re
   }
   const pidPeer = containerOf(hc.PidMode);
   if (pidPeer !== undefined) out.pidPath = `/proc/${runningPeer(svc, pidPeer, 'PID').State.Pid}/ns/pid`;
+  const netPeer = containerOf(hc.NetworkMode);
+  if (netPeer !== undefined) {
+    const peer = svc.store.find(netPeer);
+    if (!peer) throw notFound(`No such container: ${netPeer}`);
+    // compat: moby getNetworkedContainer's wording
+    if (!peer.State.Running || peer.State.Pid <= 0 || peer.State.Restarting) throw conflict(`cannot join network of a non running container: ${netPeer}`);
+    if (peer.ID === rec.ID) throw invalidParameter('cannot join own network');
+    out.netPath = `/proc/${peer.State.Pid}/ns/net`;
+    out.netPeer = peer;
+  }
   return out;
 }
 

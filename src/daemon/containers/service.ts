@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import type { EventBus } from '../../events/index.js';
-import { KeyedMutex, withoutCancel, type Ctx, type Exec, type Logger } from '../../lib/index.js';
+import { invalidParameter, KeyedMutex, withoutCancel, type Ctx, type Exec, type Logger } from '../../lib/index.js';
 import type { ImageStore } from '../../images/index.js';
 import type { ContainerdTasks, ProcessIO } from '../../runtime/index.js';
 import {
@@ -28,7 +28,7 @@ import { healthcheckOf, monitorHealth } from './health.js';
 import { RestartManager, parsePolicy } from './restart-policy.js';
 import type { ProcessStreams } from './streams.js';
 import type { JoinedNamespaces } from './namespaces.js';
-import { modeOf, type ContainerNetwork } from './network.js';
+import { driverOfName, modeOf, type ContainerNetwork } from './network.js';
 import type { ContainerVolumes } from './mounts.js';
 import type { MountInput } from '../../runtime/index.js';
 
@@ -173,15 +173,14 @@ export class ContainersServiceBase {
   }
 
   /** A network event of a container joining its network (Docker: before its `start`). */
-  emitNetwork(action: 'connect' | 'disconnect', att: { mode: string; networkId: string }, containerId: string): void {
-    const type = att.mode === 'none' ? 'null' : att.mode;
-    this.deps.events.publish({ type: 'network', action, actorId: att.networkId, attributes: { container: containerId, name: att.mode, type } });
+  emitNetwork(action: 'connect' | 'disconnect', ep: { networkName: string; networkId: string }, containerId: string): void {
+    this.deps.events.publish({ type: 'network', action, actorId: ep.networkId, attributes: { container: containerId, name: ep.networkName, type: driverOfName(ep.networkName) } });
   }
 
   /** `network disconnect` for each network a container was on (Docker: after its `die`). */
   emitNetworkLeave(rec: Readonly<ContainerRecord>): void {
     for (const [name, ep] of Object.entries(rec.NetworkSettings.Networks ?? {})) {
-      if (ep.NetworkID) this.emitNetwork('disconnect', { mode: name, networkId: ep.NetworkID }, rec.ID);
+      if (ep.NetworkID) this.emitNetwork('disconnect', { networkName: name, networkId: ep.NetworkID }, rec.ID);
     }
   }
 
@@ -238,7 +237,14 @@ export class ContainersServiceBase {
   async hostsBase(rec: Pick<ContainerRecord, 'Config' | 'HostConfig'>): Promise<string> {
     const extra = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
       const i = h.lastIndexOf(':');
-      return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+      let ip = h.slice(i + 1);
+      if (ip === 'host-gateway') {
+        // compat: moby's HostGatewayIP, the default bridge's gateway
+        const gw = this.deps.network.hostGatewayIp();
+        if (!gw) throw invalidParameter('unable to derive the IP value for host-gateway');
+        ip = gw;
+      }
+      return `${ip}\t${h.slice(0, i)}\n`;
     });
     if (this.networkKind(rec) === 'host') {
       const own = await fs.readFile('/etc/hosts', 'utf8').catch(() => '');
@@ -279,8 +285,21 @@ export class ContainersServiceBase {
     let lines = keep.filter((l) => !(dns.length && /^\s*nameserver/.test(l)) && !(search.length && /^\s*search/.test(l)) && !(opts.length && /^\s*options/.test(l)));
     lines = [...lines, ...dns.map((d) => `nameserver ${d}`), ...(search.length ? [`search ${search.join(' ')}`] : []), ...(opts.length ? [`options ${opts.join(' ')}`] : [])];
     if (!lines.some((l) => /^\s*nameserver/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
+    if (this.networkKind(rec) === 'user') lines = embeddedView(lines);
     resolv = lines.filter((l, i, a) => !(l === '' && i === a.length - 1)).join('\n') + '\n';
     return { hostname: hostname + '\n', hosts, 'resolv.conf': resolv };
   }
 
+}
+
+/**
+ * Docker's resolv.conf on a user-defined network (libnetwork sandbox rebuildDNS): the embedded
+ * DNS as the only nameserver (the others become its upstreams), the search domains kept, and
+ * `ndots:0` added to the options unless they set ndots.
+ */
+export function embeddedView(lines: readonly string[]): string[] {
+  const search = lines.filter((l) => /^\s*search\s/.test(l));
+  const opts = lines.filter((l) => /^\s*options\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  if (!opts.some((o) => o.startsWith('ndots:'))) opts.push('ndots:0');
+  return ['nameserver 127.0.0.11', ...search.map((l) => l.trim()), `options ${opts.join(' ')}`];
 }

@@ -98,14 +98,14 @@ function nsMode(v: string | undefined, fallback: NamespaceMode['mode'] = 'privat
   if (v === 'host') return { mode: 'host' };
   if (v === 'none') return { mode: 'none' };
   if (v === 'shareable') return { mode: 'shareable' };
-  if (v.startsWith('container:')) throw invalidParameter(`${v}: joining another container's namespaces is not supported yet`);
-  // TODO(#6): user-defined networks (create refuses their names until then)
+  // a user-defined network (its sandbox path comes as netnsPath), or container:<x> (joined.netPath)
   return { mode: fallback };
 }
 
 /**
  * `joined`: the namespaces of other containers this one shares (--pid/--ipc container:<id>);
- * `netnsPath`: the sandbox namespace (bridge networks) the container joins instead of a new one.
+ * `netnsPath`: the sandbox namespace (bridge networks) the container joins instead of a new one;
+ * `joined.netPath`: another container's (--network container:<id>).
  */
 export async function buildSpec(
   ctx: Ctx,
@@ -140,7 +140,7 @@ export async function buildSpec(
     shmSize: hc.ShmSize,
     networkFiles: { resolvConf: rec.ResolvConfPath, hostname: rec.HostnamePath, hosts: rec.HostsPath },
     namespaces: {
-      network: opts.netnsPath ? { mode: 'private', path: opts.netnsPath } : nsMode(hc.NetworkMode),
+      network: opts.netnsPath ? { mode: 'private', path: opts.netnsPath } : opts.joined?.netPath ? { mode: 'container', path: opts.joined.netPath } : nsMode(hc.NetworkMode),
       ...sharedNamespaceModes(hc, opts.joined ?? {}),
       cgroup: hc.CgroupnsMode === 'private' ? 'private' : 'host',
     },

@@ -1,0 +1,150 @@
+/**
+ * A user-defined network's configuration (moby daemon/network.go createNetwork, libnetwork
+ * bridge driver options, the default IPAM's pool checks): validating a create request into a
+ * NetworkRecord, and what its bridge is made of. Pure functions; messages are Docker's.
+ */
+import { conflict, forbidden, invalidParameter, notFound, system } from '../lib/index.js';
+import { Cidr, formatIPv4, parseAddrCidr, parseIPv4 } from './ipnet.js';
+import { chooseSubnet, expandPools, DEFAULT_ADDRESS_POOLS, type AddressPoolSpec } from './ipam.js';
+import type { IpamPoolRecord, NetworkRecord } from './network-store.js';
+
+/** POST /networks/create as the controller takes it. */
+export interface CreateNetworkRequest {
+  name: string;
+  driver?: string;
+  internal?: boolean;
+  attachable?: boolean;
+  ipv6?: boolean;
+  labels?: Record<string, string>;
+  options?: Record<string, string>;
+  ipam?: { driver?: string; options?: Record<string, string>; config?: { subnet?: string; ipRange?: string; gateway?: string; auxAddresses?: Record<string, string> }[] };
+}
+
+export const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
+export const ICC_OPT = 'com.docker.network.bridge.enable_icc';
+export const MASQ_OPT = 'com.docker.network.bridge.enable_ip_masquerade';
+export const BIND_IP_OPT = 'com.docker.network.bridge.host_binding_ipv4';
+export const MTU_OPT = 'com.docker.network.driver.mtu';
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** What an existing network contributes to the checks of a new one. */
+export interface Existing {
+  name: string;
+  subnets: Cidr[];
+  bridge?: string;
+}
+
+/**
+ * Checks a create request against the networks there are and the host's routes, and makes its
+ * record: the subnet chosen from the pools when none is given (with its gateway, as Docker
+ * shows it), the given ones checked (`Invalid subnet …`, `Pool overlaps with other one on this
+ * address space`, `failed to allocate gateway (…): Requested address is out of range`, `Invalid
+ * address … : It does not belong to any of this network's subnets`). Throws notFound `plugin "x"
+ * not found` for a driver that is none of ours, conflict for a name taken.
+ */
+export function newNetworkRecord(req: CreateNetworkRequest, ctx: { id: string; created: string; existing: readonly Existing[]; routes: readonly Cidr[]; pools: readonly AddressPoolSpec[] }): NetworkRecord {
+  const name = req.name ?? '';
+  if (!NAME_RE.test(name)) throw system(`invalid name: ${name}`);
+  if (ctx.existing.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
+  const driver = req.driver || 'bridge';
+  if (driver !== 'bridge') {
+    if (driver === 'host' || driver === 'null') throw forbidden(`only one instance of "${driver}" network is allowed`);
+    throw notFound(`plugin "${driver}" not found`);
+  }
+  const ipamDriver = req.ipam?.driver || 'default';
+  if (ipamDriver !== 'default') throw notFound(`plugin "${ipamDriver}" not found`);
+  const options = { ...(req.options ?? {}) };
+  const bridge = options[BRIDGE_NAME_OPT];
+  if (bridge !== undefined && (bridge.length === 0 || bridge.length > 15 || /[\s/]/.test(bridge))) throw invalidParameter(`invalid bridge name: ${bridge}`);
+  if (bridge && ctx.existing.some((n) => n.bridge === bridge)) throw forbidden(`bridge name ${bridge} is already in use`);
+  const mtu = options[MTU_OPT];
+  if (mtu !== undefined && !(Number.isInteger(Number(mtu)) && Number(mtu) >= 68 && Number(mtu) <= 65535)) throw invalidParameter(`invalid MTU number: ${mtu}`);
+  for (const k of [ICC_OPT, MASQ_OPT]) {
+    if (options[k] !== undefined && !/^(true|false|1|0|t|f|TRUE|FALSE|True|False)$/.test(options[k]!)) throw invalidParameter(`failed to parse ${k} value: invalid syntax`);
+  }
+
+  const taken = ctx.existing.flatMap((n) => n.subnets);
+  const v4 = (req.ipam?.config ?? []).filter((c) => !(c.subnet ?? '').includes(':'));
+  if (v4.length > 1) throw invalidParameter('bridge networks take one IPv4 subnet');
+  const config: IpamPoolRecord[] = [];
+  const given = v4[0];
+  if (!given?.subnet) {
+    if (given && (given.gateway || given.ipRange)) throw invalidParameter('a gateway or an ip range needs a subnet');
+    const subnet = chooseSubnet(expandPools(ctx.pools.length ? ctx.pools : DEFAULT_ADDRESS_POOLS), [...taken, ...ctx.routes]);
+    config.push({ subnet: subnet.toString(), gateway: formatIPv4(subnet.base + 1) });
+  } else {
+    let subnet: Cidr;
+    try {
+      subnet = parseAddrCidr(given.subnet).net;
+    } catch {
+      throw system(`Invalid subnet ${given.subnet} : invalid CIDR address: ${given.subnet}`);
+    }
+    if (taken.some((t) => t.overlaps(subnet))) throw forbidden('Pool overlaps with other one on this address space');
+    const pool: IpamPoolRecord = { subnet: subnet.toString() };
+    if (given.ipRange) {
+      let range: Cidr;
+      try {
+        range = parseAddrCidr(given.ipRange).net;
+      } catch {
+        throw system(`Invalid range ${given.ipRange} : invalid CIDR address: ${given.ipRange}`);
+      }
+      if (!subnet.covers(range)) throw system(`Invalid range ${given.ipRange}: it is not in subnet ${subnet}`);
+      pool.ipRange = range.toString();
+    }
+    if (given.gateway) {
+      const gw = addressIn(subnet, given.gateway, () => system(`failed to allocate gateway (${given.gateway}): Requested address is out of range`));
+      pool.gateway = formatIPv4(gw);
+    }
+    if (given.auxAddresses && Object.keys(given.auxAddresses).length) {
+      for (const a of Object.values(given.auxAddresses)) {
+        addressIn(subnet, a, () => system(`Invalid address ${a}: It does not belong to any of this network's subnets`));
+      }
+      pool.auxAddresses = { ...given.auxAddresses };
+    }
+    config.push(pool);
+  }
+  return {
+    id: ctx.id,
+    name,
+    driver,
+    created: ctx.created,
+    internal: !!req.internal,
+    attachable: !!req.attachable,
+    ipv6: false,
+    labels: { ...(req.labels ?? {}) },
+    options,
+    ipam: { driver: ipamDriver, options: { ...(req.ipam?.options ?? {}) }, config },
+  };
+}
+
+function addressIn(subnet: Cidr, s: string, err: () => Error): number {
+  let ip: number;
+  try {
+    ip = parseIPv4(s);
+  } catch {
+    throw invalidParameter(`invalid address ${s}`);
+  }
+  if (!subnet.contains(ip)) throw err();
+  return ip;
+}
+
+const truthy = (v: string | undefined, dflt: boolean) => (v === undefined ? dflt : /^(true|1|t)$/i.test(v));
+
+/** The bridge of a user-defined network: device name, gateway, range, flags from its options. */
+export function bridgeSettings(rec: NetworkRecord, dflt: { mtu: number; bindIp: string }) {
+  const pool = rec.ipam.config[0]!;
+  const subnet = Cidr.parse(pool.subnet);
+  const gateway = pool.gateway ? parseIPv4(pool.gateway) : subnet.base + 1;
+  return {
+    bridge: rec.options[BRIDGE_NAME_OPT] || `br-${rec.id.slice(0, 12)}`,
+    subnet,
+    gateway,
+    range: pool.ipRange ? Cidr.parse(pool.ipRange) : undefined,
+    aux: Object.values(pool.auxAddresses ?? {}).map(parseIPv4),
+    icc: truthy(rec.options[ICC_OPT], true),
+    ipMasq: truthy(rec.options[MASQ_OPT], true),
+    mtu: rec.options[MTU_OPT] ? Number(rec.options[MTU_OPT]) : dflt.mtu,
+    bindIp: rec.options[BIND_IP_OPT] || dflt.bindIp,
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The kernel side of a sandbox with any number of bridge endpoints (moby libnetwork osl): its
+ * namespace, per endpoint a veth pair whose container end is `eth<N>` (address, MAC, MTU) and
+ * whose host end is a port of the network's bridge, the default route through the gateway
+ * endpoint, and the embedded DNS redirect.
+ *
+ * Costs: a new sandbox is one process start (`unshare --net=<file> sh -c 'ip -batch - …'`
+ * makes the namespace and configures everything inside it, incl. the DNS rules), plus one line
+ * batch on the host's long-lived ip session (the host ends into their bridges). Joining a
+ * running sandbox (`network connect`) is one `nsenter --net=<file>` and one host batch; leaving
+ * it is a host batch only (deleting the host end deletes the pair).
+ */
+import { promises as fs } from 'node:fs';
+import { ExecError, type Ctx, type Exec } from '../lib/index.js';
+import { Cidr, formatIPv4 } from './ipnet.js';
+import type { IpRoute } from './iproute.js';
+import type { NetnsStore } from './netns.js';
+
+export interface EndpointKernelSpec {
+  /** eth0, eth1, … */
+  ifName: string;
+  /** Host end of the pair. */
+  ifHost: string;
+  /** The bridge the host end joins. */
+  bridge: string;
+  ip: number;
+  prefixLen: number;
+  mac: string;
+  mtu: number;
+  /** Hairpin on the bridge port (userland proxy off). */
+  hairpin: boolean;
+}
+
+/** Where the container's resolver (127.0.0.11:53) is sent: the embedded DNS on a gateway. */
+export interface DnsRedirect {
+  gateway: string;
+  port: number;
+  /** The container's address on that network (the source the DNS server sees). */
+  containerIp: string;
+  ifName: string;
+  /** The namespace had a redirect already (its jumps are replaced, not doubled). */
+  replace?: boolean;
+}
+
+/** Produces the in-namespace shell commands of a DNS redirect (dns.ts). */
+export type DnsScript = (r: DnsRedirect) => string;
+
+export interface SandboxKernelDeps {
+  ip: IpRoute;
+  netns: NetnsStore;
+  exec: Exec;
+  /** A process in berthd's (the host's) network namespace: where host ends of veths go. */
+  hostPid: number;
+  nsenter: string;
+  sh: string;
+  dnsScript?: DnsScript;
+  linkExists?: (name: string) => Promise<boolean>;
+}
+
+const VETH_GONE_MS = 2000;
+const TIMEOUT_MS = 10_000;
+
+/** The ip batch lines that make and configure endpoints inside the namespace. */
+export function endpointLines(eps: readonly EndpointKernelSpec[], hostPid: number): string[] {
+  const out: string[] = [];
+  for (const s of eps) {
+    out.push(
+      `link add ${s.ifName} mtu ${s.mtu} address ${s.mac} type veth peer name ${s.ifHost} mtu ${s.mtu} netns ${hostPid}`,
+      `addr add ${formatIPv4(s.ip)}/${s.prefixLen} broadcast ${formatIPv4(new Cidr(s.ip, s.prefixLen).last)} dev ${s.ifName}`,
+      `link set ${s.ifName} up`,
+    );
+  }
+  return out;
+}
+
+/** The host-side lines: host ends into their bridges, up. */
+export function hostLines(eps: readonly EndpointKernelSpec[]): string[] {
+  const out: string[] = [];
+  for (const s of eps) {
+    out.push(`link set ${s.ifHost} master ${s.bridge} up`);
+    if (s.hairpin) out.push(`link set ${s.ifHost} type bridge_slave hairpin on`);
+  }
+  return out;
+}
+
+export class SandboxKernel {
+  constructor(private readonly deps: SandboxKernelDeps) {}
+
+  private script(ipLines: string[], dns: DnsRedirect | undefined): { argv: string[]; input: string } {
+    const ip = this.deps.ip.bin;
+    const dnsPart = dns && this.deps.dnsScript ? `\n${this.deps.dnsScript(dns)}` : '';
+    return { argv: [this.deps.sh, '-ec', `${ip} -batch -${dnsPart}`], input: ipLines.join('\n') + '\n' };
+  }
+
+  /**
+   * Makes the namespace at its key with `eps` in it, the default route via `gateway` (when
+   * given), the DNS redirect (when given), and plugs the host ends into their bridges. On
+   * failure nothing is left; throws the ExecError of the failing step.
+   */
+  async create(ctx: Ctx, key: string, eps: readonly EndpointKernelSpec[], gateway: { ip: string; ifName: string } | undefined, dns: DnsRedirect | undefined): Promise<string> {
+    const lines = ['link set lo up', ...endpointLines(eps, this.deps.hostPid)];
+    if (gateway) lines.push(`route add default via ${gateway.ip} dev ${gateway.ifName}`);
+    const { argv, input } = this.script(lines, dns);
+    const path = await this.deps.netns.create(ctx, key, argv, input);
+    try {
+      await this.deps.ip.host(ctx, hostLines(eps));
+    } catch (e) {
+      await this.remove(ctx, path, eps.map((x) => x.ifHost)).catch(() => {});
+      throw e;
+    }
+    return path;
+  }
+
+  /**
+   * Adds an endpoint to a live namespace, with the default route moved to `gateway` and the DNS
+   * redirect set when given. On failure the new pair is gone again.
+   */
+  async join(ctx: Ctx, path: string, ep: EndpointKernelSpec, gateway: { ip: string; ifName: string } | undefined, dns: DnsRedirect | undefined): Promise<void> {
+    const lines = endpointLines([ep], this.deps.hostPid);
+    if (gateway) lines.push(`route replace default via ${gateway.ip} dev ${gateway.ifName}`);
+    const { argv, input } = this.script(lines, dns);
+    try {
+      await this.deps.exec.run(ctx, this.deps.nsenter, [`--net=${path}`, ...argv], { input, timeoutMs: TIMEOUT_MS });
+      await this.deps.ip.host(ctx, hostLines([ep]));
+    } catch (e) {
+      await this.leave(ctx, path, ep.ifHost, undefined).catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Takes one endpoint out of a live namespace; the default route moves to `gateway` when given. */
+  async leave(ctx: Ctx, path: string, ifHost: string, gateway: { ip: string; ifName: string } | undefined, dns?: DnsRedirect): Promise<void> {
+    try {
+      await this.deps.ip.host(ctx, [`link del ${ifHost}`]);
+    } catch (e) {
+      if (!(e instanceof ExecError) || !/Cannot find device|does not exist/.test(e.stderr)) throw e;
+    }
+    if (gateway || dns) {
+      const { argv, input } = this.script(gateway ? [`route replace default via ${gateway.ip} dev ${gateway.ifName}`] : [], dns && { ...dns, replace: true });
+      await this.deps.exec.run(ctx, this.deps.nsenter, [`--net=${path}`, ...argv], { input, timeoutMs: TIMEOUT_MS });
+    }
+  }
+
+  /** Points a live namespace's DNS redirect somewhere else (the server's port changed). */
+  async redirectDns(ctx: Ctx, path: string, dns: DnsRedirect): Promise<void> {
+    const { argv, input } = this.script([], { ...dns, replace: true });
+    await this.deps.exec.run(ctx, this.deps.nsenter, [`--net=${path}`, ...argv], { input, timeoutMs: TIMEOUT_MS });
+  }
+
+  /**
+   * Takes a sandbox down. With no process left inside, unmounting the namespace frees it and
+   * the kernel deletes the veth pairs on its own (one process start instead of several; `ip
+   * link del` would also wait ~10-20 ms for the kernel). Resolves once the host ends are gone,
+   * so that their addresses can go to other endpoints; any that outlives VETH_GONE_MS
+   * (something still holds the namespace) is deleted explicitly. What is already gone is fine.
+   */
+  async remove(ctx: Ctx, path: string, ifHosts: readonly string[]): Promise<void> {
+    await this.deps.netns.remove(ctx, path);
+    for (const ifHost of ifHosts) {
+      if (await this.waitGone(ifHost, VETH_GONE_MS)) continue;
+      try {
+        await this.deps.ip.host(ctx, [`link del ${ifHost}`]);
+      } catch (e) {
+        if (!(e instanceof ExecError) || !/Cannot find device|does not exist/.test(e.stderr)) throw e;
+      }
+    }
+  }
+
+  /** Polls sysfs (no process start) until the host link is gone; false after `ms`. */
+  private async waitGone(ifname: string, ms: number): Promise<boolean> {
+    const exists = this.deps.linkExists ?? ((n: string) => fs.access(`/sys/class/net/${n}`).then(() => true, () => false));
+    const deadline = Date.now() + ms;
+    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+      if (!(await exists(ifname))) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
