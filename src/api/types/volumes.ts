@@ -13,7 +13,7 @@ export interface Volume {
   Scope: string;
   Status?: Record<string, unknown>;
   /** Only in /system/df. */
-  UsageData?: { Size: number; RefCount: number } | null;
+  UsageData?: { RefCount: number; Size: number } | null;
 }
 
 /** volume.ListResponse. */

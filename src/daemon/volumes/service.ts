@@ -78,6 +78,7 @@ export class VolumesService {
     this.deps.events.publish({ type: 'volume', action, actorId: name, attributes });
   }
 
+  /** GET /volumes: filters dangling, driver, label, name (invalidParameter for others). */
   async list(ctx: Ctx, filters: Filters): Promise<VolumeListResponse> {
     filters.validate(VOLUME_LIST_FILTERS);
     let dangling: boolean | undefined;
@@ -118,10 +119,12 @@ export class VolumesService {
     return volume;
   }
 
+  /** GET /volumes/{name}. Throws notFound `get <name>: no such volume`. */
   async inspect(ctx: Ctx, name: string): Promise<Volume> {
     return toApi(await this.deps.store.get(ctx, name));
   }
 
+  /** One volume as the store has it. Throws notFound `get <name>: no such volume`. */
   async get(ctx: Ctx, name: string): Promise<StoredVolume> {
     return this.deps.store.get(ctx, name);
   }
@@ -198,7 +201,7 @@ export class VolumesService {
     for (const v of await this.deps.store.list(ctx)) {
       if (v.driver !== DEFAULT_DRIVER || (v.options && Object.keys(v.options).length > 0)) continue;
       const size = await directorySize(v.mountpoint).catch(() => -1);
-      out.push({ ...toApi(v), UsageData: { Size: size, RefCount: this.deps.usersOf(v.name).length } });
+      out.push({ ...toApi(v), UsageData: { RefCount: this.deps.usersOf(v.name).length, Size: size } });
     }
     return out;
   }
