@@ -136,6 +136,14 @@ test('binds: -v creates a missing host directory, --mount refuses it; read-only 
   assert.ok(!existsSync(join(made, 'g')));
   const mounts = JSON.parse(await must('inspect', '-f', '{{json .Mounts}}', (await must('create', '-v', `${made}:/x:ro`, 'busybox')).trim()));
   assert.deepEqual(mounts, [{ Type: 'bind', Source: made, Destination: '/x', Mode: 'ro', RW: false, Propagation: 'rprivate' }]);
+  // --mount type=tmpfs with its size and mode; type=bind with a propagation
+  const t = await must('run', '--name', 'tm', '--mount', 'type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1770', '--mount', `type=bind,src=${made},dst=/b,bind-propagation=rslave`, 'busybox', 'sh', '-c', 'stat -c %a /t; df -k /t | tail -1 | tr -s " " | cut -d" " -f2; cat /b/f');
+  assert.equal(t, '1770\n1024\nhi\n');
+  assert.deepEqual(JSON.parse(await must('inspect', '-f', '{{json .Mounts}}', 'tm')), [
+    { Type: 'tmpfs', Source: '', Destination: '/t', Mode: '', RW: true, Propagation: '' },
+    { Type: 'bind', Source: made, Destination: '/b', Mode: '', RW: true, Propagation: 'rslave' },
+  ]);
+  await must('rm', 'tm');
 });
 
 test("bad mount input gets Docker's errors", async () => {
