@@ -154,6 +154,8 @@ test("bad mount input gets Docker's errors", async () => {
     [['-v', `${work}:/x:bogus`], /invalid mode: bogus/],
     [['-v', 'b@d:/x'], /"b@d" includes invalid characters for a local volume name/],
     [['--mount', 'type=volume,dst=/'], /invalid mount config for type "volume": invalid specification: destination can't be '\/'/],
+    [['--mount', 'type=bind,src=relpath,dst=/x'], /invalid mount config for type "bind": invalid mount path: 'relpath' mount path must be absolute/],
+    [['--tmpfs', '/x', '-v', 'tv1:/x'], /Duplicate mount point: \/x/],
   ];
   for (const [flags, want] of cases) {
     const r = await docker('create', ...flags, 'busybox');
