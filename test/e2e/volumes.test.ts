@@ -226,6 +226,32 @@ test('a local volume binding an existing host directory (type=none, o=bind): mou
   assert.ok(existsSync(join(host, 'seed')), 'removing the volume leaves the bound directory alone');
 });
 
+test('docker cp sees a stopped container\'s volumes and binds; read-only mount points refuse writes', async () => {
+  const src = join(work, 'cp-src.txt');
+  writeFileSync(src, 'copied\n');
+  const bindDir = join(work, 'cp-bind');
+  mkdirSync(bindDir);
+  writeFileSync(join(bindDir, 'onhost'), 'host-side\n');
+  await must('create', '--name', 'cpv', '-v', 'cpvol:/data', '-v', `${bindDir}:/hb`, 'busybox', 'true');
+  await must('cp', src, 'cpv:/data/');
+  assert.equal(readFileSync(join(d.dataRoot, 'volumes', 'cpvol', '_data', 'cp-src.txt'), 'utf8'), 'copied\n');
+  const out = join(work, 'cp-out');
+  await must('cp', 'cpv:/hb/onhost', out);
+  assert.equal(readFileSync(out, 'utf8'), 'host-side\n');
+  await must('create', '--name', 'cpro', '-v', 'cpvol:/data:ro', 'busybox', 'true');
+  const ro = await docker('cp', src, 'cpro:/data/');
+  assert.notEqual(ro.code, 0);
+  assert.match(ro.stderr, /mounted volume is marked read-only/);
+  await must('cp', 'cpro:/data/cp-src.txt', join(work, 'cp-out2'));
+  assert.equal(readFileSync(join(work, 'cp-out2'), 'utf8'), 'copied\n');
+  await must('create', '--name', 'cprr', '--read-only', '-v', 'cpvol:/data', 'busybox', 'true');
+  await must('cp', src, 'cprr:/data/again.txt');
+  assert.match((await docker('cp', src, 'cprr:/tmp/')).stderr, /container rootfs is marked read-only/);
+  await must('rm', 'cpv', 'cpro', 'cprr');
+  assert.deepEqual(mountsUnder(join(d.execRoot, 'containers', '.mnt')), [], 'cp leaves nothing mounted');
+  await must('volume', 'rm', 'cpvol');
+});
+
 test('berth prints what docker prints for volumes on the same daemon', async () => {
   await must('volume', 'create', '--label', 'tier=db', 'pa');
   await must('volume', 'create', 'pb10');

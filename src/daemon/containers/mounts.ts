@@ -33,7 +33,7 @@ import type { ContainersServiceBase } from './service.js';
 import { mountMerged } from './rootfs.js';
 
 /** What containers need of the volume service. */
-export type ContainerVolumes = Pick<VolumesService, 'createVolume' | 'get' | 'mount' | 'unmount' | 'liveRestore' | 'removeIfUnused' | 'withMounted'>;
+export type ContainerVolumes = Pick<VolumesService, 'createVolume' | 'get' | 'mount' | 'unmount' | 'liveRestore' | 'removeIfUnused' | 'withMounted' | 'acquire'>;
 
 /** A mount point in the record's (and inspect's) field order. */
 function record(p: {
@@ -304,4 +304,18 @@ export async function removeMountPoints(svc: ContainersServiceBase, ctx: Ctx, re
 /** The containers (IDs) whose records mount volume `name`. */
 export function volumeUsers(svc: ContainersServiceBase, name: string): string[] {
   return svc.store.list().filter((r) => Object.values(r.MountPoints ?? {}).some((m) => m.Type === 'volume' && m.Name === name)).map((r) => r.ID);
+}
+
+/**
+ * moby checkIfPathIsInAVolume: whether `absPath` of the container lies in one of its mount
+ * points. Throws invalidParameter `mounted volume is marked read-only` for a read-only one.
+ */
+export function pathInMountPoint(rec: Readonly<ContainerRecord>, absPath: string): boolean {
+  for (const m of Object.values(rec.MountPoints ?? {})) {
+    const rel = posix.relative(m.Destination, absPath);
+    if (rel === '..' || rel.startsWith('../')) continue;
+    if (!m.RW) throw invalidParameter('mounted volume is marked read-only');
+    return true;
+  }
+  return false;
 }

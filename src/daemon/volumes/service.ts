@@ -232,15 +232,27 @@ export class VolumesService {
    * populateVolume's Setup and Cleanup).
    */
   async withMounted<T>(ctx: Ctx, name: string, fn: (path: string) => Promise<T>): Promise<T> {
-    const v = await this.deps.store.get(ctx, name);
-    const d = await this.deps.store.driver(ctx, v.driver);
-    const ref = `copy-up-${randomBytes(8).toString('hex')}`;
-    const path = await d.mount(ctx, name, ref);
+    const { path, release } = await this.acquire(ctx, name, 'copy-up');
     try {
       return await fn(path);
     } finally {
-      await d.unmount(ctx, name, ref).catch((e) => this.deps.log.warn('unmounting a volume after copy-up failed', { volume: name, error: e }));
+      await release();
     }
+  }
+
+  /**
+   * Mounts a volume for the daemon's own use (copy-up, docker cp), without events, under a
+   * fresh reference; `release` ends that use.
+   */
+  async acquire(ctx: Ctx, name: string, purpose: string): Promise<{ path: string; release: () => Promise<void> }> {
+    const v = await this.deps.store.get(ctx, name);
+    const d = await this.deps.store.driver(ctx, v.driver);
+    const ref = `${purpose}-${randomBytes(8).toString('hex')}`;
+    const path = await d.mount(ctx, name, ref);
+    return {
+      path,
+      release: () => d.unmount(ctx, name, ref).catch((e) => this.deps.log.warn(`unmounting a volume after ${purpose} failed`, { volume: name, error: e })),
+    };
   }
 
   /** After a restart: container `ref` kept running with the volume mounted. */
