@@ -146,7 +146,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         ...(config.iptables
           ? {
               dns: {
-                server: (backend) => new EmbeddedDns({ log: log.with({ module: 'dns' }), ...backend }),
+                server: (b) => new EmbeddedDns({ log: log.with({ module: 'dns' }), resolve: (c, n) => b.resolve(c, n), reverse: (c, ip) => b.reverse(c, ip), upstreams: (c) => b.upstreams(c) }),
                 script: (r) =>
                   sandboxDnsShell(sandboxDnsSetup({ gateway: r.gateway, port: r.port, containerIp: r.containerIp, ifname: r.ifName }), {
                     replace: r.replace,

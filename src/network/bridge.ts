@@ -21,6 +21,8 @@ export interface BridgeConfig {
   pools: AddressPoolSpec[];
   /** Hairpin mode (userland proxy off): route_localnet on the bridge, hairpin on its ports. */
   hairpin: boolean;
+  /** The bridge's IPv6 gateway address with its prefix (`--ipv6` networks). */
+  bip6?: string;
 }
 
 /** What the bridge ended up with. */
@@ -105,6 +107,10 @@ export class BridgeDriver {
     if (!link) lines.push(`link add name ${name} mtu ${mtu} address ${randomMac()} type bridge`);
     for (const a of v4) if (`${a.local}/${a.prefixlen}` !== want) lines.push(`addr del ${a.local}/${a.prefixlen} dev ${name}`);
     if (!v4.some((a) => `${a.local}/${a.prefixlen}` === want)) lines.push(`addr add ${want} broadcast ${formatIPv4(subnet.last)} dev ${name}`);
+    if (this.cfg.bip6) {
+      const have6 = (link?.addrs ?? []).some((a) => a.family === 'inet6' && `${a.local}/${a.prefixlen}` === this.cfg.bip6);
+      if (!have6) lines.push(`addr add ${this.cfg.bip6} dev ${name} nodad`);
+    }
     lines.push(`link set ${name} up`);
     await this.deps.ip.batch(ctx, lines);
     if (chosen) {

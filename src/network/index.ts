@@ -16,3 +16,7 @@ export * from './network-store.js';
 export * from './network-config.js';
 export * from './dns.js';
 export * from './dns-sandbox.js';
+export * from './networks.js';
+export * from './dns-names.js';
+export * from './ipnet6.js';
+export * from './endpoint.js';

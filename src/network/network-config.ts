@@ -6,6 +6,7 @@
 import { conflict, forbidden, invalidParameter, notFound, system } from '../lib/index.js';
 import { Cidr, formatIPv4, parseAddrCidr, parseIPv4 } from './ipnet.js';
 import { chooseSubnet, expandPools, DEFAULT_ADDRESS_POOLS, type AddressPoolSpec } from './ipam.js';
+import { Cidr6, formatIPv6, parseIPv6 } from './ipnet6.js';
 import type { IpamPoolRecord, NetworkRecord } from './network-store.js';
 
 /** POST /networks/create as the controller takes it. */
@@ -32,6 +33,7 @@ const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export interface Existing {
   name: string;
   subnets: Cidr[];
+  subnets6?: Cidr6[];
   bridge?: string;
 }
 
@@ -65,7 +67,7 @@ export function newNetworkRecord(req: CreateNetworkRequest, ctx: { id: string; c
   }
 
   const taken = ctx.existing.flatMap((n) => n.subnets);
-  const v4 = (req.ipam?.config ?? []).filter((c) => !(c.subnet ?? '').includes(':'));
+  const v4 = (req.ipam?.config ?? []).filter((c) => !(c.subnet ?? '').includes(':') && !(!c.subnet && (c.gateway ?? '').includes(':')));
   if (v4.length > 1) throw invalidParameter('bridge networks take one IPv4 subnet');
   const config: IpamPoolRecord[] = [];
   const given = v4[0];
@@ -104,6 +106,9 @@ export function newNetworkRecord(req: CreateNetworkRequest, ctx: { id: string; c
     }
     config.push(pool);
   }
+  const v6 = (req.ipam?.config ?? []).filter((c) => (c.subnet ?? '').includes(':'));
+  // compat: an IPv6 pool without --ipv6 is kept (and shown) but gives no addresses
+  if (req.ipv6 || v6.length) config.push(v6Pool(v6, ctx.existing.flatMap((n) => n.subnets6 ?? [])));
   return {
     id: ctx.id,
     name,
@@ -111,11 +116,37 @@ export function newNetworkRecord(req: CreateNetworkRequest, ctx: { id: string; c
     created: ctx.created,
     internal: !!req.internal,
     attachable: !!req.attachable,
-    ipv6: false,
+    ipv6: !!req.ipv6,
     labels: { ...(req.labels ?? {}) },
     options,
     ipam: { driver: ipamDriver, options: { ...(req.ipam?.options ?? {}) }, config },
   };
+}
+
+/** The IPv6 pool of an `--ipv6` network: given (Docker 20.10 has no default IPv6 pools), checked like IPv4's. */
+function v6Pool(v6: NonNullable<NonNullable<CreateNetworkRequest['ipam']>['config']>, taken: readonly Cidr6[]): IpamPoolRecord {
+  if (v6.length === 0) throw invalidParameter('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+  if (v6.length > 1) throw invalidParameter('bridge networks take one IPv6 subnet');
+  const given = v6[0]!;
+  let subnet: Cidr6;
+  try {
+    subnet = Cidr6.parse(given.subnet!);
+  } catch {
+    throw system(`Invalid subnet ${given.subnet} : invalid CIDR address: ${given.subnet}`);
+  }
+  if (taken.some((t) => t.overlaps(subnet))) throw forbidden('Pool overlaps with other one on this address space');
+  const pool: IpamPoolRecord = { subnet: subnet.toString() };
+  if (given.ipRange) {
+    const range = Cidr6.parse(given.ipRange);
+    if (!subnet.covers(range)) throw system(`Invalid range ${given.ipRange}: it is not in subnet ${subnet}`);
+    pool.ipRange = range.toString();
+  }
+  if (given.gateway) {
+    const gw = parseIPv6(given.gateway);
+    if (!subnet.contains(gw)) throw system(`failed to allocate gateway (${given.gateway}): Requested address is out of range`);
+    pool.gateway = formatIPv6(gw);
+  }
+  return pool;
 }
 
 function addressIn(subnet: Cidr, s: string, err: () => Error): number {
@@ -133,14 +164,19 @@ const truthy = (v: string | undefined, dflt: boolean) => (v === undefined ? dflt
 
 /** The bridge of a user-defined network: device name, gateway, range, flags from its options. */
 export function bridgeSettings(rec: NetworkRecord, dflt: { mtu: number; bindIp: string }) {
-  const pool = rec.ipam.config[0]!;
+  const pool = rec.ipam.config.find((c) => !c.subnet.includes(':'))!;
   const subnet = Cidr.parse(pool.subnet);
+  const p6 = rec.ipv6 ? rec.ipam.config.find((c) => c.subnet.includes(':')) : undefined;
+  const subnet6 = p6 ? Cidr6.parse(p6.subnet) : undefined;
   const gateway = pool.gateway ? parseIPv4(pool.gateway) : subnet.base + 1;
   return {
     bridge: rec.options[BRIDGE_NAME_OPT] || `br-${rec.id.slice(0, 12)}`,
     subnet,
     gateway,
     range: pool.ipRange ? Cidr.parse(pool.ipRange) : undefined,
+    subnet6,
+    gateway6: p6 && subnet6 ? (p6.gateway ? parseIPv6(p6.gateway) : subnet6.base + 1n) : undefined,
+    range6: p6?.ipRange ? Cidr6.parse(p6.ipRange) : undefined,
     aux: Object.values(pool.auxAddresses ?? {}).map(parseIPv4),
     icc: truthy(rec.options[ICC_OPT], true),
     ipMasq: truthy(rec.options[MASQ_OPT], true),

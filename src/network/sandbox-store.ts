@@ -31,6 +31,10 @@ export interface EndpointRecord {
   ip: string;
   prefixLen: number;
   gateway: string;
+  /** IPv6 (`--ipv6` networks). */
+  ip6?: string;
+  prefixLen6?: number;
+  gateway6?: string;
   mac: string;
   /** Host bindings made (IPv4 and IPv6). */
   ports: PortBinding[];

@@ -25,6 +25,8 @@ export interface EndpointKernelSpec {
   bridge: string;
   ip: number;
   prefixLen: number;
+  /** IPv6 address with its prefix length (`--ipv6` networks). */
+  ip6?: string;
   mac: string;
   mtu: number;
   /** Hairpin on the bridge port (userland proxy off). */
@@ -40,6 +42,20 @@ export interface DnsRedirect {
   ifName: string;
   /** The namespace had a redirect already (its jumps are replaced, not doubled). */
   replace?: boolean;
+}
+
+/** The default routes through a gateway endpoint (IPv4, and IPv6 when it has an IPv6 gateway). */
+export interface Gateway {
+  ip: string;
+  ip6?: string;
+  ifName: string;
+}
+
+function routeLines(verb: 'add' | 'replace', gw: Gateway | undefined): string[] {
+  if (!gw) return [];
+  const out = [`route ${verb} default via ${gw.ip} dev ${gw.ifName}`];
+  if (gw.ip6) out.push(`route ${verb} default via ${gw.ip6} dev ${gw.ifName}`);
+  return out;
 }
 
 /** Produces the in-namespace shell commands of a DNS redirect (dns.ts). */
@@ -69,6 +85,7 @@ export function endpointLines(eps: readonly EndpointKernelSpec[], hostPid: numbe
       `addr add ${formatIPv4(s.ip)}/${s.prefixLen} broadcast ${formatIPv4(new Cidr(s.ip, s.prefixLen).last)} dev ${s.ifName}`,
       `link set ${s.ifName} up`,
     );
+    if (s.ip6) out.push(`addr add ${s.ip6} dev ${s.ifName} nodad`);
   }
   return out;
 }
@@ -97,9 +114,8 @@ export class SandboxKernel {
    * given), the DNS redirect (when given), and plugs the host ends into their bridges. On
    * failure nothing is left; throws the ExecError of the failing step.
    */
-  async create(ctx: Ctx, key: string, eps: readonly EndpointKernelSpec[], gateway: { ip: string; ifName: string } | undefined, dns: DnsRedirect | undefined): Promise<string> {
-    const lines = ['link set lo up', ...endpointLines(eps, this.deps.hostPid)];
-    if (gateway) lines.push(`route add default via ${gateway.ip} dev ${gateway.ifName}`);
+  async create(ctx: Ctx, key: string, eps: readonly EndpointKernelSpec[], gateway: Gateway | undefined, dns: DnsRedirect | undefined): Promise<string> {
+    const lines = ['link set lo up', ...endpointLines(eps, this.deps.hostPid), ...routeLines('add', gateway)];
     const { argv, input } = this.script(lines, dns);
     const path = await this.deps.netns.create(ctx, key, argv, input);
     try {
@@ -115,9 +131,8 @@ export class SandboxKernel {
    * Adds an endpoint to a live namespace, with the default route moved to `gateway` and the DNS
    * redirect set when given. On failure the new pair is gone again.
    */
-  async join(ctx: Ctx, path: string, ep: EndpointKernelSpec, gateway: { ip: string; ifName: string } | undefined, dns: DnsRedirect | undefined): Promise<void> {
-    const lines = endpointLines([ep], this.deps.hostPid);
-    if (gateway) lines.push(`route replace default via ${gateway.ip} dev ${gateway.ifName}`);
+  async join(ctx: Ctx, path: string, ep: EndpointKernelSpec, gateway: Gateway | undefined, dns: DnsRedirect | undefined): Promise<void> {
+    const lines = [...endpointLines([ep], this.deps.hostPid), ...routeLines('replace', gateway)];
     const { argv, input } = this.script(lines, dns);
     try {
       await this.deps.exec.run(ctx, this.deps.nsenter, [`--net=${path}`, ...argv], { input, timeoutMs: TIMEOUT_MS });
@@ -129,14 +144,14 @@ export class SandboxKernel {
   }
 
   /** Takes one endpoint out of a live namespace; the default route moves to `gateway` when given. */
-  async leave(ctx: Ctx, path: string, ifHost: string, gateway: { ip: string; ifName: string } | undefined, dns?: DnsRedirect): Promise<void> {
+  async leave(ctx: Ctx, path: string, ifHost: string, gateway: Gateway | undefined, dns?: DnsRedirect): Promise<void> {
     try {
       await this.deps.ip.host(ctx, [`link del ${ifHost}`]);
     } catch (e) {
       if (!(e instanceof ExecError) || !/Cannot find device|does not exist/.test(e.stderr)) throw e;
     }
     if (gateway || dns) {
-      const { argv, input } = this.script(gateway ? [`route replace default via ${gateway.ip} dev ${gateway.ifName}`] : [], dns && { ...dns, replace: true });
+      const { argv, input } = this.script(routeLines('replace', gateway), dns && { ...dns, replace: true });
       await this.deps.exec.run(ctx, this.deps.nsenter, [`--net=${path}`, ...argv], { input, timeoutMs: TIMEOUT_MS });
     }
   }

@@ -217,6 +217,28 @@ describe('user-defined networks', () => {
     await ok(d.docker(['rm', '-f', 'i1']));
   });
 
+  test('IPv6: --ipv6 networks give addresses, a default route and --ip6; a pool without --ipv6 gives none', async () => {
+    await ok(d.docker(['network', 'create', '--ipv6', '--subnet', 'fd00:b7::/64', 'v6net']));
+    const n = await netInspect('v6net');
+    assert.equal(n.EnableIPv6, true);
+    assert.deepEqual(n.IPAM.Config[1], { Subnet: 'fd00:b7::/64' });
+    await ok(d.docker(['run', '-d', '--name', 'v6a', '--network', 'v6net', 'busybox', 'sleep', '600']));
+    assert.equal(await inspect('v6a', '{{with .NetworkSettings.Networks.v6net}}{{.GlobalIPv6Address}}/{{.GlobalIPv6PrefixLen}} {{.IPv6Gateway}}{{end}}'), 'fd00:b7::2/64 fd00:b7::1');
+    const out = await ok(d.docker(['run', '--rm', '--network', 'v6net', '--ip6', 'fd00:b7::99', 'busybox', 'sh', '-c', 'ip -6 -o addr show eth0 scope global; ip -6 route show default; ping -c1 -W2 fd00:b7::2 >/dev/null && echo peer-ok; tail -n1 /etc/hosts']));
+    assert.match(out, /inet6 fd00:b7::99\/64/);
+    assert.match(out, /default via fd00:b7::1 dev eth0/);
+    assert.match(out, /peer-ok/);
+    assert.match(out, /fd00:b7::99\t[0-9a-f]{12}\n$/);
+    const taken = await d.docker(['run', '--rm', '--network', 'v6net', '--ip6', 'fd00:b7::2', 'busybox', 'true']);
+    assert.match(taken.stderr, /Address already in use/);
+    assert.match((await d.docker(['network', 'create', '--ipv6', 'v6none'])).stderr, /could not find an available, non-overlapping IPv6 address pool/);
+    await ok(d.docker(['network', 'create', '--subnet', 'fd00:b8::/64', 'v6off']));
+    assert.equal((await netInspect('v6off')).EnableIPv6, false);
+    assert.equal(await ok(d.docker(['run', '--rm', '--network', 'v6off', 'busybox', 'sh', '-c', 'ip -6 -o addr show scope global | wc -l'])), '0\n');
+    await ok(d.docker(['rm', '-f', 'v6a']));
+    await ok(d.docker(['network', 'rm', 'v6net', 'v6off']));
+  });
+
   test('network events, ls filters, prune', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     await ok(d.docker(['network', 'create', 'evnet']));
@@ -243,6 +265,10 @@ describe('user-defined networks', () => {
     assert.equal(await inspect('c2', '{{.State.Running}} {{.NetworkSettings.Networks.localnet.IPAddress}}'), `true ${c2ip}`);
     assert.match(await eventually(['exec', 'c1', 'ping', '-c', '1', '-W', '2', 'web']), /1 packets received/);
     assert.deepEqual((await rulesNaming(bridgeOf(await netInspect('localnet')))).sort(), rulesBefore);
+    // a clean restart (live restore) too: names and published ports answer again
+    await d.stop();
+    await d.start();
+    assert.match(await eventually(['exec', 'c2', 'nslookup', 'c1']), /Address/);
     // a new container gets a fresh address, not one in use
     await ok(d.docker(['run', '-d', '--name', 'c3', '--network', 'localnet', 'busybox', 'sleep', '600']));
     const ips = new Set(await Promise.all(['c1', 'c2', 'c3'].map((c) => inspect(c, '{{.NetworkSettings.Networks.localnet.IPAddress}}'))));

@@ -32,7 +32,7 @@ export async function connectNetwork(svc: ContainersServiceBase, ctx: Ctx, ref: 
     const requested = endpointSettings({ IPAMConfig: cfg?.IPAMConfig ?? {}, Links: cfg?.Links ?? null, Aliases: aliasesFor(id, net.name, cfg?.Aliases), DriverOpts: cfg?.DriverOpts ?? {} });
     if (isRunning(rec.State) && rec.NetworkSettings.SandboxKey) {
       if (rec.NetworkSettings.Networks?.[net.name]?.EndpointID) throw forbidden(`endpoint with name ${rec.Name.replace(/^\//, '')} already exists in network ${net.name}`);
-      const ep = await svc.deps.network.connect(ctx, id, { network: net.id, aliases: requested.Aliases ?? [], ipv4: ipv4 || undefined });
+      const ep = await svc.deps.network.connect(ctx, id, { network: net.id, aliases: requested.Aliases ?? [], ipv4: ipv4 || undefined, ipv6: cfg?.IPAMConfig?.IPv6Address || undefined, links: cfg?.Links ?? undefined });
       const updated = await svc.store.update(ctx, id, (d) => {
         d.NetworkSettings = fullSettings({ ...d.NetworkSettings, Networks: { ...d.NetworkSettings.Networks, [net.name]: endpointOf(requested, id, ep) } });
       });

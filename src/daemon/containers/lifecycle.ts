@@ -71,7 +71,7 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
         attachable
           ? svc.deps.network.attach(ctx, attachRequest(rec, sandboxId)).then(async (a) => {
               attachment = a;
-              const ips = a.endpoints.flatMap((e) => (e.ip ? [e.ip] : []));
+              const ips = a.endpoints.flatMap((e) => [e.ip, e.ip6].filter((x): x is string => !!x));
               if (ips.length) await writeHosts(rec.HostsPath, (await svc.hostsBase(rec)) + linkHosts(svc, rec), ips, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
               return a;
             })

@@ -149,6 +149,9 @@ export function endpointOf(old: EndpointSettings | undefined, id: string, ep: En
     Gateway: ep.gateway ?? '',
     IPAddress: ep.ip ?? '',
     IPPrefixLen: ep.prefixLen ?? 0,
+    IPv6Gateway: ep.gateway6 ?? '',
+    GlobalIPv6Address: ep.ip6 ?? '',
+    GlobalIPv6PrefixLen: ep.prefixLen6 ?? 0,
     MacAddress: ep.mac ?? '',
   });
 }
@@ -185,6 +188,7 @@ export function attachRequest(rec: Readonly<ContainerRecord>, sandboxId: string)
       aliases: aliasesFor(rec.ID, name, ep.Aliases) ?? [],
       links: ep.Links ?? [],
       ipv4: ep.IPAMConfig?.IPv4Address || undefined,
+      ipv6: ep.IPAMConfig?.IPv6Address || undefined,
     })),
     dnsServers: hc.Dns ?? [],
     publish: {

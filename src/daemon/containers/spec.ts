@@ -6,7 +6,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidParameter, lowerDirsOf, readonlyMounts, ScopedRoot, tempMount, upperDirOf, type Ctx, type Exec } from '../../lib/index.js';
+import { lowerDirsOf, readonlyMounts, ScopedRoot, tempMount, upperDirOf, type Ctx, type Exec } from '../../lib/index.js';
 import type { HostConfig } from '../../api/types/index.js';
 import type { Mount, Snapshotter } from '../../snapshots/index.js';
 import {

@@ -118,12 +118,12 @@ export class NetworksService {
     if (req.ConfigOnly || req.ConfigFrom?.Network) throw invalidParameter('config-only networks are not supported');
     if (req.Ingress) throw invalidParameter('ingress networks need swarm mode');
     if (req.Scope && req.Scope !== 'local') throw invalidParameter(`scope ${req.Scope} is not supported by the ${req.Driver || 'bridge'} driver`);
-    if (req.EnableIPv6) throw invalidParameter('IPv6 networks are not supported yet');
     const n = await this.deps.controller.create(ctx, {
       name: req.Name,
       driver: req.Driver,
       internal: req.Internal,
       attachable: req.Attachable,
+      ipv6: !!req.EnableIPv6,
       labels: req.Labels ?? {},
       options: req.Options ?? {},
       ipam: {
