@@ -9,6 +9,8 @@
  *   <data-root>/containerd/daemon/     containerd's root (managed mode)
  *   <exec-root>/berthd.pid             default --pidfile
  *   <exec-root>/containerd/            containerd's state, socket, pidfile, config, log
+ *   <data-root>/volumes/               the volumes (volumes/local.ts, volumes/store.ts)
+ *   <exec-root>/plugins/<name>.sock    volume plugins' sockets (volumes/plugin.ts)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +41,7 @@ import {
   ContainersService,
   NetworksService,
   setupRemap,
+  VolumesService,
   buildSpec,
   buildExecSpec,
   USAGE,
@@ -53,6 +56,7 @@ import { ImageStore } from '../images/index.js';
 import { ContainerStore } from '../containers/index.js';
 import { ContainerdTasks } from '../runtime/index.js';
 import { EmbeddedDns, NetworkController, sandboxDnsSetup, sandboxDnsShell } from '../network/index.js';
+import { LocalDriver, VolumePluginRegistry, VolumeStore } from '../volumes/index.js';
 import { createApiServer } from '../api/server/index.js';
 
 interface Running {
@@ -177,6 +181,17 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       },
     );
     await network.init(ctx);
+    // Volumes (issue 7): the local driver and the store; who uses a volume is in the containers' records.
+    const volumesRoot = join(config.dataRoot, 'volumes');
+    const localVolumes = new LocalDriver({ exec: nodeExec }, { root: volumesRoot });
+    await localVolumes.load(ctx);
+    // Volume plugins (Docker's protocol): <exec-root>/plugins/<name>.sock, then /run/docker/plugins.
+    const volumePlugins = new VolumePluginRegistry({ dirs: [join(config.execRoot, 'plugins'), '/run/docker/plugins'] });
+    const volumeStore = new VolumeStore({ root: volumesRoot }, (c, name) => volumePlugins.lookup(c, name));
+    volumeStore.register(localVolumes);
+    await volumeStore.load(ctx);
+    let volumeUsers: (name: string) => string[] = () => [];
+    const volumes = new VolumesService({ store: volumeStore, events, usersOf: (n) => volumeUsers(n), log: log.with({ module: 'volumes' }) });
     // --userns-remap: container root is an unprivileged host user (the default one made when needed)
     const userns = await setupRemap(ctx, nodeExec, config.usernsRemap);
     if (userns) log.info('user namespaces on', { user: userns.user, uid: userns.rootUid, gid: userns.rootGid });
@@ -196,12 +211,16 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir, tmpDir, userns },
       buildSpec: (c, r, o) => buildSpec(c, specDeps, r, o),
       network,
+      volumes,
       buildExecSpec: (c, r, e, b) => buildExecSpec(c, specDeps, r, e, b),
     });
     const exitWatch = new AbortController();
     void containers.watchExits({ ...ctx, signal: exitWatch.signal });
+    volumeUsers = containers.volumeUsers;
     const restored = await containers.restore(ctx);
     log.info('containers restored', restored);
+    const staleVolumeMounts = await localVolumes.unmountUnused(ctx);
+    if (staleVolumeMounts > 0) log.info('unmounted volumes no container uses', { count: staleVolumeMounts });
     const images = new ImagesService({ store: imageStore, events, usersOf: containers.usersOf });
     const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);
     const id = await engineId(config.dataRoot);
@@ -214,6 +233,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         events,
         gitCommit: gitCommit(),
         imagesDiskUsage: (c, v) => images.diskUsage(c, v),
+        volumesDiskUsage: (c) => volumes.diskUsage(c),
         containersDiskUsage: (c) => containers.list(c, { all: true, limit: -1, size: true, filters: new Filters() }),
         counts: async (c) => ({ ...containers.counts(), images: (await imageStore.list(c)).length }),
       },
@@ -252,6 +272,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
           disconnect: containers.disconnectNetwork,
           events,
         }),
+        volumes,
       },
       log: log.with({ module: 'api' }),
       serverHeader: `Berth/${BERTH_VERSION} (linux)`,

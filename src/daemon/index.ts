@@ -5,3 +5,4 @@ export * from './images/index.js';
 export * from './containers/index.js';
 export * from './networks/index.js';
 export * from './userns.js';
+export * from './volumes/index.js';

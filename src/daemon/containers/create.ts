@@ -11,6 +11,7 @@ import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
 import { remapContainerFiles, remapOf, remappedParent } from './remap.js';
 import { createSettings, hostHostname, linkTarget, modeOf, networkNameOf, normalizeLinks, validateContainerMode, validateEndpoints } from './network.js';
+import { discardAnonymous, populateVolumes, registerMountPoints } from './mounts.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
 
@@ -134,6 +135,7 @@ export async function createContainer(
   const mac = Object.values(netIn?.EndpointsConfig ?? {}).find((e) => e?.MacAddress)?.MacAddress;
   if (mac && !config.MacAddress) config.MacAddress = mac;
   if (kind === 'bridge') for (const l of hc.Links ?? []) linkTarget(svc, l);
+  const mountPoints = await registerMountPoints(svc, ctx, config, hc);
   const id = generateId();
   // compat: with the host's network the container takes the host's name (moby initializeNetworking).
   if (kind === 'container') {
@@ -171,7 +173,11 @@ export async function createContainer(
     ResolvConfPath: join(dir, 'resolv.conf'),
     LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
     NetworkSettings: createSettings(kind, netName, hc.NetworkMode, netIn?.EndpointsConfig ?? undefined),
-  }, etc);
+    MountPoints: mountPoints,
+  }, etc).catch(async (e: unknown) => {
+    await discardAnonymous(svc, ctx, mountPoints);
+    throw e;
+  });
   try {
     if (kind === 'bridge' && hc.Links?.length) {
       // compat: Docker keeps a link as /<target>:/<container>/<alias>
@@ -179,6 +185,7 @@ export async function createContainer(
       await svc.store.update(ctx, rec.ID, (dd) => void (dd.HostConfig.Links = links));
     }
     await ensureRuntime(svc, ctx, rec, image.config);
+    await populateVolumes(svc, ctx, rec);
     svc.liveOf(rec);
     svc.emit('create', rec);
     const warnings: string[] = [];
@@ -188,6 +195,7 @@ export async function createContainer(
     await svc.deps.tasks.deleteContainer(ctx, rec.ID).catch(() => {});
     await svc.deps.images.snapshotter.remove(ctx, rec.ID).catch(() => {});
     await svc.store.remove(ctx, rec.ID).catch(() => {});
+    await discardAnonymous(svc, ctx, rec.MountPoints);
     throw e;
   }
 }

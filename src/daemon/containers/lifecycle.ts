@@ -14,6 +14,7 @@ import type { Attachment } from '../../network/index.js';
 import type { LogDriver } from '../../containers/index.js';
 import type { Mount } from '../../snapshots/index.js';
 import { attachRequest, copyNetworkFiles, linkHosts, runningSettings, stoppedSettings, writeHosts } from './network.js';
+import { setupMounts, unmountVolumes } from './mounts.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
   conflict(`Cannot ${verb} container: ${ref}: Container ${id} is not running`);
@@ -64,6 +65,7 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       const attachable = kind === 'bridge' || kind === 'user' || kind === 'host' || kind === 'none';
       const netnsPath = kind === 'bridge' || kind === 'user' ? svc.deps.network.netnsPath(sandboxId) : undefined;
       const joined = await prepareNamespaces(svc, ctx, rec);
+      const volumeMounts = await setupMounts(svc, ctx, rec);
       // compat: a container on another's network sees that one's /etc/hosts and resolv.conf
       if (joined.netPeer) await copyNetworkFiles(joined.netPeer, rec);
       const [net, spec, mounts, lg] = await Promise.allSettled([
@@ -75,7 +77,7 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
               return a;
             })
           : Promise.resolve(undefined),
-        svc.deps.buildSpec(ctx, rec, { joined, netnsPath }).then((sp) => svc.deps.tasks.updateSpec(ctx, id, sp)),
+        svc.deps.buildSpec(ctx, rec, { joined, netnsPath, mounts: volumeMounts }).then((sp) => svc.deps.tasks.updateSpec(ctx, id, sp)),
         svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey),
         svc.openLog(rec),
       ]);
@@ -101,6 +103,7 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
     } catch (e) {
       await log?.close().catch(() => {});
       await releaseNamespaces(svc, ctx, id);
+      await unmountVolumes(svc, ctx, rec);
       if (attachment) await svc.deps.network.detach(ctx, id).catch(() => {});
       live.markExited();
       const msg = messageOf(e);
@@ -113,7 +116,7 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       // compat: moby removes an --rm container whose start failed (daemon/start.go).
       if (rec.HostConfig.AutoRemove) {
         setImmediate(() =>
-          void removeContainer(svc, ctx, id, { force: true, volumes: false }).catch((err: unknown) =>
+          void removeContainer(svc, ctx, id, { force: true, volumes: true }).catch((err: unknown) =>
             svc.deps.log.warn('removing a container whose start failed', { container: id.slice(0, 12), error: err }),
           ),
         );
@@ -168,6 +171,7 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   else await reap;
   await live.hub.log?.close().catch(() => {});
   await releaseNamespaces(svc, ctx, id);
+  await unmountVolumes(svc, ctx, cur);
   const ranMs = live.startedAtMs ? Date.now() - live.startedAtMs : 0;
   const rec = svc.store.get(id);
   const manual = live.stopping || rec.HasBeenManuallyStopped;
@@ -204,7 +208,7 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
     return;
   }
   if (autoRemove) {
-    await removeContainer(svc, ctx, id, { force: true, volumes: false }).catch((e: unknown) =>
+    await removeContainer(svc, ctx, id, { force: true, volumes: true }).catch((e: unknown) =>
       svc.deps.log.warn('auto-remove failed', { container: id.slice(0, 12), error: e }),
     );
   }

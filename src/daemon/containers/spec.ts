@@ -13,6 +13,7 @@ import {
   generateSpec,
   parseSecurityOpt,
   resolveUser,
+  type MountInput,
   type NamespaceMode,
   type ResolvedUser,
   type SpecInput,
@@ -113,7 +114,7 @@ export async function buildSpec(
   ctx: Ctx,
   deps: SpecDeps,
   rec: Readonly<ContainerRecord>,
-  opts: { joined?: JoinedNamespaces; netnsPath?: string } = {},
+  opts: { joined?: JoinedNamespaces; netnsPath?: string; mounts?: MountInput[] } = {},
 ): Promise<object> {
   const hc: HostConfig = rec.HostConfig;
   const sec = parseSecurityOpt(hc.SecurityOpt ?? []);
@@ -137,7 +138,7 @@ export async function buildSpec(
     oomScoreAdj: hc.OomScoreAdj ?? 0,
     ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
     initPath: hc.Init ? deps.initPath : undefined,
-    mounts: [],
+    mounts: opts.mounts ?? [],
     tmpfs: hc.Tmpfs ?? {},
     shmSize: hc.ShmSize,
     networkFiles: { resolvConf: rec.ResolvConfPath, hostname: rec.HostnamePath, hosts: rec.HostsPath },
