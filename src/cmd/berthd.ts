@@ -144,6 +144,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
           unshare: bin('unshare'),
           umount: bin('umount'),
           nsenter: bin('nsenter'),
+          mount: bin('mount'),
           sh: bin('sh'),
           ...(config.iptables ? { iptables: bin('iptables'), iptablesSave: bin('iptables-save'), iptablesRestore: bin('iptables-restore') } : {}),
         },

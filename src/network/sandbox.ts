@@ -11,7 +11,7 @@
  * it is a host batch only (deleting the host end deletes the pair).
  */
 import { promises as fs } from 'node:fs';
-import { ExecError, invalidParameter, type Ctx, type Exec } from '../lib/index.js';
+import { ExecError, type Ctx, type Exec } from '../lib/index.js';
 import { Cidr, formatIPv4 } from './ipnet.js';
 import type { IpRoute } from './iproute.js';
 import type { NetnsStore } from './netns.js';
@@ -69,6 +69,7 @@ export interface SandboxKernelDeps {
   hostPid: number;
   nsenter: string;
   sh: string;
+  mount: string;
   dnsScript?: DnsScript;
   linkExists?: (name: string) => Promise<boolean>;
 }
@@ -90,21 +91,6 @@ export function endpointLines(eps: readonly EndpointKernelSpec[], hostPid: numbe
   return out;
 }
 
-/**
- * Shell lines writing `net.*` sysctls inside the namespace (for containers in a user namespace,
- * which cannot write them themselves). Throws invalidParameter for another key or a value with
- * characters a sysctl never has.
- */
-export function sysctlLines(sysctls: Record<string, string>): string {
-  let out = '';
-  for (const [k, v] of Object.entries(sysctls)) {
-    if (!/^net\.[A-Za-z0-9_.-]+$/.test(k) || k.includes('..')) throw invalidParameter(`sysctl '${k}' is not allowed in a sandbox`);
-    if (!/^[A-Za-z0-9 _.:,-]*$/.test(v)) throw invalidParameter(`invalid value for sysctl ${k}: ${v}`);
-    out += `\nprintf '%s\\n' '${v}' > /proc/sys/${k.replace(/\./g, '/')}`;
-  }
-  return out;
-}
-
 /** The host-side lines: host ends into their bridges, up. */
 export function hostLines(eps: readonly EndpointKernelSpec[]): string[] {
   const out: string[] = [];
@@ -118,10 +104,10 @@ export function hostLines(eps: readonly EndpointKernelSpec[]): string[] {
 export class SandboxKernel {
   constructor(private readonly deps: SandboxKernelDeps) {}
 
-  private script(ipLines: string[], dns: DnsRedirect | undefined, sysctls: Record<string, string> = {}): { argv: string[]; input: string } {
+  private script(ipLines: string[], dns: DnsRedirect | undefined, first = ''): { argv: string[]; input: string } {
     const ip = this.deps.ip.bin;
     const dnsPart = dns && this.deps.dnsScript ? `\n${this.deps.dnsScript(dns)}` : '';
-    return { argv: [this.deps.sh, '-ec', `${ip} -batch -${sysctlLines(sysctls)}${dnsPart}`], input: ipLines.join('\n') + '\n' };
+    return { argv: [this.deps.sh, '-ec', `${first}${ip} -batch -${dnsPart}`], input: ipLines.join('\n') + '\n' };
   }
 
   /**
@@ -129,10 +115,19 @@ export class SandboxKernel {
    * given), the DNS redirect (when given), and plugs the host ends into their bridges. On
    * failure nothing is left; throws the ExecError of the failing step.
    */
-  async create(ctx: Ctx, key: string, eps: readonly EndpointKernelSpec[], gateway: Gateway | undefined, dns: DnsRedirect | undefined, sysctls?: Record<string, string>): Promise<string> {
+  async create(ctx: Ctx, key: string, eps: readonly EndpointKernelSpec[], gateway: Gateway | undefined, dns: DnsRedirect | undefined, adoptPid?: number): Promise<string> {
     const lines = ['link set lo up', ...endpointLines(eps, this.deps.hostPid), ...routeLines('add', gateway)];
-    const { argv, input } = this.script(lines, dns, sysctls);
-    const path = await this.deps.netns.create(ctx, key, argv, input);
+    let path: string;
+    if (adoptPid === undefined) {
+      const { argv, input } = this.script(lines, dns);
+      path = await this.deps.netns.create(ctx, key, argv, input);
+    } else {
+      // the namespace of a process runc made (one its user namespace owns): bound to the
+      // sandbox's file from inside it, then configured, in one process start
+      const target = this.deps.netns.path(key);
+      const { argv, input } = this.script(lines, dns, `${this.deps.mount} --bind /proc/self/ns/net ${target}\n`);
+      path = await this.deps.netns.adopt(ctx, key, [this.deps.nsenter, `--net=/proc/${adoptPid}/ns/net`, ...argv], input);
+    }
     try {
       await this.deps.ip.host(ctx, hostLines(eps));
     } catch (e) {

@@ -89,8 +89,8 @@ export interface SpecInput {
   namespaces?: NamespacesInput;
   /**
    * `--userns-remap`: a user namespace with these mappings (container root is an unprivileged
-   * host user). With a network namespace made beforehand (owned by the host's user namespace)
-   * sysfs cannot be mounted, so /sys is bound from the host read-only, as Docker does.
+   * host user). Its network namespace must be one runc makes (owned by the user namespace):
+   * the daemon wires a sandbox into it after the task is created (tasks.start's beforeStart).
    */
   userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[] };
   /** HostConfig.CgroupParent. */
@@ -226,7 +226,7 @@ export function generateSpec(input: SpecInput, opts: GenerateOptions = {}): OciS
     ...(shmPath !== undefined ? { shmPath } : {}),
     ...(initPath !== undefined ? { initPath } : {}),
   });
-  spec.mounts = input.userns && ns.network?.path ? mounts.map((m) => (m.type === 'sysfs' ? { destination: m.destination, type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] } : m)) : mounts;
+  spec.mounts = mounts;
   if (input.hooks) spec.hooks = input.hooks;
   if (input.annotations && Object.keys(input.annotations).length > 0) spec.annotations = sortedRecord(input.annotations);
 
@@ -249,9 +249,6 @@ export function generateSpec(input: SpecInput, opts: GenerateOptions = {}): OciS
   );
 
   const linux: OciLinux = {};
-  // A user namespace cannot write the sysctls of a network namespace the daemon made (it is
-  // owned by the host's user namespace): the daemon writes those into the sandbox itself.
-  if (input.userns && ns.network?.path) for (const k of Object.keys(sysctl)) if (k.startsWith('net.')) delete sysctl[k];
   if (Object.keys(sysctl).length > 0) linux.sysctl = sortedRecord(sysctl);
   linux.resources = { devices: devs.cgroup, ...buildResources(input.resources ?? {}, host) };
   linux.cgroupsPath = cgroupsPath(input.id, input.cgroupParent || input.defaultCgroupParent || DEFAULT_CGROUP_PARENT);

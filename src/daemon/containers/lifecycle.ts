@@ -63,20 +63,23 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       const kind = svc.networkKind(rec);
       const sandboxId = randomBytes(32).toString('hex');
       const attachable = kind === 'bridge' || kind === 'user' || kind === 'host' || kind === 'none';
-      const netnsPath = kind === 'bridge' || kind === 'user' ? svc.deps.network.netnsPath(sandboxId) : undefined;
+      // In a user namespace, runc makes the network namespace (owned by it, so that exec can
+      // join it); the sandbox is wired into it once the task exists, before it starts.
+      const adopt = attachable && !!remapOf(svc, rec.HostConfig) && (kind === 'bridge' || kind === 'user');
+      const netnsPath = (kind === 'bridge' || kind === 'user') && !adopt ? svc.deps.network.netnsPath(sandboxId) : undefined;
       const joined = await prepareNamespaces(svc, ctx, rec);
       const volumeMounts = await setupMounts(svc, ctx, rec);
       // compat: a container on another's network sees that one's /etc/hosts and resolv.conf
       if (joined.netPeer) await copyNetworkFiles(joined.netPeer, rec);
+      const attach = (adoptPid?: number) =>
+        svc.deps.network.attach(ctx, attachRequest(rec, sandboxId, adoptPid)).then(async (a) => {
+          attachment = a;
+          const ips = a.endpoints.flatMap((e) => [e.ip, e.ip6].filter((x): x is string => !!x));
+          if (ips.length) await writeHosts(rec.HostsPath, (await svc.hostsBase(rec)) + linkHosts(svc, rec), ips, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
+          return a;
+        });
       const [net, spec, mounts, lg] = await Promise.allSettled([
-        attachable
-          ? svc.deps.network.attach(ctx, attachRequest(rec, sandboxId, !!remapOf(svc, rec.HostConfig))).then(async (a) => {
-              attachment = a;
-              const ips = a.endpoints.flatMap((e) => [e.ip, e.ip6].filter((x): x is string => !!x));
-              if (ips.length) await writeHosts(rec.HostsPath, (await svc.hostsBase(rec)) + linkHosts(svc, rec), ips, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
-              return a;
-            })
-          : Promise.resolve(undefined),
+        attachable && !adopt ? attach() : Promise.resolve(undefined),
         svc.deps.buildSpec(ctx, rec, { joined, netnsPath, mounts: volumeMounts }).then((sp) => svc.deps.tasks.updateSpec(ctx, id, sp)),
         svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey),
         svc.openLog(rec),
@@ -86,7 +89,11 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       live.armExit();
       live.stopping = false;
       live.oomKilled = false;
-      const { pid, io } = await svc.deps.tasks.start(ctx, id, (mounts as PromiseFulfilledResult<Mount[]>).value, { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
+      const { pid, io } = await svc.deps.tasks.start(ctx, id, (mounts as PromiseFulfilledResult<Mount[]>).value, {
+        tty: !!rec.Config.Tty,
+        stdin: !!rec.Config.OpenStdin,
+        ...(adopt ? { beforeStart: (p: number) => attach(p).then(() => {}) } : {}),
+      });
       svc.wire(rec, io, log);
       live.startedAtMs = Date.now();
       const updated = await svc.store.update(ctx, id, (d) => {

@@ -9,7 +9,6 @@ import { isIPv4 } from 'node:net';
 import { conflict, invalidParameter } from '../../lib/index.js';
 import type { ContainerConfig, EndpointSettings, HostConfig, NetworkSettings } from '../../api/types/index.js';
 import type { ContainerRecord } from '../../containers/index.js';
-import { DEFAULT_NETWORK_SYSCTLS } from '../../runtime/index.js';
 import type { AttachRequest, Attachment, EndpointAttachment, NetworkController } from '../../network/index.js';
 
 /** What the container service needs of the network controller. */
@@ -177,11 +176,10 @@ export function stoppedSettings(prev: NetworkSettings): NetworkSettings {
 }
 
 /** The attach request of a container about to start: every network it is on, its own first. */
-export function attachRequest(rec: Readonly<ContainerRecord>, sandboxId: string, userns = false): AttachRequest {
+export function attachRequest(rec: Readonly<ContainerRecord>, sandboxId: string, adoptPid?: number): AttachRequest {
   const hc: HostConfig = rec.HostConfig;
   return {
-    // a container in a user namespace cannot write these into a namespace the daemon made
-    ...(userns ? { sysctls: { ...Object.fromEntries(DEFAULT_NETWORK_SYSCTLS.filter(([k]) => k !== 'net.ipv4.ping_group_range')), ...Object.fromEntries(Object.entries(hc.Sysctls ?? {}).filter(([k]) => k.startsWith('net.'))) } } : {}),
+    ...(adoptPid !== undefined ? { adoptPid } : {}),
     containerId: rec.ID,
     containerName: rec.Name.replace(/^\//, ''),
     sandboxId,
