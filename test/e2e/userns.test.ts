@@ -41,6 +41,12 @@ describe('--userns-remap default', () => {
     assert.match(await ok(d.docker(['info', '-f', '{{json .SecurityOptions}}'])), /name=userns/);
   });
 
+  test('a named volume belongs to the remapped root: the container writes into it', async () => {
+    await ok(d.docker(['volume', 'create', 'uvol']));
+    assert.equal(await ok(d.docker(['run', '--rm', '-v', 'uvol:/data', 'busybox', 'sh', '-c', 'echo hi > /data/f && cat /data/f && stat -c %u /data'])), 'hi\n0\n');
+    await ok(d.docker(['volume', 'rm', 'uvol']));
+  });
+
   test('siblings on a user-defined network reach each other by name', async () => {
     await ok(d.docker(['network', 'create', 'unet']));
     await ok(d.docker(['run', '-d', '--name', 'ua', '--network', 'unet', 'busybox', 'sleep', '600']));

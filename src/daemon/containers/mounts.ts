@@ -29,6 +29,7 @@ import {
   type ParsedMount,
 } from '../../volumes/index.js';
 import type { VolumesService } from '../volumes/index.js';
+import { remapOf, shiftOwnership } from './remap.js';
 import type { ContainersServiceBase } from './service.js';
 import { mountMerged } from './rootfs.js';
 
@@ -262,6 +263,10 @@ export async function setupMounts(svc: ContainersServiceBase, ctx: Ctx, rec: Rea
         if (!volumes) throw invalidParameter('volumes are not available');
         const path = await volumes.mount(ctx, m.Name, rec.ID, { destination: m.Destination, rw: m.RW, propagation: m.Propagation });
         mounted.push(m.Name);
+        // compat: under --userns-remap a volume belongs to the remapped root (moby creates
+        // volumes with the remapped ids); one still owned by host root is shifted once
+        const remap = remapOf(svc, rec.HostConfig);
+        if (remap && (await fs.stat(path)).uid === 0) await shiftOwnership(path, remap);
         out.push({ type: 'volume', source: path, destination: m.Destination, readOnly: !m.RW, propagation });
       } else if (m.Type === 'tmpfs') {
         const t = m.Spec?.TmpfsOptions;
