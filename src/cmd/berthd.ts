@@ -41,6 +41,7 @@ import {
   ContainersService,
   NetworksService,
   setupRemap,
+  daemonSeccompProfile,
   VolumesService,
   buildSpec,
   buildExecSpec,
@@ -67,6 +68,8 @@ interface Running {
 
 async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
   const ctx: Ctx = background(log);
+  // a bad --seccomp-profile stops the daemon before anything starts
+  const seccompProfile = await daemonSeccompProfile(config.seccompProfile);
   await mkdirp(config.dataRoot, 0o711);
   await mkdirp(config.execRoot, 0o700);
   // compat: with --userns-remap the remapped root must traverse to the bundles' rootfs (moby
@@ -196,7 +199,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     // --userns-remap: container root is an unprivileged host user (the default one made when needed)
     const userns = await setupRemap(ctx, nodeExec, config.usernsRemap);
     if (userns) log.info('user namespaces on', { user: userns.user, uid: userns.rootUid, gid: userns.rootGid });
-    const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir, userns };
+    const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir, userns, seccompProfile };
     const containers = new ContainersService({
       store: new ContainerStore({ root: join(config.dataRoot, 'containers') }),
       images: imageStore,

@@ -61,6 +61,8 @@ export interface DaemonConfig {
   initPath: string;
   /** `--userns-remap`: '' (off), `default`, `user[:group]`, `uid[:gid]`. */
   usernsRemap: string;
+  /** `--seccomp-profile`: the containers' default profile: a JSON file, `builtin` or `unconfined` ('' = builtin). */
+  seccompProfile: string;
   dns: string[];
   dnsSearch: string[];
   dnsOpts: string[];
@@ -114,6 +116,7 @@ export function defaultConfig(): DaemonConfig {
     init: false,
     initPath: '',
     usernsRemap: '',
+    seccompProfile: '',
     dns: [],
     dnsSearch: [],
     dnsOpts: [],
@@ -174,6 +177,7 @@ const OPTIONS: Option[] = [
   { key: 'init', prop: 'init', kind: 'bool' },
   { key: 'init-path', prop: 'initPath', kind: 'string' },
   { key: 'userns-remap', prop: 'usernsRemap', kind: 'string' },
+  { key: 'seccomp-profile', prop: 'seccompProfile', kind: 'string' },
   { key: 'dns', prop: 'dns', kind: 'list' },
   { key: 'dns-search', prop: 'dnsSearch', kind: 'list' },
   { key: 'dns-opts', flag: 'dns-opt', prop: 'dnsOpts', kind: 'list' },

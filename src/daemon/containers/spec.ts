@@ -4,9 +4,9 @@
  * excepted): read through a read-only mount of the rw snapshot, once per image while the
  * container has not changed its /etc.
  */
-import { lstat } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lowerDirsOf, readonlyMounts, ScopedRoot, tempMount, upperDirOf, type Ctx, type Exec } from '../../lib/index.js';
+import { invalidParameter, lowerDirsOf, readonlyMounts, ScopedRoot, tempMount, upperDirOf, type Ctx, type Exec } from '../../lib/index.js';
 import type { HostConfig } from '../../api/types/index.js';
 import type { Mount, Snapshotter } from '../../snapshots/index.js';
 import {
@@ -31,6 +31,8 @@ export interface SpecDeps {
   tmpDir: string;
   /** `--userns-remap` (containers with `--userns=host` opt out). */
   userns?: Remap;
+  /** `--seccomp-profile`: the profile of containers that name none (JSON, `builtin`, `unconfined`). */
+  seccompProfile?: string;
 }
 
 type EtcFiles = { passwd?: string; group?: string };
@@ -134,7 +136,7 @@ export async function buildSpec(
     capAdd: hc.CapAdd ?? [],
     capDrop: hc.CapDrop ?? [],
     noNewPrivileges: sec.noNewPrivileges,
-    seccompProfile: sec.seccompProfile,
+    seccompProfile: sec.seccompProfile ?? deps.seccompProfile,
     oomScoreAdj: hc.OomScoreAdj ?? 0,
     ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
     initPath: hc.Init ? deps.initPath : undefined,
@@ -199,4 +201,21 @@ export async function buildExecSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<Cont
   }
   delete p['consoleSize'];
   return p;
+}
+
+/**
+ * The daemon's `--seccomp-profile` as containers take it: undefined for the built-in profile,
+ * `unconfined`, or the JSON of a profile file. Throws invalidParameter with moby's wording when
+ * the file cannot be read or is not JSON.
+ */
+export async function daemonSeccompProfile(value: string): Promise<string | undefined> {
+  if (value === '' || value === 'builtin' || value === 'default') return undefined;
+  if (value === 'unconfined') return value;
+  try {
+    const text = await readFile(value, 'utf8');
+    JSON.parse(text);
+    return text;
+  } catch (e) {
+    throw invalidParameter(`opening seccomp profile (${value}) failed: ${(e as Error).message}`, e);
+  }
 }

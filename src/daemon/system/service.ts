@@ -230,7 +230,7 @@ export class SystemService {
       RuncCommit: { ID: host.runc?.commit ?? '', Expected: host.runc?.commit ?? '' },
       InitCommit: { ID: host.init?.commit ?? '', Expected: host.init?.commit ?? '' },
       // compat: what dockerd lists on this host (no AppArmor, no SELinux, cgroup v1: no cgroupns).
-      SecurityOptions: ['name=seccomp,profile=builtin', ...(this.deps.config.usernsRemap ? ['name=userns'] : [])],
+      SecurityOptions: [`name=seccomp,profile=${this.deps.config.seccompProfile || 'builtin'}`, ...(this.deps.config.usernsRemap ? ['name=userns'] : [])],
       Warnings: warnings.length ? warnings : null,
       DefaultAddressPools: config.defaultAddressPools.map((p) => ({ Base: p.base, Size: p.size })),
       CDISpecDirs: [],
