@@ -140,6 +140,23 @@ export const CONTAINER: ManagementEntry = {
   },
 };
 
+const volumeLs = cmd(() => import('./commands/volume/list.js'));
+const volumeRm = cmd(() => import('./commands/volume/remove.js'));
+
+export const VOLUME: ManagementEntry = {
+  kind: 'management',
+  description: 'Manage volumes',
+  subcommands: {
+    create: cmd(() => import('./commands/volume/create.js')),
+    inspect: cmd(() => import('./commands/volume/inspect.js')),
+    ls: volumeLs,
+    list: volumeLs,
+    prune: cmd(() => import('./commands/volume/prune.js')),
+    rm: volumeRm,
+    remove: volumeRm,
+  },
+};
+
 /** Top-level commands in name order (docker lists them so). */
 export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   attach: containerAttach,
@@ -180,6 +197,7 @@ export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   unpause: containerUnpause,
   update: containerUpdate,
   version: cmd(() => import('./commands/system/version.js'), 10),
+  volume: VOLUME,
   wait: containerWait,
 };
 

@@ -9,9 +9,12 @@
  *   <data-root>/containerd/daemon/     containerd's root (managed mode)
  *   <exec-root>/berthd.pid             default --pidfile
  *   <exec-root>/containerd/            containerd's state, socket, pidfile, config, log
+ *   <data-root>/volumes/               the volumes (volumes/local.ts, volumes/store.ts)
+ *   <exec-root>/plugins/<name>.sock    volume plugins' sockets (volumes/plugin.ts)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chmod } from 'node:fs/promises';
 import {
   background,
   createLogger,
@@ -37,6 +40,9 @@ import {
   ContainerdImageRecords,
   ContainersService,
   NetworksService,
+  setupRemap,
+  daemonSeccompProfile,
+  VolumesService,
   buildSpec,
   buildExecSpec,
   USAGE,
@@ -51,6 +57,7 @@ import { ImageStore } from '../images/index.js';
 import { ContainerStore } from '../containers/index.js';
 import { ContainerdTasks } from '../runtime/index.js';
 import { EmbeddedDns, NetworkController, sandboxDnsSetup, sandboxDnsShell } from '../network/index.js';
+import { LocalDriver, VolumePluginRegistry, VolumeStore } from '../volumes/index.js';
 import { createApiServer } from '../api/server/index.js';
 
 interface Running {
@@ -61,8 +68,13 @@ interface Running {
 
 async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
   const ctx: Ctx = background(log);
+  // a bad --seccomp-profile stops the daemon before anything starts
+  const seccompProfile = await daemonSeccompProfile(config.seccompProfile);
   await mkdirp(config.dataRoot, 0o711);
   await mkdirp(config.execRoot, 0o700);
+  // compat: with --userns-remap the remapped root must traverse to the bundles' rootfs (moby
+  // makes its roots 0711 then); nothing is listable
+  if (config.usernsRemap) await chmod(config.execRoot, 0o711);
   const pidfile = await PidFile.acquire(config.pidfile);
   let rootLock: PidFile | undefined;
   try {
@@ -135,6 +147,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
           unshare: bin('unshare'),
           umount: bin('umount'),
           nsenter: bin('nsenter'),
+          mount: bin('mount'),
           sh: bin('sh'),
           ...(config.iptables ? { iptables: bin('iptables'), iptablesSave: bin('iptables-save'), iptablesRestore: bin('iptables-restore') } : {}),
         },
@@ -172,7 +185,21 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       },
     );
     await network.init(ctx);
-    const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir };
+    // Volumes (issue 7): the local driver and the store; who uses a volume is in the containers' records.
+    const volumesRoot = join(config.dataRoot, 'volumes');
+    const localVolumes = new LocalDriver({ exec: nodeExec }, { root: volumesRoot });
+    await localVolumes.load(ctx);
+    // Volume plugins (Docker's protocol): <exec-root>/plugins/<name>.sock, then /run/docker/plugins.
+    const volumePlugins = new VolumePluginRegistry({ dirs: [join(config.execRoot, 'plugins'), '/run/docker/plugins'] });
+    const volumeStore = new VolumeStore({ root: volumesRoot }, (c, name) => volumePlugins.lookup(c, name));
+    volumeStore.register(localVolumes);
+    await volumeStore.load(ctx);
+    let volumeUsers: (name: string) => string[] = () => [];
+    const volumes = new VolumesService({ store: volumeStore, events, usersOf: (n) => volumeUsers(n), log: log.with({ module: 'volumes' }) });
+    // --userns-remap: container root is an unprivileged host user (the default one made when needed)
+    const userns = await setupRemap(ctx, nodeExec, config.usernsRemap);
+    if (userns) log.info('user namespaces on', { user: userns.user, uid: userns.rootUid, gid: userns.rootGid });
+    const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir, userns, seccompProfile };
     const containers = new ContainersService({
       store: new ContainerStore({ root: join(config.dataRoot, 'containers') }),
       images: imageStore,
@@ -185,15 +212,19 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       events,
       exec: nodeExec,
       log: log.with({ module: 'containers' }),
-      config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir },
+      config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir, tmpDir, userns },
       buildSpec: (c, r, o) => buildSpec(c, specDeps, r, o),
       network,
+      volumes,
       buildExecSpec: (c, r, e, b) => buildExecSpec(c, specDeps, r, e, b),
     });
     const exitWatch = new AbortController();
     void containers.watchExits({ ...ctx, signal: exitWatch.signal });
+    volumeUsers = containers.volumeUsers;
     const restored = await containers.restore(ctx);
     log.info('containers restored', restored);
+    const staleVolumeMounts = await localVolumes.unmountUnused(ctx);
+    if (staleVolumeMounts > 0) log.info('unmounted volumes no container uses', { count: staleVolumeMounts });
     const images = new ImagesService({ store: imageStore, events, usersOf: containers.usersOf });
     const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);
     const id = await engineId(config.dataRoot);
@@ -206,6 +237,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         events,
         gitCommit: gitCommit(),
         imagesDiskUsage: (c, v) => images.diskUsage(c, v),
+        volumesDiskUsage: (c) => volumes.diskUsage(c),
         containersDiskUsage: (c) => containers.list(c, { all: true, limit: -1, size: true, filters: new Filters() }),
         counts: async (c) => ({ ...containers.counts(), images: (await imageStore.list(c)).length }),
       },
@@ -244,6 +276,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
           disconnect: containers.disconnectNetwork,
           events,
         }),
+        volumes,
       },
       log: log.with({ module: 'api' }),
       serverHeader: `Berth/${BERTH_VERSION} (linux)`,

@@ -59,6 +59,10 @@ export interface DaemonConfig {
   liveRestore: boolean;
   init: boolean;
   initPath: string;
+  /** `--userns-remap`: '' (off), `default`, `user[:group]`, `uid[:gid]`. */
+  usernsRemap: string;
+  /** `--seccomp-profile`: the containers' default profile: a JSON file, `builtin` or `unconfined` ('' = builtin). */
+  seccompProfile: string;
   dns: string[];
   dnsSearch: string[];
   dnsOpts: string[];
@@ -111,6 +115,8 @@ export function defaultConfig(): DaemonConfig {
     liveRestore: false,
     init: false,
     initPath: '',
+    usernsRemap: '',
+    seccompProfile: '',
     dns: [],
     dnsSearch: [],
     dnsOpts: [],
@@ -170,6 +176,8 @@ const OPTIONS: Option[] = [
   { key: 'live-restore', prop: 'liveRestore', kind: 'bool' },
   { key: 'init', prop: 'init', kind: 'bool' },
   { key: 'init-path', prop: 'initPath', kind: 'string' },
+  { key: 'userns-remap', prop: 'usernsRemap', kind: 'string' },
+  { key: 'seccomp-profile', prop: 'seccompProfile', kind: 'string' },
   { key: 'dns', prop: 'dns', kind: 'list' },
   { key: 'dns-search', prop: 'dnsSearch', kind: 'list' },
   { key: 'dns-opts', flag: 'dns-opt', prop: 'dnsOpts', kind: 'list' },

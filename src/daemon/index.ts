@@ -4,3 +4,5 @@ export * from './reload.js';
 export * from './images/index.js';
 export * from './containers/index.js';
 export * from './networks/index.js';
+export * from './userns.js';
+export * from './volumes/index.js';

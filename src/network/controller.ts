@@ -41,7 +41,7 @@ export interface NetworkControllerDeps {
   exec: Exec;
   log: Logger;
   /** Binaries resolved at startup (STYLE D7); defaults are looked up in PATH. */
-  bins?: { ip?: string; iptables?: string; iptablesSave?: string; iptablesRestore?: string; unshare?: string; umount?: string; nsenter?: string; sh?: string };
+  bins?: { ip?: string; iptables?: string; iptablesSave?: string; iptablesRestore?: string; unshare?: string; umount?: string; nsenter?: string; sh?: string; mount?: string };
   /** berthd's pid (the host network namespace). */
   hostPid?: number;
   /** The embedded DNS of user-defined networks, made for this controller (absent: no DNS). */
@@ -59,6 +59,11 @@ export interface AttachRequest {
   dnsServers?: string[];
   /** Chosen by the caller when it needs netnsPath() before attach() resolves (the runtime spec). */
   sandboxId?: string;
+  /**
+   * The pid of the container's created (not started) task whose network namespace becomes the
+   * sandbox's (containers in a user namespace: runc makes it, owned by that namespace).
+   */
+  adoptPid?: number;
 }
 
 /** What a container gets from its networks (daemon/ turns it into NetworkSettings). */
@@ -111,7 +116,7 @@ export class NetworkController {
     this.netns = new NetnsStore(deps.exec, { dir: join(cfg.execRoot, 'netns'), unshare: b.unshare, umount: b.umount });
     this.store = new SandboxStore(join(cfg.execRoot, 'network', 'sandboxes'));
     this.hostPid = deps.hostPid ?? process.pid;
-    this.kernel = new SandboxKernel({ ip: this.ip, netns: this.netns, exec: deps.exec, hostPid: this.hostPid, nsenter: b.nsenter ?? 'nsenter', sh: b.sh ?? 'sh', dnsScript: deps.dns?.script });
+    this.kernel = new SandboxKernel({ ip: this.ip, netns: this.netns, exec: deps.exec, hostPid: this.hostPid, nsenter: b.nsenter ?? 'nsenter', sh: b.sh ?? 'sh', mount: b.mount ?? 'mount', dnsScript: deps.dns?.script });
     this.names = new DnsNames(
       () => [...this.live.values()].map((l) => l.rec),
       (id) => this.nets.bridges.get(id)?.info,
@@ -234,7 +239,7 @@ export class NetworkController {
       rec.dnsPort = dns?.port;
       await this.store.put(rec);
       this.live.set(req.containerId, live);
-      kernel = this.kernel.create(ctx, sandboxId.slice(0, 12), eps.map((e) => kernelSpec(this.nets.bridges, e, !this.cfg.bridge.userlandProxy)), routeOf(gw), dns);
+      kernel = this.kernel.create(ctx, sandboxId.slice(0, 12), eps.map((e) => kernelSpec(this.nets.bridges, e, !this.cfg.bridge.userlandProxy)), routeOf(gw), dns, req.adoptPid);
       const mapped = ports.map(ctx, portNet.fw, portEp.ip, portEp.ports).then(
         (p) => void (live.published = p),
         (e) => {

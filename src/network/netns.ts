@@ -61,6 +61,25 @@ export class NetnsStore {
     return p;
   }
 
+  /**
+   * Makes path(key) the namespace of another process: runs `argv` (which must bind-mount its
+   * own namespace on the file, e.g. nsenter into it, then `mount --bind /proc/self/ns/net`) with
+   * `input` on stdin. On failure nothing is left behind.
+   */
+  async adopt(ctx: Ctx, key: string, argv: readonly string[], input: string): Promise<string> {
+    this.ready ??= mkdirp(this.dir, 0o700);
+    await this.ready;
+    const p = this.path(key);
+    await fs.writeFile(p, '', { flag: 'wx', mode: 0o444 });
+    try {
+      await this.exec.run(ctx, argv[0]!, argv.slice(1), { input, timeoutMs: TIMEOUT_MS });
+    } catch (e) {
+      await this.remove(ctx, p).catch(() => {});
+      throw e;
+    }
+    return p;
+  }
+
   /** Unmounts and deletes a namespace file; a file that is not mounted (or gone) is fine. */
   async remove(ctx: Ctx, path: string): Promise<void> {
     try {

@@ -69,6 +69,7 @@ export interface SandboxKernelDeps {
   hostPid: number;
   nsenter: string;
   sh: string;
+  mount: string;
   dnsScript?: DnsScript;
   linkExists?: (name: string) => Promise<boolean>;
 }
@@ -103,10 +104,10 @@ export function hostLines(eps: readonly EndpointKernelSpec[]): string[] {
 export class SandboxKernel {
   constructor(private readonly deps: SandboxKernelDeps) {}
 
-  private script(ipLines: string[], dns: DnsRedirect | undefined): { argv: string[]; input: string } {
+  private script(ipLines: string[], dns: DnsRedirect | undefined, first = ''): { argv: string[]; input: string } {
     const ip = this.deps.ip.bin;
     const dnsPart = dns && this.deps.dnsScript ? `\n${this.deps.dnsScript(dns)}` : '';
-    return { argv: [this.deps.sh, '-ec', `${ip} -batch -${dnsPart}`], input: ipLines.join('\n') + '\n' };
+    return { argv: [this.deps.sh, '-ec', `${first}${ip} -batch -${dnsPart}`], input: ipLines.join('\n') + '\n' };
   }
 
   /**
@@ -114,10 +115,19 @@ export class SandboxKernel {
    * given), the DNS redirect (when given), and plugs the host ends into their bridges. On
    * failure nothing is left; throws the ExecError of the failing step.
    */
-  async create(ctx: Ctx, key: string, eps: readonly EndpointKernelSpec[], gateway: Gateway | undefined, dns: DnsRedirect | undefined): Promise<string> {
+  async create(ctx: Ctx, key: string, eps: readonly EndpointKernelSpec[], gateway: Gateway | undefined, dns: DnsRedirect | undefined, adoptPid?: number): Promise<string> {
     const lines = ['link set lo up', ...endpointLines(eps, this.deps.hostPid), ...routeLines('add', gateway)];
-    const { argv, input } = this.script(lines, dns);
-    const path = await this.deps.netns.create(ctx, key, argv, input);
+    let path: string;
+    if (adoptPid === undefined) {
+      const { argv, input } = this.script(lines, dns);
+      path = await this.deps.netns.create(ctx, key, argv, input);
+    } else {
+      // the namespace of a process runc made (one its user namespace owns): bound to the
+      // sandbox's file from inside it, then configured, in one process start
+      const target = this.deps.netns.path(key);
+      const { argv, input } = this.script(lines, dns, `${this.deps.mount} --bind /proc/self/ns/net ${target}\n`);
+      path = await this.deps.netns.adopt(ctx, key, [this.deps.nsenter, `--net=/proc/${adoptPid}/ns/net`, ...argv], input);
+    }
     try {
       await this.deps.ip.host(ctx, hostLines(eps));
     } catch (e) {

@@ -16,7 +16,7 @@ import { buildDevices, type DeviceMapping } from './devices.js';
 import { nodeSpecHost, type SpecHost } from './host.js';
 import { buildMounts, type MountInput, type NetworkFiles } from './mounts.js';
 import { buildNamespaces, networkIsPrivate, validateSysctls, type NamespacesInput } from './namespaces.js';
-import type { OciHooks, OciLinux, OciProcess, OciSpec } from './oci-spec.js';
+import type { OciHooks, OciIdMapping, OciLinux, OciProcess, OciSpec } from './oci-spec.js';
 import { OCI_VERSION } from './oci-spec.js';
 import { buildResources, buildRlimits, type ResourcesInput, type Ulimit } from './resources.js';
 import { containerSeccomp } from './seccomp.js';
@@ -87,6 +87,12 @@ export interface SpecInput {
   networkFiles?: NetworkFiles;
   /** Network, PID, IPC, UTS and cgroup namespace modes; all private (cgroup: host) by default. */
   namespaces?: NamespacesInput;
+  /**
+   * `--userns-remap`: a user namespace with these mappings (container root is an unprivileged
+   * host user). Its network namespace must be one runc makes (owned by the user namespace):
+   * the daemon wires a sandbox into it after the task is created (tasks.start's beforeStart).
+   */
+  userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[] };
   /** HostConfig.CgroupParent. */
   cgroupParent?: string;
   /** The daemon's cgroup-parent; default `/berth`. */
@@ -228,7 +234,8 @@ export function generateSpec(input: SpecInput, opts: GenerateOptions = {}): OciS
   const sysctl: Record<string, string> = {};
   if (input.domainname) sysctl['kernel.domainname'] = input.domainname;
   if (networkIsPrivate(ns.network)) {
-    for (const [k, v] of DEFAULT_NETWORK_SYSCTLS) if (host.sysctlExists(k)) sysctl[k] = v;
+    // compat: moby leaves ping_group_range out in a user namespace (its gids are not mapped there)
+    for (const [k, v] of DEFAULT_NETWORK_SYSCTLS) if (host.sysctlExists(k) && !(input.userns && k === 'net.ipv4.ping_group_range')) sysctl[k] = v;
   }
   const userSysctls = input.sysctls ?? {};
   validateSysctls(userSysctls, namespaces);
@@ -246,6 +253,11 @@ export function generateSpec(input: SpecInput, opts: GenerateOptions = {}): OciS
   linux.resources = { devices: devs.cgroup, ...buildResources(input.resources ?? {}, host) };
   linux.cgroupsPath = cgroupsPath(input.id, input.cgroupParent || input.defaultCgroupParent || DEFAULT_CGROUP_PARENT);
   linux.namespaces = namespaces;
+  if (input.userns) {
+    namespaces.push({ type: 'user' });
+    linux.uidMappings = input.userns.uidMappings.map((m) => ({ ...m }));
+    linux.gidMappings = input.userns.gidMappings.map((m) => ({ ...m }));
+  }
   if (devs.devices.length > 0) linux.devices = devs.devices;
   const seccomp = containerSeccomp(input.seccompProfile, privileged, {
     capabilities: caps,

@@ -135,12 +135,12 @@ export class ContainerdTasks {
     ctx: Ctx,
     id: string,
     rootfs: { type: string; source: string; target?: string; options: string[] }[],
-    opts: { tty: boolean; stdin: boolean },
+    opts: { tty: boolean; stdin: boolean; beforeStart?: (pid: number) => Promise<void> },
   ): Promise<{ pid: number; io: ProcessIO }> {
     const paths = fifoPaths(this.dir(id), 'init', opts);
     const keep = await createFifos(ctx, this.fifos, this.dir(id), paths);
     try {
-      await this.cd.tasks.create(ctx, {
+      const created = await this.cd.tasks.create(ctx, {
         container_id: id,
         rootfs: rootfs.map((m): Mount => ({ type: m.type, source: m.source, target: m.target ?? '', options: m.options })),
         stdin: paths.stdin,
@@ -152,7 +152,9 @@ export class ContainerdTasks {
       });
       const io = this.open(paths);
       keep.release();
-      const pid = await this.cd.tasks.start(ctx, id).catch(async (e) => {
+      const pid = await (opts.beforeStart ? opts.beforeStart(created.pid) : Promise.resolve())
+        .then(() => this.cd.tasks.start(ctx, id))
+        .catch(async (e) => {
         io.stdout?.destroy();
         io.stderr?.destroy();
         io.stdin?.destroy();

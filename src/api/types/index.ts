@@ -6,3 +6,4 @@ export * from './image-config.js';
 export * from './containers.js';
 export * from './container-fs.js';
 export * from './networks.js';
+export * from './volumes.js';

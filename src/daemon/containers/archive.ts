@@ -26,6 +26,7 @@ import { resolveUser } from '../../runtime/index.js';
 import type { ContainerPathStat } from '../../api/types/index.js';
 import type { ContainersServiceBase } from './service.js';
 import { openContainerFs } from './rootfs.js';
+import { pathInMountPoint } from './mounts.js';
 
 /** moby's containerFileNotFound (404). */
 const fileNotFound = (path: string, ref: string, cause?: unknown) => notFound(`Could not find the file ${path} in container ${ref}`, cause);
@@ -144,7 +145,8 @@ export async function extractToDir(svc: ContainersServiceBase, ctx: Ctx, ref: st
     }
     const destRoot = cfs.root.subRoot(dest);
     try {
-      if (rec.HostConfig.ReadonlyRootfs) throw invalidParameter('container rootfs is marked read-only');
+      // moby: a path in a read-only mount point is refused; in a writable one, a read-only rootfs does not matter
+      if (!pathInMountPoint(rec, dest.path) && rec.HostConfig.ReadonlyRootfs) throw invalidParameter('container rootfs is marked read-only');
       const chown = opts.copyUIDGID && rec.Config.User ? await containerUser(cfs.root, rec.Config.User) : undefined;
       await unpackTar(decompressed(body) as AsyncIterable<Buffer>, destRoot, {
         noOverwriteDirNonDir: opts.noOverwriteDirNonDir,

@@ -16,6 +16,7 @@ import { commitContainer, type CommitRequest } from './commit.js';
 import { containerStats } from './stats.js';
 import { updateContainer, type UpdateConfig } from './update.js';
 import { connectNetwork, disconnectNetwork } from './connect.js';
+import { volumeUsers } from './mounts.js';
 
 export class ContainersService extends ContainersServiceBase {
   create = (ctx: Ctx, name: string, req: ContainerCreateRequest) => createContainer(this, ctx, name, req);
@@ -52,6 +53,9 @@ export class ContainersService extends ContainersServiceBase {
   commit = (ctx: Ctx, req: CommitRequest) => commitContainer(this, ctx, req);
   connectNetwork = (ctx: Ctx, id: string, net: string, cfg: EndpointSettings | undefined) => connectNetwork(this, ctx, id, net, cfg);
   disconnectNetwork = (ctx: Ctx, id: string, net: string, force: boolean) => disconnectNetwork(this, ctx, id, net, force);
+
+  /** Containers whose records mount volume `name` (volume rm/prune conflicts). */
+  volumeUsers = (name: string) => volumeUsers(this, name);
 
   /** Containers using an image (rmi/prune conflicts). */
   usersOf = async (_ctx: Ctx, imageId: string) =>

@@ -9,7 +9,9 @@ import { sha256 } from '../../lib/index.js';
 import { parsePolicy } from './restart-policy.js';
 import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
+import { remapContainerFiles, remapOf, remappedParent } from './remap.js';
 import { createSettings, hostHostname, linkTarget, modeOf, networkNameOf, normalizeLinks, validateContainerMode, validateEndpoints } from './network.js';
+import { discardAnonymous, populateVolumes, registerMountPoints } from './mounts.js';
 
 const DEFAULT_SHM = 64 * 1024 * 1024;
 
@@ -121,6 +123,7 @@ export async function createContainer(
   parsePolicy(hc.RestartPolicy, hc.AutoRemove ?? false);
   if (hc.ShmSize! < 0) throw invalidParameter('SHM size can not be less than 0');
   validateNamespaceModes(hc);
+  if (svc.deps.config.userns && hc.UsernsMode !== 'host') validateRemapped(hc);
   adaptSharedNamespaces(svc, hc);
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw invalidParameter('No command specified');
@@ -132,6 +135,7 @@ export async function createContainer(
   const mac = Object.values(netIn?.EndpointsConfig ?? {}).find((e) => e?.MacAddress)?.MacAddress;
   if (mac && !config.MacAddress) config.MacAddress = mac;
   if (kind === 'bridge') for (const l of hc.Links ?? []) linkTarget(svc, l);
+  const mountPoints = await registerMountPoints(svc, ctx, config, hc);
   const id = generateId();
   // compat: with the host's network the container takes the host's name (moby initializeNetworking).
   if (kind === 'container') {
@@ -169,7 +173,11 @@ export async function createContainer(
     ResolvConfPath: join(dir, 'resolv.conf'),
     LogPath: logType === 'json-file' ? join(dir, `${id}-json.log`) : '',
     NetworkSettings: createSettings(kind, netName, hc.NetworkMode, netIn?.EndpointsConfig ?? undefined),
-  }, etc);
+    MountPoints: mountPoints,
+  }, etc).catch(async (e: unknown) => {
+    await discardAnonymous(svc, ctx, mountPoints);
+    throw e;
+  });
   try {
     if (kind === 'bridge' && hc.Links?.length) {
       // compat: Docker keeps a link as /<target>:/<container>/<alias>
@@ -177,6 +185,7 @@ export async function createContainer(
       await svc.store.update(ctx, rec.ID, (dd) => void (dd.HostConfig.Links = links));
     }
     await ensureRuntime(svc, ctx, rec, image.config);
+    await populateVolumes(svc, ctx, rec);
     svc.liveOf(rec);
     svc.emit('create', rec);
     const warnings: string[] = [];
@@ -186,6 +195,7 @@ export async function createContainer(
     await svc.deps.tasks.deleteContainer(ctx, rec.ID).catch(() => {});
     await svc.deps.images.snapshotter.remove(ctx, rec.ID).catch(() => {});
     await svc.store.remove(ctx, rec.ID).catch(() => {});
+    await discardAnonymous(svc, ctx, rec.MountPoints);
     throw e;
   }
 }
@@ -205,7 +215,21 @@ export async function ensureRuntime(svc: ContainersServiceBase, ctx: Ctx, rec: R
   await svc.deps.tasks.createContainer(ctx, rec.ID, rec.SnapshotKey, {}, { 'berth.container': 'true' }).catch((e) => {
     if (!isConflict(e)) throw e;
   });
-  await svc.deps.images.snapshotter.prepare(ctx, rec.SnapshotKey, rwParent(image)).catch((e) => {
-    if (!isConflict(e)) throw e;
-  });
+  const remap = remapOf(svc, rec.HostConfig);
+  const parent = remap ? await remappedParent(svc, ctx, rwParent(image), remap) : { key: rwParent(image), release: async () => {} };
+  try {
+    await svc.deps.images.snapshotter.prepare(ctx, rec.SnapshotKey, parent.key).catch((e) => {
+      if (!isConflict(e)) throw e;
+    });
+    if (remap) await remapContainerFiles(svc, ctx, rec, remap);
+  } finally {
+    await parent.release();
+  }
+}
+
+/** moby verifyPlatformContainerSettings with user namespaces on (and not opted out of). */
+function validateRemapped(hc: Readonly<HostConfig>): void {
+  if (hc.Privileged) throw invalidParameter('privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode');
+  if (hc.NetworkMode === 'host') throw invalidParameter("cannot share the host's network namespace when user namespaces are enabled");
+  if (hc.PidMode === 'host') throw invalidParameter('cannot share the host PID namespace when user namespaces are enabled');
 }

@@ -8,12 +8,14 @@ import { isRunning, setPaused, setRestarting, setRunning, setStopped, setUnpause
 import { signalNumber } from '../../containerd/index.js';
 import type { ContainersServiceBase, Live } from './service.js';
 import { removeContainer } from './remove.js';
+import { remapOf } from './remap.js';
 import { prepareNamespaces, releaseNamespaces } from './namespaces.js';
 import type { Attachment } from '../../network/index.js';
 import type { LogDriver } from '../../containers/index.js';
 import type { Mount } from '../../snapshots/index.js';
 import { healthcheckOf } from './health.js';
 import { attachRequest, copyNetworkFiles, linkHosts, runningSettings, stoppedSettings, writeHosts } from './network.js';
+import { setupMounts, unmountVolumes } from './mounts.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
   conflict(`Cannot ${verb} container: ${ref}: Container ${id} is not running`);
@@ -62,20 +64,24 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       const kind = svc.networkKind(rec);
       const sandboxId = randomBytes(32).toString('hex');
       const attachable = kind === 'bridge' || kind === 'user' || kind === 'host' || kind === 'none';
-      const netnsPath = kind === 'bridge' || kind === 'user' ? svc.deps.network.netnsPath(sandboxId) : undefined;
+      // In a user namespace, runc makes the network namespace (owned by it, so that exec can
+      // join it); the sandbox is wired into it once the task exists, before it starts.
+      const adopt = attachable && !!remapOf(svc, rec.HostConfig) && (kind === 'bridge' || kind === 'user');
+      const netnsPath = (kind === 'bridge' || kind === 'user') && !adopt ? svc.deps.network.netnsPath(sandboxId) : undefined;
       const joined = await prepareNamespaces(svc, ctx, rec);
+      const volumeMounts = await setupMounts(svc, ctx, rec);
       // compat: a container on another's network sees that one's /etc/hosts and resolv.conf
       if (joined.netPeer) await copyNetworkFiles(joined.netPeer, rec);
+      const attach = (adoptPid?: number) =>
+        svc.deps.network.attach(ctx, attachRequest(rec, sandboxId, adoptPid)).then(async (a) => {
+          attachment = a;
+          const ips = a.endpoints.flatMap((e) => [e.ip, e.ip6].filter((x): x is string => !!x));
+          if (ips.length) await writeHosts(rec.HostsPath, (await svc.hostsBase(rec)) + linkHosts(svc, rec), ips, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
+          return a;
+        });
       const [net, spec, mounts, lg] = await Promise.allSettled([
-        attachable
-          ? svc.deps.network.attach(ctx, attachRequest(rec, sandboxId)).then(async (a) => {
-              attachment = a;
-              const ips = a.endpoints.flatMap((e) => [e.ip, e.ip6].filter((x): x is string => !!x));
-              if (ips.length) await writeHosts(rec.HostsPath, (await svc.hostsBase(rec)) + linkHosts(svc, rec), ips, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
-              return a;
-            })
-          : Promise.resolve(undefined),
-        svc.deps.buildSpec(ctx, rec, { joined, netnsPath }).then((sp) => svc.deps.tasks.updateSpec(ctx, id, sp)),
+        attachable && !adopt ? attach() : Promise.resolve(undefined),
+        svc.deps.buildSpec(ctx, rec, { joined, netnsPath, mounts: volumeMounts }).then((sp) => svc.deps.tasks.updateSpec(ctx, id, sp)),
         svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey),
         svc.openLog(rec),
       ]);
@@ -84,7 +90,11 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       live.armExit();
       live.stopping = false;
       live.oomKilled = false;
-      const { pid, io } = await svc.deps.tasks.start(ctx, id, (mounts as PromiseFulfilledResult<Mount[]>).value, { tty: !!rec.Config.Tty, stdin: !!rec.Config.OpenStdin });
+      const { pid, io } = await svc.deps.tasks.start(ctx, id, (mounts as PromiseFulfilledResult<Mount[]>).value, {
+        tty: !!rec.Config.Tty,
+        stdin: !!rec.Config.OpenStdin,
+        ...(adopt ? { beforeStart: (p: number) => attach(p).then(() => {}) } : {}),
+      });
       svc.wire(rec, io, log);
       live.startedAtMs = Date.now();
       const updated = await svc.store.update(ctx, id, (d) => {
@@ -104,6 +114,7 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
     } catch (e) {
       await log?.close().catch(() => {});
       await releaseNamespaces(svc, ctx, id);
+      await unmountVolumes(svc, ctx, rec);
       if (attachment) await svc.deps.network.detach(ctx, id).catch(() => {});
       live.markExited();
       const msg = messageOf(e);
@@ -116,7 +127,7 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       // compat: moby removes an --rm container whose start failed (daemon/start.go).
       if (rec.HostConfig.AutoRemove) {
         setImmediate(() =>
-          void removeContainer(svc, ctx, id, { force: true, volumes: false }).catch((err: unknown) =>
+          void removeContainer(svc, ctx, id, { force: true, volumes: true }).catch((err: unknown) =>
             svc.deps.log.warn('removing a container whose start failed', { container: id.slice(0, 12), error: err }),
           ),
         );
@@ -171,6 +182,7 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   else await reap;
   await live.hub.log?.close().catch(() => {});
   await releaseNamespaces(svc, ctx, id);
+  await unmountVolumes(svc, ctx, cur);
   const ranMs = live.startedAtMs ? Date.now() - live.startedAtMs : 0;
   const rec = svc.store.get(id);
   const manual = live.stopping || rec.HasBeenManuallyStopped;
@@ -207,7 +219,7 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
     return;
   }
   if (autoRemove) {
-    await removeContainer(svc, ctx, id, { force: true, volumes: false }).catch((e: unknown) =>
+    await removeContainer(svc, ctx, id, { force: true, volumes: true }).catch((e: unknown) =>
       svc.deps.log.warn('auto-remove failed', { container: id.slice(0, 12), error: e }),
     );
   }

@@ -176,9 +176,10 @@ export function stoppedSettings(prev: NetworkSettings): NetworkSettings {
 }
 
 /** The attach request of a container about to start: every network it is on, its own first. */
-export function attachRequest(rec: Readonly<ContainerRecord>, sandboxId: string): AttachRequest {
+export function attachRequest(rec: Readonly<ContainerRecord>, sandboxId: string, adoptPid?: number): AttachRequest {
   const hc: HostConfig = rec.HostConfig;
   return {
+    ...(adoptPid !== undefined ? { adoptPid } : {}),
     containerId: rec.ID,
     containerName: rec.Name.replace(/^\//, ''),
     sandboxId,

@@ -5,6 +5,7 @@ import type { ContainersPruneReport } from '../../api/types/index.js';
 import type { ContainersServiceBase } from './service.js';
 import { killContainer } from './lifecycle.js';
 import { releaseNamespaces } from './namespaces.js';
+import { removeMountPoints } from './mounts.js';
 import { parseTimestamp } from '../images/list.js';
 
 /** `resume`: finish a removal a crash interrupted (at boot, RemovalInProgress already set). */
@@ -46,6 +47,7 @@ export async function removeContainer(
   svc.emit('destroy', rec);
   svc.wake(rec.ID, 'removed', rec.State.ExitCode);
   svc.live.delete(rec.ID);
+  await removeMountPoints(svc, ctx, rec, opts.volumes);
   // The container is gone for clients; its containerd side follows (boot's reconciliation
   // removes what a crash leaves of it). Not under the request's signal: that aborts as soon as
   // the response is sent, which would cut this short and leave the containerd side behind.

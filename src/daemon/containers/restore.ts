@@ -14,6 +14,7 @@ import { removeContainer, removeRuntime } from './remove.js';
 import { ensureRuntime } from './create.js';
 import { cleanStaleMounts } from './rootfs.js';
 import { stoppedSettings } from './network.js';
+import { liveRestoreVolumes } from './mounts.js';
 
 /** Consumes containerd's exit events for the daemon's lifetime. */
 export function watchExits(svc: ContainersServiceBase, ctx: Ctx): Promise<void> {
@@ -85,6 +86,7 @@ export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): P
           d.State.Paused = t!.state === 'paused';
         });
         svc.watchHealth(ctx, svc.store.get(rec.ID), false);
+        await liveRestoreVolumes(svc, ctx, rec);
         running.add(rec.ID);
         adopted++;
         return;
@@ -115,7 +117,7 @@ export async function restoreContainers(svc: ContainersServiceBase, ctx: Ctx): P
   await svc.deps.network.restore(ctx, running);
   // compat: moby removes --rm containers that are not running, and finishes interrupted removals.
   for (const id of toRemove) {
-    await removeContainer(svc, ctx, id, { force: true, volumes: false }, { resume: true }).catch((e) =>
+    await removeContainer(svc, ctx, id, { force: true, volumes: true }, { resume: true }).catch((e) =>
       svc.deps.log.warn('removing a container at boot failed', { container: id.slice(0, 12), error: e }),
     );
   }

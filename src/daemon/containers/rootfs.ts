@@ -36,6 +36,7 @@ import {
 } from '../../lib/index.js';
 import type { ContainerRecord } from '../../containers/index.js';
 import type { ContainersServiceBase } from './service.js';
+import { bindMountPoints } from './mount-view.js';
 
 /** Filesystems of a running container that Docker's view of it does not include. */
 const PSEUDO_FS = new Set([
@@ -163,12 +164,14 @@ export async function openContainerFs(svc: ContainersServiceBase, ctx: Ctx, id: 
     try {
       const root = await ScopedRoot.open(tm.dir);
       await bindNetworkFiles(svc, ctx, rec, root);
+      const releaseVolumes = await bindMountPoints(svc, ctx, rec, root);
       return {
         root,
         live: false,
         release: async () => {
           await root.close();
           await tm.release();
+          await releaseVolumes();
           unlock();
         },
       };

@@ -29,6 +29,9 @@ import { RestartManager, parsePolicy } from './restart-policy.js';
 import type { ProcessStreams } from './streams.js';
 import type { JoinedNamespaces } from './namespaces.js';
 import { driverOfName, modeOf, type ContainerNetwork } from './network.js';
+import type { Remap } from '../userns.js';
+import type { ContainerVolumes } from './mounts.js';
+import type { MountInput } from '../../runtime/index.js';
 
 export interface ContainersConfig {
   /** Daemon default log driver and options (daemon.json log-driver/log-opts). */
@@ -40,13 +43,17 @@ export interface ContainersConfig {
   cgroupParent: string;
   /** Where per-container state (FIFOs) goes: <exec-root>/containers. */
   stateDir: string;
+  /** Where temporary mounts go: <exec-root>/tmp. */
+  tmpDir: string;
+  /** `--userns-remap`: container root is this unprivileged host user. */
+  userns?: Remap;
 }
 
 /**
  * Builds the OCI runtime spec of a container for its next start: `joined` is what
  * prepareNamespaces found about the namespaces it shares, `netnsPath` the sandbox it joins.
  */
-export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, opts?: { joined?: JoinedNamespaces; netnsPath?: string }) => Promise<object>;
+export type SpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, opts?: { joined?: JoinedNamespaces; netnsPath?: string; mounts?: MountInput[] }) => Promise<object>;
 /** Builds the runtime-spec Process of an exec. */
 /** `base`: the spec the container runs with (its process is the exec's starting point). */
 export type ExecSpecBuilder = (ctx: Ctx, rec: Readonly<ContainerRecord>, exec: ExecRecord, base?: object) => Promise<object>;
@@ -63,6 +70,8 @@ export interface ContainersDeps {
   buildExecSpec: ExecSpecBuilder;
   /** Sandboxes and endpoints (network/): joined before a start, left after an exit. */
   network: ContainerNetwork;
+  /** Volumes (issue 7): created for mounts, mounted around each run. */
+  volumes?: ContainerVolumes;
   clock?: Clock;
 }
 

@@ -4,15 +4,16 @@
  * excepted): read through a read-only mount of the rw snapshot, once per image while the
  * container has not changed its /etc.
  */
-import { lstat } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lowerDirsOf, readonlyMounts, ScopedRoot, tempMount, upperDirOf, type Ctx, type Exec } from '../../lib/index.js';
+import { invalidParameter, lowerDirsOf, readonlyMounts, ScopedRoot, tempMount, upperDirOf, type Ctx, type Exec } from '../../lib/index.js';
 import type { HostConfig } from '../../api/types/index.js';
 import type { Mount, Snapshotter } from '../../snapshots/index.js';
 import {
   generateSpec,
   parseSecurityOpt,
   resolveUser,
+  type MountInput,
   type NamespaceMode,
   type ResolvedUser,
   type SpecInput,
@@ -20,6 +21,7 @@ import {
 import type { ContainerRecord } from '../../containers/index.js';
 import type { ExecRecord } from './service.js';
 import { sharedNamespaceModes, type JoinedNamespaces } from './namespaces.js';
+import type { Remap } from '../userns.js';
 
 export interface SpecDeps {
   snapshotter: Snapshotter;
@@ -27,6 +29,10 @@ export interface SpecDeps {
   initPath: string;
   cgroupParent: string;
   tmpDir: string;
+  /** `--userns-remap` (containers with `--userns=host` opt out). */
+  userns?: Remap;
+  /** `--seccomp-profile`: the profile of containers that name none (JSON, `builtin`, `unconfined`). */
+  seccompProfile?: string;
 }
 
 type EtcFiles = { passwd?: string; group?: string };
@@ -110,7 +116,7 @@ export async function buildSpec(
   ctx: Ctx,
   deps: SpecDeps,
   rec: Readonly<ContainerRecord>,
-  opts: { joined?: JoinedNamespaces; netnsPath?: string } = {},
+  opts: { joined?: JoinedNamespaces; netnsPath?: string; mounts?: MountInput[] } = {},
 ): Promise<object> {
   const hc: HostConfig = rec.HostConfig;
   const sec = parseSecurityOpt(hc.SecurityOpt ?? []);
@@ -130,11 +136,11 @@ export async function buildSpec(
     capAdd: hc.CapAdd ?? [],
     capDrop: hc.CapDrop ?? [],
     noNewPrivileges: sec.noNewPrivileges,
-    seccompProfile: sec.seccompProfile,
+    seccompProfile: sec.seccompProfile ?? deps.seccompProfile,
     oomScoreAdj: hc.OomScoreAdj ?? 0,
     ulimits: (hc.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
     initPath: hc.Init ? deps.initPath : undefined,
-    mounts: [],
+    mounts: opts.mounts ?? [],
     tmpfs: hc.Tmpfs ?? {},
     shmSize: hc.ShmSize,
     networkFiles: { resolvConf: rec.ResolvConfPath, hostname: rec.HostnamePath, hosts: rec.HostsPath },
@@ -143,6 +149,7 @@ export async function buildSpec(
       ...sharedNamespaceModes(hc, opts.joined ?? {}),
       cgroup: hc.CgroupnsMode === 'private' ? 'private' : 'host',
     },
+    ...(deps.userns && hc.UsernsMode !== 'host' ? { userns: { uidMappings: deps.userns.uidMappings, gidMappings: deps.userns.gidMappings } } : {}),
     cgroupParent: hc.CgroupParent || undefined,
     defaultCgroupParent: deps.cgroupParent,
     resources: {
@@ -194,4 +201,21 @@ export async function buildExecSpec(ctx: Ctx, deps: SpecDeps, rec: Readonly<Cont
   }
   delete p['consoleSize'];
   return p;
+}
+
+/**
+ * The daemon's `--seccomp-profile` as containers take it: undefined for the built-in profile,
+ * `unconfined`, or the JSON of a profile file. Throws invalidParameter with moby's wording when
+ * the file cannot be read or is not JSON.
+ */
+export async function daemonSeccompProfile(value: string): Promise<string | undefined> {
+  if (value === '' || value === 'builtin' || value === 'default') return undefined;
+  if (value === 'unconfined') return value;
+  try {
+    const text = await readFile(value, 'utf8');
+    JSON.parse(text);
+    return text;
+  } catch (e) {
+    throw invalidParameter(`opening seccomp profile (${value}) failed: ${(e as Error).message}`, e);
+  }
 }

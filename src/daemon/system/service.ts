@@ -40,6 +40,8 @@ export interface SystemServiceDeps {
   imagesDiskUsage?: (ctx: Ctx, apiVersion: string) => Promise<{ layersSize: number; images: DiskUsage['Images'] }>;
   /** The container rows of /system/df (ps -a with sizes). */
   containersDiskUsage?: (ctx: Ctx) => Promise<NonNullable<DiskUsage['Containers']>>;
+  /** The local volumes with their sizes and reference counts. */
+  volumesDiskUsage?: (ctx: Ctx) => Promise<NonNullable<DiskUsage['Volumes']>>;
 }
 
 const DF_TYPES = ['image', 'container', 'volume', 'build-cache'];
@@ -228,7 +230,7 @@ export class SystemService {
       RuncCommit: { ID: host.runc?.commit ?? '', Expected: host.runc?.commit ?? '' },
       InitCommit: { ID: host.init?.commit ?? '', Expected: host.init?.commit ?? '' },
       // compat: what dockerd lists on this host (no AppArmor, no SELinux, cgroup v1: no cgroupns).
-      SecurityOptions: ['name=seccomp,profile=builtin'],
+      SecurityOptions: [`name=seccomp,profile=${this.deps.config.seccompProfile || 'builtin'}`, ...(this.deps.config.usernsRemap ? ['name=userns'] : [])],
       Warnings: warnings.length ? warnings : null,
       DefaultAddressPools: config.defaultAddressPools.map((p) => ({ Base: p.base, Size: p.size })),
       CDISpecDirs: [],
@@ -248,7 +250,7 @@ export class SystemService {
       LayersSize: images?.layersSize ?? 0,
       Images: want('image') ? (images?.images ?? []) : null,
       Containers: want('container') ? ((await this.deps.containersDiskUsage?.(ctx)) ?? []) : null,
-      Volumes: want('volume') ? [] : null,
+      Volumes: want('volume') ? ((await this.deps.volumesDiskUsage?.(ctx)) ?? []) : null,
       BuildCache: want('build-cache') ? [] : null,
     };
   }

@@ -15,6 +15,8 @@ import { INSPECT_FORMAT_HELP } from '../../common-flags.js';
 import { inspectAll, readText, withZeroFields, type InspectDocument } from '../../inspect.js';
 import { IMAGE_ZERO_FIELDS } from '../image/inspect.js';
 import { inspectContainerRaw } from '../container/inspect.js';
+import { VOLUME_TYPE } from '../volume/inspect.js';
+import { decodeGo } from '../../format/gotype.js';
 
 const ALL_TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
 const TYPES_TEXT = `"${ALL_TYPES.join('", "')}"`;
@@ -36,7 +38,13 @@ const INSPECTORS: Inspector[] = [
   { type: 'container', sizeSupported: true, get: (cli, ref, size) => inspectContainerRaw(cli, ref, size) },
   { type: 'image', get: (cli, ref) => rawGet(cli, `/images/${escapePath(ref)}/json`, undefined, IMAGE_ZERO_FIELDS) },
   { type: 'network', get: (cli, ref) => rawGet(cli, `/networks/${escapePath(ref)}`) },
-  { type: 'volume', get: (cli, ref) => rawGet(cli, `/volumes/${escapePath(ref)}`) },
+  {
+    type: 'volume',
+    get: async (cli, ref) => {
+      const doc = await rawGet(cli, `/volumes/${escapePath(ref)}`);
+      return { raw: doc.raw, value: decodeGo(VOLUME_TYPE, JSON.parse(doc.raw)) };
+    },
+  },
   { type: 'service', swarm: true, get: (cli, ref) => rawGet(cli, `/services/${escapePath(ref)}`, { insertDefaults: true }) },
   { type: 'task', swarm: true, get: (cli, ref) => rawGet(cli, `/tasks/${escapePath(ref)}`) },
   { type: 'node', swarm: true, get: (cli, ref) => rawGet(cli, `/nodes/${escapePath(ref)}`) },
