@@ -1,0 +1,223 @@
+/**
+ * Issue 10: `berth compose` end to end against berthd (busybox imported offline): Compose v2's
+ * names and labels, depends_on service_healthy, only changed services recreated, the verbs,
+ * named volumes surviving `down` and going with `down -v`, and bad files refused with an error
+ * naming file, service and key before anything is created.
+ */
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { startDaemon, type TestDaemon, ok, sleep } from './harness.js';
+
+let d: TestDaemon;
+let dir: string;
+let port: number;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+const compose = (args: string[], env: Record<string, string> = {}) => d.berth(['compose', '--project-directory', dir, '-p', 'shop', ...args], { timeoutMs: 120_000, env });
+const composeOk = async (args: string[], env: Record<string, string> = {}) => {
+  const r = await compose(args, env);
+  assert.equal(r.code, 0, `berth compose ${args.join(' ')}: ${r.stderr}`);
+  return r;
+};
+const ids = async (...names: string[]) => (await ok(d.docker(['inspect', '-f', '{{.Id}}', ...names]))).trim().split('\n');
+
+async function httpGet(p: number): Promise<string> {
+  let last: unknown;
+  for (let i = 0; i < 40; i++) {
+    try {
+      return await (await fetch(`http://127.0.0.1:${p}/`)).text();
+    } catch (e) {
+      last = e;
+      await sleep(100);
+    }
+  }
+  throw last;
+}
+
+function writeProject(greeting: string) {
+  writeFileSync(join(dir, '.env'), `GREETING=${greeting}\nWEB_PORT=${port}\n`);
+  writeFileSync(
+    join(dir, 'compose.yaml'),
+    `services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo $\${GREETING} > /www/index.html && exec httpd -f -p 80 -h /www"]
+    environment:
+      GREETING: \${GREETING:-nobody}
+    ports: ["\${WEB_PORT}:80"]
+    stop_signal: SIGKILL
+    depends_on:
+      db: {condition: service_healthy}
+  db:
+    image: busybox
+    command: ["sh", "-c", "sleep 1; echo db-ready; touch /ready; echo stored >> /data/log; exec sleep 3600"]
+    stop_signal: SIGKILL
+    healthcheck:
+      test: ["CMD", "test", "-f", "/ready"]
+      interval: 300ms
+      retries: 30
+    volumes: [data:/data]
+  worker:
+    image: busybox
+    command: ["sh", "-c", "echo worker-up; exec sleep 3600"]
+    stop_signal: SIGKILL
+    depends_on: [web]
+volumes:
+  data: {}
+`,
+  );
+}
+
+describe('berth compose', () => {
+  before(async () => {
+    d = await startDaemon();
+    await d.importBusybox();
+    dir = mkdtempSync(join(d.dir, 'shop-'));
+    port = await freePort();
+    writeProject('hello');
+  });
+  after(async () => {
+    await d?.cleanup();
+  });
+
+  test('up -d: Compose v2 names and labels, the network and volume, depends_on service_healthy', async () => {
+    const r = await composeOk(['up', '-d']);
+    // db had to be healthy before web was created
+    const lines = r.stderr.split('\n').map((l) => l.trim());
+    assert.ok(lines.indexOf('Container shop-db-1  Healthy') < lines.indexOf('Container shop-web-1  Creating'), r.stderr);
+    assert.ok(lines.includes('Network shop_default  Created'), r.stderr);
+    assert.ok(lines.includes('Volume shop_data  Created'), r.stderr);
+    const names = (await ok(d.docker(['ps', '--format', '{{.Names}}']))).trim().split('\n').sort();
+    assert.deepEqual(names, ['shop-db-1', 'shop-web-1', 'shop-worker-1']);
+    const labels = JSON.parse(await ok(d.docker(['inspect', '-f', '{{json .Config.Labels}}', 'shop-web-1'])));
+    assert.equal(labels['com.docker.compose.project'], 'shop');
+    assert.equal(labels['com.docker.compose.service'], 'web');
+    assert.equal(labels['com.docker.compose.container-number'], '1');
+    assert.equal(labels['com.docker.compose.oneoff'], 'False');
+    assert.equal(labels['com.docker.compose.project.working_dir'], dir);
+    assert.equal(labels['com.docker.compose.project.config_files'], join(dir, 'compose.yaml'));
+    assert.match(labels['com.docker.compose.config-hash'], /^[0-9a-f]{64}$/);
+    assert.equal(labels['com.docker.compose.depends_on'], 'db:service_healthy:false');
+    const netLabels = JSON.parse(await ok(d.docker(['network', 'inspect', '-f', '{{json .Labels}}', 'shop_default'])));
+    assert.equal(netLabels['com.docker.compose.network'], 'default');
+    const volLabels = JSON.parse(await ok(d.docker(['volume', 'inspect', '-f', '{{json .Labels}}', 'shop_data'])));
+    assert.equal(volLabels['com.docker.compose.volume'], 'data');
+    assert.equal(await httpGet(port), 'hello\n');
+  });
+
+  test('services reach each other by service name', async () => {
+    assert.equal(await ok(d.docker(['exec', 'shop-worker-1', 'wget', '-qO-', 'http://web/'])), 'hello\n');
+    const r = await composeOk(['exec', '-T', 'worker', 'nslookup', 'db']);
+    assert.match(r.stdout, /Address/);
+  });
+
+  test('ps, ps --format json, ls, logs, top, port, images, config', async () => {
+    const ps = await composeOk(['ps']);
+    assert.match(ps.stdout, /^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS\n/);
+    assert.match(ps.stdout, /shop-db-1 .* db .* Up .*\(healthy\)/);
+    assert.match(ps.stdout, new RegExp(`shop-web-1 .*0\\.0\\.0\\.0:${port}->80/tcp`));
+    const js = (await composeOk(['ps', '--format', 'json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(js.map((c) => c.Service).sort(), ['db', 'web', 'worker']);
+    assert.ok(js.every((c) => c.State === 'running' && c.Project === 'shop'));
+    assert.deepEqual((await composeOk(['ps', '--services'])).stdout.trim().split('\n').sort(), ['db', 'web', 'worker']);
+    assert.match((await ok(d.berth(['compose', 'ls']))).toString(), /shop\s+running\(3\)/);
+    const logs = await composeOk(['logs', '--no-color']);
+    assert.match(logs.stdout, /^db-1\s+\| db-ready$/m);
+    assert.match(logs.stdout, /^worker-1\s+\| worker-up$/m);
+    assert.match((await composeOk(['top', 'db'])).stdout, /shop-db-1\nUID\s+PID.*\n.*sleep 3600/);
+    assert.equal((await composeOk(['port', 'web', '80'])).stdout, `0.0.0.0:${port}\n`);
+    assert.match((await composeOk(['images'])).stdout, /shop-web-1\s+busybox\s+latest/);
+    const cfg = (await composeOk(['config'])).stdout;
+    assert.match(cfg, /^name: shop$/m);
+    assert.match(cfg, /GREETING: hello/);
+    assert.match(cfg, /published: "?\d+"?/);
+  });
+
+  test('up -d again recreates nothing; a changed service alone is recreated', async () => {
+    const before = await ids('shop-db-1', 'shop-web-1', 'shop-worker-1');
+    const r = await composeOk(['up', '-d']);
+    assert.match(r.stderr, /Container shop-web-1 {2}Running/);
+    assert.deepEqual(await ids('shop-db-1', 'shop-web-1', 'shop-worker-1'), before);
+    writeProject('changed');
+    const r2 = await composeOk(['up', '-d']);
+    assert.match(r2.stderr, /Container shop-web-1 {2}Recreated/);
+    const after = await ids('shop-db-1', 'shop-web-1', 'shop-worker-1');
+    assert.equal(after[0], before[0]);
+    assert.notEqual(after[1], before[1]);
+    assert.equal(after[2], before[2]);
+    assert.equal(await httpGet(port), 'changed\n');
+  });
+
+  test('stop, start, restart, run --rm, scale, kill, rm', async () => {
+    await composeOk(['stop']);
+    assert.equal((await ok(d.docker(['ps', '-q']))).trim(), '');
+    await composeOk(['start']);
+    assert.equal(await httpGet(port), 'changed\n');
+    const r = await composeOk(['restart', 'worker']);
+    assert.match(r.stderr, /Container shop-worker-1 {2}Restarted/);
+    const run = await composeOk(['run', '--rm', '-T', 'worker', 'sh', '-c', 'wget -qO- http://web/ && exit 0']);
+    assert.equal(run.stdout, 'changed\n');
+    const failing = await compose(['run', '--rm', '-T', 'worker', 'sh', '-c', 'exit 7']);
+    assert.equal(failing.code, 7);
+    assert.equal((await ok(d.docker(['ps', '-a', '--filter', 'label=com.docker.compose.oneoff=True', '-q']))).trim(), '');
+    await composeOk(['up', '-d', '--scale', 'worker=3']);
+    assert.deepEqual((await ok(d.docker(['ps', '--filter', 'label=com.docker.compose.service=worker', '--format', '{{.Names}}']))).trim().split('\n').sort(), ['shop-worker-1', 'shop-worker-2', 'shop-worker-3']);
+    await composeOk(['up', '-d', '--scale', 'worker=1']);
+    assert.deepEqual((await ok(d.docker(['ps', '-a', '--filter', 'label=com.docker.compose.service=worker', '--format', '{{.Names}}']))).trim().split('\n'), ['shop-worker-1']);
+    await composeOk(['kill', 'worker']);
+    await composeOk(['rm', '-f', 'worker']);
+    assert.equal((await ok(d.docker(['ps', '-a', '--filter', 'label=com.docker.compose.service=worker', '-q']))).trim(), '');
+  });
+
+  test('down keeps the named volume; down -v removes it', async () => {
+    await composeOk(['up', '-d']);
+    const r = await composeOk(['down']);
+    assert.match(r.stderr, /Network shop_default {2}Removed/);
+    assert.equal((await ok(d.docker(['ps', '-aq']))).trim(), '');
+    await ok(d.docker(['volume', 'inspect', 'shop_data']));
+    await composeOk(['up', '-d', '--wait', 'db']);
+    // the new db appends to what the first one wrote into the volume
+    let log = '';
+    for (let i = 0; i < 30 && log.split('\n').filter(Boolean).length < 2; i++) {
+      log = await ok(d.docker(['exec', 'shop-db-1', 'cat', '/data/log']));
+      await sleep(100);
+    }
+    assert.ok(log.split('\n').filter(Boolean).length >= 2, log);
+    await composeOk(['down', '-v']);
+    assert.notEqual((await d.docker(['volume', 'inspect', 'shop_data'])).code, 0);
+    assert.deepEqual((await ok(d.docker(['network', 'ls', '--format', '{{.Name}}']))).trim().split('\n').sort(), ['bridge', 'host', 'none']);
+  });
+
+  test('bad files: the error names file, service and key, and up creates nothing', async () => {
+    const bad = join(dir, 'bad.yaml');
+    const cases: [string, RegExp][] = [
+      ['services:\n  web:\n    image: busybox\n    prots: ["80"]\n', /bad\.yaml:4:5: services\.web\.prots: additional property "prots" is not allowed/],
+      ['services:\n  web:\n    image: busybox\n    ports: 80\n', /bad\.yaml:4:5: services\.web\.ports: must be a array/],
+      ['services:\n  web:\n    image: ${NOPE_NOT_SET:?set NOPE_NOT_SET}\n', /bad\.yaml:3:5: services\.web\.image: required variable NOPE_NOT_SET is missing a value: set NOPE_NOT_SET/],
+      ['services:\n  a:\n    image: busybox\n    depends_on: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n', /bad\.yaml:\d+:5: services\.a\.depends_on: dependency cycle detected: a -> b -> a/],
+      ['services:\n  a:\n    image: busybox\n    ports: ["8080:80"]\n  b:\n    image: busybox\n    ports: ["8080:81"]\n', /bad\.yaml:7:7: services\.b\.ports\[0\]: port 8080\/tcp is already published by service "a"/],
+      ['services:\n  a:\n    image: busybox\n   bad: [\n', /bad\.yaml:\d+:\d+: yaml: /],
+    ];
+    for (const [text, re] of cases) {
+      writeFileSync(bad, text);
+      const r = await d.berth(['compose', '-f', bad, '-p', 'badproj', 'up', '-d']);
+      assert.equal(r.code, 1, text);
+      assert.match(r.stderr, re);
+    }
+    assert.equal((await ok(d.docker(['ps', '-aq']))).trim(), '');
+    assert.deepEqual((await ok(d.docker(['network', 'ls', '--format', '{{.Name}}']))).trim().split('\n').sort(), ['bridge', 'host', 'none']);
+  });
+});
