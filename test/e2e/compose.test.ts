@@ -208,7 +208,7 @@ describe('berth compose', () => {
       ['services:\n  web:\n    image: busybox\n    ports: 80\n', /bad\.yaml:4:5: services\.web\.ports: must be a array/],
       ['services:\n  web:\n    image: ${NOPE_NOT_SET:?set NOPE_NOT_SET}\n', /bad\.yaml:3:5: services\.web\.image: required variable NOPE_NOT_SET is missing a value: set NOPE_NOT_SET/],
       ['services:\n  a:\n    image: busybox\n    depends_on: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n', /bad\.yaml:\d+:5: services\.a\.depends_on: dependency cycle detected: a -> b -> a/],
-      ['services:\n  a:\n    image: busybox\n    ports: ["8080:80"]\n  b:\n    image: busybox\n    ports: ["8080:81"]\n', /bad\.yaml:7:7: services\.b\.ports\[0\]: port 8080\/tcp is already published by service "a"/],
+      ['services:\n  a:\n    image: busybox\n    ports: ["8080:80"]\n  b:\n    image: busybox\n    ports: ["8080:81"]\n', /bad\.yaml:7:13: services\.b\.ports\[0\]: port 8080\/tcp is already published by service "a"/],
       ['services:\n  a:\n    image: busybox\n   bad: [\n', /bad\.yaml:\d+:\d+: yaml: /],
     ];
     for (const [text, re] of cases) {
