@@ -2,7 +2,7 @@
  * Benchmark scenarios. Each runs the same work against a target engine; later issues append
  * theirs (run, create, build, pull, ...). `run` is what is timed; setup/teardown are not.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyboxTar, run, type RunOptions, type RunResult } from '../test/e2e/harness.js';
 
@@ -84,6 +84,30 @@ async function removeLabelled(t: Target, label: string): Promise<void> {
 async function ok(p: Promise<RunResult>): Promise<void> {
   const r = await p;
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+}
+
+/**
+ * A 10-service compose project (busybox:bench, one network, SIGKILL stop) in BENCH_WORK, for
+ * `berth compose` and, as the baseline, docker-compose 1.29.2 against the same engine.
+ */
+function composeProject(): string {
+  const dir = join(WORK, 'compose10');
+  mkdirSync(dir, { recursive: true });
+  let y = 'version: "3.8"\nservices:\n';
+  for (let i = 0; i < 10; i++) {
+    y += `  s${i}:\n    image: busybox:bench\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n`;
+    if (i > 0) y += `    depends_on: [s0]\n`;
+  }
+  writeFileSync(join(dir, 'docker-compose.yml'), y);
+  return dir;
+}
+
+const berthCompose = (t: Target, dir: string, args: string[]) => ok(t.berth(['compose', '--project-directory', dir, '-p', 'benchc', ...args], { timeoutMs: 300_000 }));
+const dockerCompose1 = (t: Target, dir: string, args: string[]) =>
+  ok(run('docker-compose', ['-H', t.host, '--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), '-p', 'benchc', ...args], { timeoutMs: 300_000 }));
+async function composeSetup(t: Target): Promise<{ dir: string }> {
+  await busyboxImage(t);
+  return { dir: composeProject() };
 }
 
 export const scenarios: Scenario<any>[] = [
@@ -221,5 +245,35 @@ export const scenarios: Scenario<any>[] = [
       await t.docker(['image', 'prune', '-af']);
     },
     run: (t, s: { archive: string }) => ok(t.docker(['load', '-i', s.archive], { timeoutMs: 300_000 })),
+  },
+  // Compose (issue 10): a 10-service project. The pair times up -d + down with berth compose
+  // against the baseline docker-compose 1.29.2, both on the same engine; the other two time
+  // up -d and down alone.
+  {
+    name: 'compose up -d + down (10 services)',
+    setup: composeSetup,
+    run: async (t, s: { dir: string }) => {
+      await berthCompose(t, s.dir, ['up', '-d']);
+      await berthCompose(t, s.dir, ['down', '-t', '0']);
+    },
+    baseline: async (t, s: { dir: string }) => {
+      await dockerCompose1(t, s.dir, ['up', '-d']);
+      await dockerCompose1(t, s.dir, ['down', '-t', '0']);
+    },
+    teardown: (t, s: { dir: string }) => berthCompose(t, s.dir, ['down', '-t', '0']),
+  },
+  {
+    name: 'compose up -d (10 services)',
+    setup: composeSetup,
+    beforeEach: (t, s: { dir: string }) => berthCompose(t, s.dir, ['down', '-t', '0']),
+    run: (t, s: { dir: string }) => berthCompose(t, s.dir, ['up', '-d']),
+    teardown: (t, s: { dir: string }) => berthCompose(t, s.dir, ['down', '-t', '0']),
+  },
+  {
+    name: 'compose down (10 services)',
+    setup: composeSetup,
+    beforeEach: (t, s: { dir: string }) => berthCompose(t, s.dir, ['up', '-d']),
+    run: (t, s: { dir: string }) => berthCompose(t, s.dir, ['down', '-t', '0']),
+    teardown: (t, s: { dir: string }) => berthCompose(t, s.dir, ['down', '-t', '0']),
   },
 ];

@@ -209,14 +209,26 @@ export class ComposeService {
     await this.ensureNetworks(project, netKeys);
     await this.ensureVolumes(project, volKeys);
     const images = new Map<string, string | undefined>();
-    for (const n of names) images.set(n, await this.ensureImage(project, project.services[n]!, opts));
-    const started: string[] = [];
-    for (const n of names) {
-      const s = project.services[n]!;
-      if (!opts.noStart) await this.waitDependencies(project, s);
-      started.push(...(await this.converge(project, s, all.filter((c) => c.Labels[LABEL.service] === n), images.get(n), opts)));
-    }
-    return started;
+    // builds one at a time (they share the machine), then pulls and lookups at once
+    for (const n of names) if (project.services[n]!.build) images.set(n, await this.ensureImage(project, project.services[n]!, opts));
+    await Promise.all(names.filter((n) => !project.services[n]!.build).map(async (n) => images.set(n, await this.ensureImage(project, project.services[n]!, opts))));
+    // each service as soon as its dependencies are done (Compose v2's graph traversal)
+    const done = new Map<string, Promise<string[]>>();
+    const converge = (n: string): Promise<string[]> => {
+      let p = done.get(n);
+      if (!p) {
+        const s = project.services[n]!;
+        p = (async () => {
+          await Promise.all(Object.keys(s.depends_on ?? {}).filter((d) => names.includes(d)).map(converge));
+          if (!opts.noStart) await this.waitDependencies(project, s);
+          return this.converge(project, s, all.filter((c) => c.Labels[LABEL.service] === n), images.get(n), opts);
+        })();
+        done.set(n, p);
+      }
+      return p;
+    };
+    const results = await Promise.all(names.map(converge));
+    return results.flat();
   }
 
   private async converge(project: Project, s: Service, existing: ContainerSummary[], imageId: string | undefined, opts: UpOptions): Promise<string[]> {
