@@ -78,11 +78,14 @@ services:
     image: busybox
     command: ["sh", "-c", "echo db is up; exec sleep 3600"]
     networks: [back]
+    volumes: [data:/data]
   client:
     image: busybox
     command: ["sh", "-c", "echo client is up; exec sleep 3600"]
 networks:
   back: {}
+volumes:
+  data: {}
 `,
     );
   });
@@ -160,8 +163,17 @@ networks:
     assert.deepEqual(up, ['running', 'running', 'running']);
   });
 
-  test('down removes containers and networks', async () => {
-    const r = await inProject(['down', '-t', '1']);
+  test('down removes containers and networks, keeps the volume; down -v removes it', async () => {
+    await ok(d.docker(['exec', 'shop_db_1', 'sh', '-c', 'echo kept > /data/f']));
+    const r0 = await inProject(['down', '-t', '1']);
+    assert.match(r0.stderr, /Removing shop_db_1 +\.\.\. done/);
+    const vl = JSON.parse(await ok(d.docker(['volume', 'inspect', '-f', '{{json .Labels}}', 'shop_data'])));
+    assert.equal(vl['com.docker.compose.volume'], 'data');
+    await inProject(['up', '-d']);
+    assert.equal(await ok(d.docker(['exec', 'shop_db_1', 'cat', '/data/f'])), 'kept\n');
+    const r = await inProject(['down', '-v', '-t', '1']);
+    assert.match(r.stderr, /Removing volume shop_data/);
+    assert.notEqual((await d.docker(['volume', 'inspect', 'shop_data'])).code, 0);
     assert.match(r.stderr, /Removing network shop_back/);
     assert.equal((await ok(d.docker(['ps', '-aq']))).trim(), '');
     const nets = (await ok(d.docker(['network', 'ls', '--format', '{{.Name}}']))).trim().split('\n').sort();
