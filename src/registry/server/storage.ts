@@ -56,6 +56,7 @@ export function isValidTag(tag: string): boolean {
 /** Checks a digest parameter: DIGEST_INVALID unless it is a sha256 digest (the only one stored). */
 export function checkDigest(d: string | null | undefined): string {
   if (!d || !ANY_DIGEST_RE.test(d)) throw regError('DIGEST_INVALID', { digest: d ?? '' }, 'invalid digest');
+  if (d.startsWith('sha256:') && !DIGEST_RE.test(d)) throw regError('DIGEST_INVALID', { digest: d }, 'invalid digest');
   if (!DIGEST_RE.test(d)) throw regError('UNSUPPORTED', { digest: d }, `unsupported digest algorithm: ${d.split(':')[0]}`);
   return d;
 }
