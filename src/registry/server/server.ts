@@ -370,7 +370,7 @@ export class RegistryServer {
     if (ref.includes(':')) digest = checkDigest(ref);
     else {
       if (!isValidTag(ref)) throw regError('TAG_INVALID', { tag: ref });
-      await st.tags(repo);
+      // compat: distribution answers MANIFEST_UNKNOWN for a tag of an unknown repository too
       digest = await st.resolveTag(repo, ref);
     }
     const m = await st.getManifest(repo, digest);

@@ -1,0 +1,204 @@
+/**
+ * Issue 9 end to end: `berth registry serve` on loopback, the real docker CLI pushing through one
+ * berthd and pulling into a fresh one (by tag and by digest), running the pulled image, and
+ * `run` pulling a missing image first.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { startDaemon, TestDaemon, ok, BERTH, sleep } from './harness.js';
+
+/** A free loopback port (bound and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `berth registry serve` as a child process on a random loopback port. */
+export class TestRegistry {
+  readonly dir = mkdtempSync('/tmp/be-reg-');
+  readonly root = join(this.dir, 'root');
+  proc: ChildProcess | undefined;
+  port = 0;
+
+  get host(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async start(extra: string[] = []): Promise<void> {
+    if (!this.port) this.port = await freePort();
+    const fd = openSync(join(this.dir, 'registry.log'), 'a');
+    this.proc = spawn(process.execPath, [BERTH, 'registry', 'serve', '--addr', this.host, '--root', this.root, ...extra], { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    for (let i = 0; i < 200; i++) {
+      try {
+        const r = await fetch(`http://${this.host}/v2/`);
+        if (r.status === 200 || r.status === 401) return;
+      } catch {
+        /* not yet */
+      }
+      if (this.proc.exitCode !== null) break;
+      await sleep(50);
+    }
+    throw new Error(`registry did not start:\n${this.log()}`);
+  }
+
+  log(): string {
+    try {
+      return readFileSync(join(this.dir, 'registry.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill(signal);
+    await exited;
+  }
+
+  async cleanup(): Promise<void> {
+    await this.kill();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+let reg: TestRegistry;
+let a: TestDaemon;
+let b: TestDaemon;
+let pushedDigest = '';
+let imageId = '';
+
+before(async () => {
+  reg = new TestRegistry();
+  await reg.start();
+  a = await startDaemon();
+  b = await startDaemon();
+});
+after(async () => {
+  await a?.cleanup();
+  await b?.cleanup();
+  await reg?.cleanup();
+});
+
+test('docker push through berthd to berth registry serve', async () => {
+  imageId = await a.importBusybox();
+  const name = `${reg.host}/e2e/busybox:v1`;
+  await ok(a.docker(['tag', 'busybox:latest', name]));
+  const r = await a.docker(['push', name]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines[0], `The push refers to repository [${reg.host}/e2e/busybox]`);
+  assert.ok(lines.some((l) => /^[a-f0-9]{12}: Pushed$/.test(l)), r.stdout);
+  const last = lines.at(-1)!;
+  const m = /^v1: digest: (sha256:[a-f0-9]{64}) size: (\d+)$/.exec(last);
+  assert.ok(m, last);
+  pushedDigest = m[1]!;
+  // pushing again: the layer exists
+  const again = await ok(a.docker(['push', name]));
+  assert.match(again, /: Layer already exists\n/);
+  assert.match(again, new RegExp(`v1: digest: ${pushedDigest} size: ${m[2]}`));
+  // the registry has it
+  const tags = (await (await fetch(`http://${reg.host}/v2/e2e/busybox/tags/list`)).json()) as { tags: string[] };
+  assert.deepEqual(tags.tags, ['v1']);
+  const ins = JSON.parse(await ok(a.docker(['image', 'inspect', name])))[0];
+  assert.ok(ins.RepoDigests.includes(`${reg.host}/e2e/busybox@${pushedDigest}`), JSON.stringify(ins.RepoDigests));
+});
+
+test('docker pull into a fresh daemon: progress, same image ID, then run it', async () => {
+  const name = `${reg.host}/e2e/busybox:v1`;
+  const r = await b.docker(['pull', name]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = r.stdout;
+  assert.match(out, /^v1: Pulling from e2e\/busybox\n/);
+  assert.match(out, /[a-f0-9]{12}: Pull complete\n/);
+  assert.match(out, new RegExp(`Digest: ${pushedDigest}\n`));
+  assert.match(out, new RegExp(`Status: Downloaded newer image for ${name}\n${name}\n$`));
+  const ins = JSON.parse(await ok(b.docker(['image', 'inspect', name])))[0];
+  assert.equal(ins.Id, imageId);
+  assert.deepEqual(ins.RepoDigests, [`${reg.host}/e2e/busybox@${pushedDigest}`]);
+  const again = await ok(b.docker(['pull', name]));
+  assert.match(again, new RegExp(`Status: Image is up to date for ${name}\n`));
+  const run = await ok(b.docker(['run', '--rm', name, 'echo', 'pulled-and-running']));
+  assert.equal(run, 'pulled-and-running\n');
+});
+
+test('pull by digest', async () => {
+  await ok(b.docker(['rmi', `${reg.host}/e2e/busybox:v1`]));
+  const byDigest = `${reg.host}/e2e/busybox@${pushedDigest}`;
+  const r = await b.docker(['pull', byDigest]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^${pushedDigest.replace(':', ':')}: Pulling from e2e/busybox\n`));
+  assert.match(r.stdout, new RegExp(`Status: Downloaded newer image for ${byDigest}\n`));
+  const ls = await ok(b.docker(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}']));
+  assert.match(ls, new RegExp(`${reg.host}/e2e/busybox <none> ${pushedDigest}`));
+});
+
+test('run pulls a missing image first', async () => {
+  const name = `${reg.host}/e2e/busybox:v1`;
+  await b.docker(['rmi', '-f', imageId]);
+  const r = await b.docker(['run', '--rm', name, 'echo', 'auto-pulled']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`^Unable to find image '${name}' locally\n`));
+  assert.match(r.stderr, /Pull complete/);
+  assert.equal(r.stdout, 'auto-pulled\n');
+});
+
+test('errors: unknown manifest, unreachable registry, unknown local tag', async () => {
+  const missing = await b.docker(['pull', `${reg.host}/e2e/nope:v1`]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /Error response from daemon: manifest for 127\.0\.0\.1:\d+\/e2e\/nope:v1 not found: manifest unknown/);
+  const down = await b.request('POST', `/v1.41/images/create?fromImage=127.0.0.1:1/x&tag=v1`);
+  assert.equal(down.status, 500);
+  assert.match(JSON.parse(down.body).message, /connection refused/);
+  const noTag = await a.docker(['push', `${reg.host}/e2e/busybox:nosuchtag`]);
+  assert.equal(noTag.code, 1);
+  assert.match(noTag.stderr, /An image does not exist locally with the tag: 127\.0\.0\.1:\d+\/e2e\/busybox/);
+});
+
+test('a registry killed mid-push leaves nothing visible, and pushing again succeeds', async () => {
+  // A big random layer so the kill lands during the upload.
+  const { randomBytes } = await import('node:crypto');
+  const { writeFileSync } = await import('node:fs');
+  const ctxDir = mkdtempSync('/tmp/be-big-');
+  writeFileSync(join(ctxDir, 'big'), randomBytes(48 << 20));
+  const tar = join(ctxDir, 'big.tar');
+  const { run } = await import('./harness.js');
+  await run('tar', ['-C', ctxDir, '-cf', tar, 'big']);
+  const name = `${reg.host}/e2e/big:v1`;
+  await ok(a.docker(['import', tar, name]));
+  const pushing = a.docker(['push', name]);
+  // wait until an upload has started, then kill -9
+  for (let i = 0; i < 400; i++) {
+    const ups = readdirSync(join(reg.root, 'uploads'));
+    if (ups.length > 0) break;
+    await sleep(10);
+  }
+  await reg.kill('SIGKILL');
+  const failed = await pushing;
+  assert.notEqual(failed.code, 0);
+  const blobs = readdirSync(join(reg.root, 'blobs', 'sha256'));
+  await reg.start();
+  const tags = await fetch(`http://${reg.host}/v2/e2e/big/tags/list`);
+  assert.equal(tags.status, 404);
+  // no blob that is not whole: every stored blob matches its name
+  const { createHash } = await import('node:crypto');
+  for (const hex of blobs) {
+    assert.equal(createHash('sha256').update(readFileSync(join(reg.root, 'blobs', 'sha256', hex))).digest('hex'), hex);
+  }
+  const r = await a.docker(['push', name]);
+  assert.equal(r.code, 0, r.stderr);
+  await rm(ctxDir, { recursive: true, force: true });
+});
