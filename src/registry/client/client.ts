@@ -8,7 +8,7 @@
  * (`manifest unknown: manifest unknown`).
  */
 import type { Readable } from 'node:stream';
-import { Digester, forbidden, notFound, system, unauthorized, type Ctx } from '../../lib/index.js';
+import { Digester, kindOf, forbidden, notFound, system, unauthorized, type Ctx } from '../../lib/index.js';
 import { DEFAULT_DOMAIN, MediaType, type Descriptor, type Reference } from '../../oci/index.js';
 import { Transport, readAll, type Credentials, type Response } from './transport.js';
 
@@ -124,6 +124,7 @@ export class RegistryClient {
       try {
         res = await t.request(ctx, `${base}/v2/`, { scope: '' });
       } catch (e) {
+        if (kindOf(e) !== 'system') throw e;
         last = e;
         continue;
       }
@@ -177,7 +178,8 @@ export class Repository {
         this.client.rememberScheme(new URL(ep.url).host, new URL(ep.url).protocol.replace(':', ''));
         return res;
       } catch (e) {
-        if ((e as { kind?: string }).kind === 'cancelled') throw e;
+        // Only a failure to talk to an endpoint moves on; a refusal (bad credentials) is the answer.
+        if (kindOf(e) !== 'system') throw e;
         last = e;
       }
     }

@@ -3,3 +3,4 @@ export { FsRegistryStorage, isValidRepoName, isValidTag, checkDigest } from './s
 export { RegistryError, ERROR_CODES, regError, type ErrorCode } from './errcodes.js';
 export { garbageCollect, type GcResult } from './gc.js';
 export { loadRegistryConfig, parseSimpleYaml, splitAddr, type RegistryConfig, type AclEntry } from './config.js';
+export { makeAccess, parseHtpasswd, checkHtpasswd, signToken, verifyToken, grantedActions, type Access } from './auth.js';
