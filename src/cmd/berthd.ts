@@ -241,6 +241,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
             }),
         },
         images,
+        registry: images,
         containers,
         containerFs: containers,
         networks: new NetworksService({

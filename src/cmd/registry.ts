@@ -13,10 +13,10 @@ import {
   RegistryServer,
   garbageCollect,
   loadRegistryConfig,
+  makeAccess,
   splitAddr,
   type RegistryConfig,
 } from '../registry/server/index.js';
-import { makeAccess } from '../registry/server/auth.js';
 
 interface Out {
   write(s: string): unknown;

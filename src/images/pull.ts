@@ -11,9 +11,10 @@
  *   Downloading (bytes) · Verifying Checksum · Download complete · Extracting · Pull complete ·
  *   Digest: sha256:… · Status: Downloaded newer image for <ref> | Status: Image is up to date for <ref>
  */
-import { invalidParameter, notFound, shortId, system, type Ctx } from '../lib/index.js';
+import { invalidParameter, kindOf, messageOf, notFound, shortId, system, type Ctx } from '../lib/index.js';
 import {
   MediaType,
+  familiarName,
   familiarString,
   fullName,
   formatPlatform,
@@ -80,7 +81,16 @@ export async function pullImage(
 ): Promise<{ progress: AsyncIterable<Progress>; result: Promise<PullResult> }> {
   const repo = opts.registry.repository(opts.ref, opts.credentials);
   const reference = opts.ref.digest ?? opts.ref.tag ?? 'latest';
-  const top = await repo.getManifest(ctx, reference);
+  let top;
+  try {
+    top = await repo.getManifest(ctx, reference);
+  } catch (e) {
+    // compat: dockerd's translatePullError: a refusal reads as "does not exist or needs login" (404)
+    if (kindOf(e) === 'unauthorized' || kindOf(e) === 'forbidden') {
+      throw notFound(`pull access denied for ${familiarName(opts.ref)}, repository does not exist or may require 'docker login': ${messageOf(e)}`, e);
+    }
+    throw e;
+  }
   const platform = opts.platform ?? hostPlatform();
   let manifestDesc = top.descriptor;
   let manifestBytes = top.bytes;

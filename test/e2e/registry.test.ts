@@ -202,3 +202,54 @@ test('a registry killed mid-push leaves nothing visible, and pushing again succe
   assert.equal(r.code, 0, r.stderr);
   await rm(ctxDir, { recursive: true, force: true });
 });
+
+/** Starts a registry with `auth` (YAML lines under `auth:`), returns it; htpasswd has alice:s3cret. */
+async function authRegistry(authYaml: (host: string, htpasswd: string) => string): Promise<TestRegistry> {
+  const { writeFileSync } = await import('node:fs');
+  const bcrypt = (await import('bcryptjs')).default;
+  const r = new TestRegistry();
+  r.port = await freePort();
+  const htpasswd = join(r.dir, 'htpasswd');
+  writeFileSync(htpasswd, `alice:${bcrypt.hashSync('s3cret', 5).replace(/^\$2a\$/, '$2y$')}\n`);
+  const cfg = join(r.dir, 'config.yml');
+  writeFileSync(cfg, `version: 0.1\nauth:\n${authYaml(r.host, htpasswd)}\n`);
+  await r.start(['--config', cfg]);
+  return r;
+}
+
+for (const kind of ['basic', 'token'] as const) {
+  test(`docker login, push and pull with ${kind} auth`, async () => {
+    const r = await authRegistry((host, htpasswd) =>
+      kind === 'basic'
+        ? `  htpasswd:\n    realm: e2e\n    path: ${htpasswd}`
+        : `  token:\n    realm: http://${host}/token\n    service: e2e-registry\n    issuer: e2e\n    htpasswd: ${htpasswd}`,
+    );
+    try {
+      const name = `${r.host}/private/busybox:v1`;
+      await ok(a.docker(['tag', 'busybox:latest', name]).then((x) => (x.code ? a.importBusybox(name).then(() => ({ ...x, code: 0 })) : x)));
+      const denied = await a.docker(['push', name]);
+      assert.notEqual(denied.code, 0);
+      assert.match(denied.stdout + denied.stderr, /unauthorized|authentication required|no basic auth credentials/);
+      const bad = await a.docker(['login', r.host, '-u', 'alice', '--password-stdin'], { input: 'wrong\n' });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /Error response from daemon: .*(401 Unauthorized|incorrect username or password)/);
+      const login = await a.docker(['login', r.host, '-u', 'alice', '--password-stdin'], { input: 's3cret\n' });
+      assert.equal(login.code, 0, login.stderr);
+      assert.match(login.stdout, /Login Succeeded/);
+      const cfg = JSON.parse(readFileSync(join(a.dir, 'cli', 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+      assert.equal(Buffer.from(cfg.auths[r.host]!.auth, 'base64').toString(), 'alice:s3cret');
+      const pushed = await a.docker(['push', name]);
+      assert.equal(pushed.code, 0, pushed.stderr);
+      // the fresh daemon: refused without login, fine with it
+      const anon = await b.docker(['pull', name]);
+      assert.equal(anon.code, 1);
+      await ok(b.docker(['login', r.host, '-u', 'alice', '--password-stdin'], { input: 's3cret\n' }));
+      const pulled = await b.docker(['pull', name]);
+      assert.equal(pulled.code, 0, pulled.stderr);
+      assert.match(pulled.stdout, new RegExp(`Status: (Downloaded newer image|Image is up to date) for ${name}`));
+      await ok(b.docker(['logout', r.host]));
+    } finally {
+      await r.cleanup();
+    }
+  });
+}

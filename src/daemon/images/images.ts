@@ -3,6 +3,8 @@ import type { Readable } from 'node:stream';
 import { sha256, type Ctx, type Filters } from '../../lib/index.js';
 import { chainIds } from '../../snapshots/index.js';
 import type {
+  AuthConfig,
+  AuthResponse,
   ImageDeleteItem,
   ImageHistoryItem,
   ImageInspect,
@@ -23,6 +25,7 @@ import { history, inspect } from './view.js';
 import { imagesDiskUsage, type ImagesDiskUsage } from './df.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
+import { login } from './login.js';
 
 export interface ImportRequest {
   source: Readable;
@@ -127,6 +130,11 @@ export class ImagesService extends ImagesServiceBase {
   /** POST /images/{name}/push */
   push(ctx: Ctx, req: PushRequest): Promise<AsyncIterable<JSONMessage>> {
     return push(this, ctx, req);
+  }
+
+  /** POST /auth */
+  auth(ctx: Ctx, cfg: AuthConfig): Promise<AuthResponse> {
+    return login(this, ctx, cfg);
   }
 
   /** POST /images/load */

@@ -133,7 +133,8 @@ export class RegistryClient {
         this.rememberScheme(host, new URL(base).protocol.replace(':', ''));
         return;
       }
-      if (res.status === 401) throw unauthorized('unauthorized: incorrect username or password');
+      // compat: dockerd's loginV2 wording
+      if (res.status === 401) throw unauthorized(`login attempt to ${base}/v2/ failed with status: 401 Unauthorized`);
       last = system(`login attempt to ${base}/v2/ failed with status: ${res.status} ${res.headers['status'] ?? ''}`.trim());
     }
     throw last ?? system('no endpoint');

@@ -105,7 +105,8 @@ export class Transport {
       header = `Bearer ${token}`;
     } else if (c.scheme === 'basic') {
       const cr = this.opts.credentials;
-      if (!cr?.username) return this.raw(ctx, url, opts, undefined);
+      // compat: Go's docker/distribution client fails this way (a 500 at dockerd's API)
+      if (!cr?.username) throw system(`${goVerb(opts.method ?? 'GET')} "${url}": no basic auth credentials`);
       this.basicHosts.add(host);
       header = basic(cr);
     } else return this.raw(ctx, url, opts, undefined);
@@ -186,13 +187,17 @@ export class Transport {
   }
 }
 
+function goVerb(method: string): string {
+  return method.charAt(0) + method.slice(1).toLowerCase();
+}
+
 function basic(cr: Credentials): string {
   return `Basic ${Buffer.from(`${cr.username ?? ''}:${cr.password ?? ''}`).toString('base64')}`;
 }
 
 /** Go's url.Error wording: `Get "http://127.0.0.1:5999/v2/": dial tcp 127.0.0.1:5999: connect: connection refused`. */
 function transportError(method: string, url: string, e: Error & { code?: string; address?: string; port?: number }): Error {
-  const verb = method.charAt(0) + method.slice(1).toLowerCase();
+  const verb = goVerb(method);
   const u = new URL(url);
   let detail = e.message;
   if (e.code === 'ECONNREFUSED') detail = `dial tcp ${u.host}: connect: connection refused`;
