@@ -253,3 +253,31 @@ for (const kind of ['basic', 'token'] as const) {
     }
   });
 }
+
+test('berth login/push/pull/logout say what docker says', async () => {
+  const r = await authRegistry((_host, htpasswd) => `  htpasswd:\n    realm: e2e\n    path: ${htpasswd}`);
+  try {
+    const login = ['login', r.host, '-u', 'alice', '--password-stdin'];
+    const dockerLogin = await a.docker(login, { input: 's3cret\n' });
+    const dockerLogout = await a.docker(['logout', r.host]);
+    const dockerAgain = await a.docker(['logout', r.host]);
+    const berthLogin = await a.berth(login, { input: 's3cret\n' });
+    assert.deepEqual(berthLogin, dockerLogin);
+    const name = `${r.host}/cli/busybox:v2`;
+    await ok(a.berth(['tag', 'busybox:latest', name]));
+    const push = await a.berth(['push', name]);
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stdout, new RegExp(`^The push refers to repository \\[${r.host}/cli/busybox\\]\\n`));
+    assert.match(push.stdout, /\nv2: digest: sha256:[a-f0-9]{64} size: \d+\n$/);
+    await ok(b.berth(login, { input: 's3cret\n' }));
+    const pull = await b.berth(['pull', name]);
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.match(pull.stdout, new RegExp(`^v2: Pulling from cli/busybox\\n(.*\\n)*Status: (Downloaded newer image|Image is up to date) for ${name}\\n${name}\\n$`));
+    assert.equal(await ok(b.berth(['pull', '-q', name])), `${name}\n`);
+    assert.deepEqual(await a.berth(['logout', r.host]), dockerLogout);
+    assert.deepEqual(await a.berth(['logout', r.host]), dockerAgain);
+    await ok(b.berth(['logout', r.host]));
+  } finally {
+    await r.cleanup();
+  }
+});
