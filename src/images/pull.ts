@@ -210,14 +210,19 @@ async function run(
       await leased.content.write(ctx, topBytes, { expected: topDesc.digest, labels: iLabels });
       await leased.content.setLabels(ctx, topDesc.digest, iLabels);
     }
-    const target: Descriptor = { mediaType: topDesc.mediaType, digest: topDesc.digest, size: topDesc.size };
+    // A foreign platform's image (--platform) is named by its own manifest, so the names resolve
+    // to it rather than to the host's entry of the index (what the classic Docker store does).
+    const foreign = !!index && !platformMatches(hostPlatform(), manifestDesc.platform);
+    const target: Descriptor = foreign
+      ? { mediaType: manifestDesc.mediaType, digest: manifestDesc.digest, size: manifestDesc.size, ...(manifestDesc.platform ? { platform: manifestDesc.platform } : {}) }
+      : { mediaType: topDesc.mediaType, digest: topDesc.digest, size: topDesc.size };
     const names: string[] = [];
     if (opts.ref.tag && !opts.ref.digest) names.push(referenceString({ domain: opts.ref.domain, path: opts.ref.path, tag: opts.ref.tag }));
     names.push(`${fullName(opts.ref)}@${topDesc.digest}`);
     let upToDate = true;
     for (const name of names) {
       const before = await store.recordTarget(ctx, name);
-      if (before !== topDesc.digest) upToDate = false;
+      if (before !== target.digest) upToDate = false;
       await store.setName(ctx, name, target);
     }
     ch.push({ status: `Digest: ${topDesc.digest}` });

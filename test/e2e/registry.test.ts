@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -279,5 +279,122 @@ test('berth login/push/pull/logout say what docker says', async () => {
     await ok(b.berth(['logout', r.host]));
   } finally {
     await r.cleanup();
+  }
+});
+
+test('multi-arch index: the amd64 manifest is pulled; docker manifest inspect shows both; pull -a; distribution inspect', async () => {
+  const { createHash } = await import('node:crypto');
+  const { gzipSync } = await import('node:zlib');
+  const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  const base = `http://${reg.host}/v2/e2e/busybox`;
+  const put = async (b: Buffer) => {
+    const r = await fetch(`${base}/blobs/uploads/?digest=${sha(b)}`, { method: 'POST', body: new Uint8Array(b) });
+    assert.equal(r.status, 201);
+  };
+  // an arm64 stand-in: one empty-tar layer
+  const tar = Buffer.alloc(1024);
+  const layer = gzipSync(tar);
+  await put(layer);
+  const cfg = Buffer.from(JSON.stringify({ architecture: 'arm64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(tar)] }, config: { Cmd: ['sh'] } }));
+  await put(cfg);
+  const armManifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(cfg), size: cfg.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(layer), size: layer.length }],
+    }),
+  );
+  let r = await fetch(`${base}/manifests/${sha(armManifest)}`, { method: 'PUT', body: new Uint8Array(armManifest), headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' } });
+  assert.equal(r.status, 201);
+  const amd = await fetch(`${base}/manifests/${pushedDigest}`);
+  const amdBytes = Buffer.from(await amd.arrayBuffer());
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(armManifest), size: armManifest.length, platform: { architecture: 'arm64', os: 'linux' } },
+        { mediaType: amd.headers.get('content-type'), digest: pushedDigest, size: amdBytes.length, platform: { architecture: 'amd64', os: 'linux' } },
+      ],
+    }),
+  );
+  r = await fetch(`${base}/manifests/multi`, { method: 'PUT', body: new Uint8Array(index), headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' } });
+  assert.equal(r.status, 201);
+
+  const name = `${reg.host}/e2e/busybox:multi`;
+  const pulled = await b.docker(['pull', name]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.match(pulled.stdout, new RegExp(`Digest: ${sha(index)}\n`));
+  const ins = JSON.parse(await ok(b.docker(['image', 'inspect', name])))[0];
+  assert.equal(ins.Id, imageId);
+  assert.equal(ins.Architecture, 'amd64');
+  const arm = await b.docker(['pull', '--platform', 'linux/arm64', name]);
+  assert.equal(arm.code, 0, arm.stderr);
+  assert.equal(JSON.parse(await ok(b.docker(['image', 'inspect', name])))[0].Architecture, 'arm64');
+
+  const mi = JSON.parse(await ok(b.docker(['manifest', 'inspect', '--insecure', name]))) as { manifests: { platform: { architecture: string } }[] };
+  assert.deepEqual(mi.manifests.map((m) => m.platform.architecture), ['arm64', 'amd64']);
+
+  const dist = await b.request('GET', `/v1.41/distribution/${name}/json`);
+  assert.equal(dist.status, 200, dist.body);
+  const di = JSON.parse(dist.body);
+  assert.equal(di.Descriptor.digest, sha(index));
+  assert.deepEqual(di.Platforms.map((p: { architecture: string }) => p.architecture), ['arm64', 'amd64']);
+
+  const all = await b.docker(['pull', '-a', `${reg.host}/e2e/busybox`]);
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /^multi: Pulling from e2e\/busybox\n/);
+  assert.match(all.stdout, /\nv1: Pulling from e2e\/busybox\n/);
+  assert.match(all.stdout, new RegExp(`Status: (Downloaded newer image|Image is up to date) for ${reg.host}/e2e/busybox\n${reg.host}/e2e/busybox\n$`));
+});
+
+test('registry-mirrors: docker pull alpine is served by a loopback mirror', async () => {
+  const name = `${reg.host}/library/alpine:latest`;
+  await ok(a.docker(['tag', 'busybox:latest', name]));
+  await ok(a.docker(['push', name]));
+  const c = await startDaemon({ configJson: { 'registry-mirrors': [`http://${reg.host}`] } });
+  try {
+    const r = await c.docker(['pull', 'alpine']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Using default tag: latest\nlatest: Pulling from library\/alpine\n/);
+    assert.match(r.stdout, /Status: Downloaded newer image for alpine:latest\ndocker.io\/library\/alpine:latest\n$/);
+    assert.equal(await ok(c.docker(['run', '--rm', 'alpine', 'echo', 'from-mirror'])), 'from-mirror\n');
+  } finally {
+    await c.cleanup();
+  }
+});
+
+const distribution = ['/usr/bin/docker-registry'].find((p) => existsSync(p));
+
+test('the distribution registry (docker-registry) as a peer: push and pull through berthd', { skip: distribution ? false : 'docker-registry is not installed (scripts/deps.sh installs it)' }, async () => {
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync('/tmp/be-dist-');
+  const port = await freePort();
+  const cfg = join(dir, 'config.yml');
+  writeFileSync(cfg, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const fd = openSync(join(dir, 'log'), 'a');
+  const proc = spawn(distribution!, ['serve', cfg], { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  try {
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status === 200, () => false)) break;
+      await sleep(50);
+    }
+    const name = `127.0.0.1:${port}/peer/busybox:v1`;
+    await ok(a.docker(['tag', 'busybox:latest', name]));
+    const pushed = await a.docker(['push', name]);
+    assert.equal(pushed.code, 0, pushed.stderr + readFileSync(join(dir, 'log'), 'utf8'));
+    const digest = /v1: digest: (sha256:[a-f0-9]{64})/.exec(pushed.stdout)![1]!;
+    const pulled = await b.docker(['pull', name]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(pulled.stdout, new RegExp(`Digest: ${digest}\n`));
+    assert.equal(JSON.parse(await ok(b.docker(['image', 'inspect', name])))[0].Id, imageId);
+    const byDigest = await b.docker(['pull', `127.0.0.1:${port}/peer/busybox@${digest}`]);
+    assert.equal(byDigest.code, 0, byDigest.stderr);
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+    await rm(dir, { recursive: true, force: true });
   }
 });

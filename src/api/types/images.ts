@@ -99,3 +99,9 @@ export interface PushRequest {
   tag: string;
   auth?: AuthConfig;
 }
+
+/** GET /distribution/{name}/json (moby api/types/registry.DistributionInspect). */
+export interface DistributionInspect {
+  Descriptor: { mediaType: string; digest: string; size: number; urls?: string[] };
+  Platforms: { architecture: string; os: string; 'os.version'?: string; 'os.features'?: string[]; variant?: string }[];
+}

@@ -5,6 +5,7 @@ import { chainIds } from '../../snapshots/index.js';
 import type {
   AuthConfig,
   AuthResponse,
+  DistributionInspect,
   ImageDeleteItem,
   ImageHistoryItem,
   ImageInspect,
@@ -25,7 +26,7 @@ import { history, inspect } from './view.js';
 import { imagesDiskUsage, type ImagesDiskUsage } from './df.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
-import { login } from './login.js';
+import { distributionInspect, login } from './login.js';
 
 export interface ImportRequest {
   source: Readable;
@@ -135,6 +136,11 @@ export class ImagesService extends ImagesServiceBase {
   /** POST /auth */
   auth(ctx: Ctx, cfg: AuthConfig): Promise<AuthResponse> {
     return login(this, ctx, cfg);
+  }
+
+  /** GET /distribution/{name}/json */
+  distributionInspect(ctx: Ctx, name: string, auth: AuthConfig | undefined): Promise<DistributionInspect> {
+    return distributionInspect(this, ctx, name, auth);
   }
 
   /** POST /images/load */

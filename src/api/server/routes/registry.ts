@@ -1,6 +1,7 @@
 /** Registry routes (moby api/server/router/system: POST /auth; distribution router: GET /distribution/{name}/json). */
 import type { Ctx } from '../../../lib/index.js';
-import type { AuthConfig, AuthResponse } from '../../types/index.js';
+import type { AuthConfig, AuthResponse, DistributionInspect } from '../../types/index.js';
+import { decodeRegistryAuth } from './images.js';
 import type { Route } from '../router.js';
 
 export interface RegistryBackend {
@@ -9,6 +10,8 @@ export interface RegistryBackend {
    * (`Login Succeeded`); throws unauthorized when refused, system when unreachable.
    */
   auth(ctx: Ctx, cfg: AuthConfig): Promise<AuthResponse>;
+  /** The descriptor and platforms a reference resolves to at its registry (no pull). */
+  distributionInspect(ctx: Ctx, name: string, auth: AuthConfig | undefined): Promise<DistributionInspect>;
 }
 
 export function registryRoutes(backend: RegistryBackend): Route[] {
@@ -17,6 +20,11 @@ export function registryRoutes(backend: RegistryBackend): Route[] {
       method: 'POST',
       path: '/auth',
       handler: async (req, res) => res.json(200, await backend.auth(req.ctx, await req.json<AuthConfig>())),
+    },
+    {
+      method: 'GET',
+      path: '/distribution/{name:.*}/json',
+      handler: async (req, res) => res.json(200, await backend.distributionInspect(req.ctx, req.param('name'), decodeRegistryAuth(req.header('x-registry-auth')))),
     },
   ];
 }
