@@ -34,6 +34,7 @@ import { GcLabel } from '../content/index.js';
 import { readAll, type Credentials, type RegistryClient } from '../registry/client/index.js';
 import { ProgressChannel, forEachLimit, throttled, type Progress } from './progress.js';
 import { SIZE_LABEL, SNAPSHOTTER, type ImageStore } from './store.js';
+import { addBlobSource } from './source-labels.js';
 
 export const MAX_CONCURRENT_DOWNLOADS = 3;
 
@@ -189,6 +190,7 @@ async function run(
       await done[i]!.p;
       const l = layers[i]!;
       const fresh = !present[i];
+      await addBlobSource(ctx, leased.content, l.digest, opts.ref.domain, opts.ref.path);
       if (fresh) ch.push({ id: shortId(l.digest), status: 'Extracting', current: l.size, total: l.size });
       unpacked = await store.unpack(ctx, leased, layers.slice(0, i + 1), diffIds.slice(0, i + 1));
       if (fresh) ch.push({ id: shortId(l.digest), status: 'Pull complete' });

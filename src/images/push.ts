@@ -26,6 +26,7 @@ import {
 import type { Credentials, RegistryClient, Repository } from '../registry/client/index.js';
 import { ProgressChannel, forEachLimit, throttled, type Progress } from './progress.js';
 import type { ImageStore } from './store.js';
+import { addBlobSource, blobSources } from './source-labels.js';
 
 export const MAX_CONCURRENT_UPLOADS = 5;
 
@@ -112,9 +113,18 @@ async function pushBlobs(ctx: Ctx, store: ImageStore, repo: Repository, manifest
   const unique = order.filter((x, i) => order.findIndex((y) => y.l.digest === x.l.digest) === i);
   for (const { id } of unique) ch.push({ id, status: 'Preparing' });
   await forEachLimit(unique, MAX_CONCURRENT_UPLOADS, async ({ l, id }) => {
+    const { domain, path } = repo.ref;
     if ((await repo.statBlob(ctx, l.digest, true)) !== undefined) {
       ch.push({ id, status: 'Layer already exists' });
+      await addBlobSource(ctx, store.content, l.digest, domain, path);
       return;
+    }
+    for (const from of (await blobSources(ctx, store.content, l.digest, domain)).filter((r) => r !== path).slice(0, 3)) {
+      if (await repo.mountBlob(ctx, l.digest, from).catch(() => false)) {
+        ch.push({ id, status: `Mounted from ${from}` });
+        await addBlobSource(ctx, store.content, l.digest, domain, path);
+        return;
+      }
     }
     let current = 0;
     const report = throttled((c) => ch.push({ id, status: 'Pushing', current: c, total: l.size }));
@@ -131,6 +141,7 @@ async function pushBlobs(ctx: Ctx, store: ImageStore, repo: Repository, manifest
     });
     report.flush();
     ch.push({ id, status: 'Pushed' });
+    await addBlobSource(ctx, store.content, l.digest, domain, path);
   });
   if ((await repo.statBlob(ctx, manifest.config.digest, true)) === undefined) {
     const cfg = await store.content.info(ctx, manifest.config.digest);

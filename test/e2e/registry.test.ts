@@ -110,6 +110,10 @@ test('docker push through berthd to berth registry serve', async () => {
   const again = await ok(a.docker(['push', name]));
   assert.match(again, /: Layer already exists\n/);
   assert.match(again, new RegExp(`v1: digest: ${pushedDigest} size: ${m[2]}`));
+  // another repository of the same registry: the layer is mounted, not uploaded
+  await ok(a.docker(['tag', 'busybox:latest', `${reg.host}/e2e/other:v1`]));
+  const mounted = await ok(a.docker(['push', `${reg.host}/e2e/other:v1`]));
+  assert.match(mounted, /: Mounted from e2e\/busybox\n/);
   // the registry has it
   const tags = (await (await fetch(`http://${reg.host}/v2/e2e/busybox/tags/list`)).json()) as { tags: string[] };
   assert.deepEqual(tags.tags, ['v1']);

@@ -332,3 +332,28 @@ test('skopeo copy pushes into the registry and pulls back unchanged', { skip: sk
   const tags = JSON.parse(await run(['list-tags', '--tls-verify=false', `docker://${host}/skopeo/test`])) as { Tags: string[] };
   assert.deepEqual(tags.Tags, ['v1']);
 });
+
+const openssl = ['/usr/bin/openssl', '/usr/local/bin/openssl'].find((p) => existsSync(p));
+
+test('TLS: the API over https with the configured certificate', { skip: openssl ? false : 'openssl is not installed' }, async () => {
+  const tlsDir = join(dir, 'tls');
+  mkdirSync(tlsDir);
+  await promisify(execFile)(openssl!, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem')]);
+  const tlsServer = new RegistryServer({ storage: new FsRegistryStorage(join(dir, 'tls-root')), log: nopLogger });
+  const a = await tlsServer.listen('127.0.0.1', 0, { cert: readFileSync(join(tlsDir, 'cert.pem')), key: readFileSync(join(tlsDir, 'key.pem')) });
+  try {
+    const https = await import('node:https');
+    const body = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', port: a.port, path: '/v2/', ca: readFileSync(join(tlsDir, 'cert.pem')) }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        })
+        .on('error', reject);
+    });
+    assert.deepEqual(body, { status: 200, text: '{}\n' });
+  } finally {
+    await tlsServer.close();
+  }
+});
