@@ -2,8 +2,9 @@
  * `docker pull`: resolve the reference at the registry (a failure here is thrown before any
  * progress, so the API answers an HTTP error), pick the platform's manifest of an index, then
  * download the missing layers (three at a time, each verified against its digest by the
- * content store) while extracting them in order, and finally write config, manifest (and index)
- * with their GC references and point the names at the pulled target. Everything is held by a
+ * content store; a broken download resumes with a Range request) while extracting them in
+ * order, and finally write config, manifest (and index) with their GC references and point
+ * the names at the pulled target. Everything is held by a
  * lease until the names exist: a failed pull leaves no image.
  *
  * Progress, as dockerd reports it (layer ids are 12 hex of the compressed blob digest):
@@ -37,6 +38,8 @@ import { SIZE_LABEL, SNAPSHOTTER, type ImageStore } from './store.js';
 import { addBlobSource } from './source-labels.js';
 
 export const MAX_CONCURRENT_DOWNLOADS = 3;
+/** Resumed attempts of one layer download before the pull fails. */
+const MAX_RESUMES = 5;
 
 export interface PullOptions {
   /** The reference, with a tag or a digest. */
@@ -248,15 +251,34 @@ async function download(
   ch: ProgressChannel,
 ): Promise<void> {
   const id = shortId(l.digest);
-  const blob = await repo.fetchBlob(ctx, l.digest);
+  let blob = await repo.fetchBlob(ctx, l.digest);
   const total = l.size;
   let current = 0;
   const report = throttled((c) => ch.push({ id, status: 'Downloading', current: c, total }));
+  // A connection that breaks (or ends early) is resumed with a Range request from where it
+  // stopped, as dockerd's transport does; a registry that ignores the range fails the pull.
   async function* counted(): AsyncGenerator<Buffer> {
-    for await (const chunk of blob.body) {
-      current += (chunk as Buffer).length;
-      report.update(current);
-      yield chunk as Buffer;
+    for (let attempt = 0; ; attempt++) {
+      let failure: unknown;
+      try {
+        for await (const chunk of blob.body) {
+          current += (chunk as Buffer).length;
+          report.update(current);
+          yield chunk as Buffer;
+        }
+      } catch (e) {
+        failure = e;
+      }
+      if (current >= total && failure === undefined) break;
+      if (ctx.signal.aborted || attempt >= MAX_RESUMES || current > total) throw failure ?? system(`layer ${l.digest}: the download ended after ${current} of ${total} bytes`);
+      ctx.log.debug('resuming a layer download', { digest: l.digest, offset: current, error: failure });
+      blob.body.destroy();
+      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      blob = await repo.fetchBlob(ctx, l.digest, current);
+      if (blob.offset !== current) {
+        blob.body.destroy();
+        throw system(`layer ${l.digest}: the registry cannot resume the download at byte ${current}`, failure);
+      }
     }
     report.flush();
     if (current !== total) throw system(`layer ${l.digest}: got ${current} bytes, the manifest says ${total}`);

@@ -207,6 +207,48 @@ test('a registry killed mid-push leaves nothing visible, and pushing again succe
   await rm(ctxDir, { recursive: true, force: true });
 });
 
+test('a layer download cut in the middle resumes with a Range request', async () => {
+  const http = await import('node:http');
+  let cut = 0;
+  const ranges: string[] = [];
+  // A proxy to the registry that breaks the first big blob download half-way.
+  const proxy = http.createServer((req, res) => {
+    if (req.headers.range) ranges.push(req.headers.range);
+    const up = http.request({ host: '127.0.0.1', port: reg.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      const big = Number(ur.headers['content-length'] ?? 0) > 8 << 20 && req.method === 'GET' && cut === 0;
+      if (!big) return void ur.pipe(res);
+      cut++;
+      let sent = 0;
+      ur.on('data', (c: Buffer) => {
+        sent += c.length;
+        if (sent > 4 << 20) {
+          ur.destroy();
+          res.socket?.destroy();
+          return;
+        }
+        res.write(c);
+      });
+    });
+    req.pipe(up);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => proxy.listen(port, '127.0.0.1', () => r()));
+  try {
+    const name = `127.0.0.1:${port}/e2e/big:v1`;
+    const r = await b.docker(['pull', name]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(cut, 1);
+    assert.equal(ranges.length, 1);
+    assert.match(ranges[0]!, /^bytes=\d+-$/);
+    assert.match(r.stdout, /Pull complete/);
+    await ok(b.docker(['rmi', name]));
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy.close(r));
+  }
+});
+
 /** Starts a registry with `auth` (YAML lines under `auth:`), returns it; htpasswd has alice:s3cret. */
 async function authRegistry(authYaml: (host: string, htpasswd: string) => string): Promise<TestRegistry> {
   const { writeFileSync } = await import('node:fs');
