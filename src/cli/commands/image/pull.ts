@@ -31,7 +31,7 @@ export default defineCommand({
     if (!opts.allTags) ref = tagNameOnly(ref);
     const res = await cli.client.request('POST', '/images/create', {
       query: { fromImage: nameOf(ref), tag: ref.digest ?? ref.tag ?? '', platform: opts.platform ? opts.platform.toLowerCase() : undefined },
-      headers: { 'X-Registry-Auth': registryAuth(cli, ref) },
+      headers: { 'X-Registry-Auth': await registryAuth(cli, ref) },
     });
     const sink = opts.quiet ? { write: () => true } : cli.out;
     await displayJSONMessagesStream(res.body, sink, { isTerminal: !opts.quiet && !!cli.out.isTTY, width: cli.out.columns, now: () => cli.now() });

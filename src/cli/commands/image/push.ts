@@ -33,7 +33,7 @@ export default defineCommand({
     if (!opts.allTags) ref = tagNameOnly(ref);
     const res = await cli.client.request('POST', `/images/${escapePath(nameOf(ref))}/push`, {
       query: { tag: ref.tag ?? '', platform: opts.platform || undefined },
-      headers: { 'X-Registry-Auth': registryAuth(cli, ref) },
+      headers: { 'X-Registry-Auth': await registryAuth(cli, ref) },
     });
     const sink = opts.quiet ? { write: () => true } : cli.out;
     await displayJSONMessagesStream(res.body, sink, { isTerminal: !opts.quiet && !!cli.out.isTTY, width: cli.out.columns, now: () => cli.now() });

@@ -1,12 +1,14 @@
 /**
  * `berth login [OPTIONS] [SERVER]`: POST /auth with the credentials (prompted for when not
- * given; `--password-stdin` reads the password from stdin), then stores them in config.json
- * (`auths[<server>].auth` = base64 of user:password; docker.io as https://index.docker.io/v1/),
- * with docker 28's warnings on stderr and "Login Succeeded" on stdout.
+ * given; `--password-stdin` reads the password from stdin), then stores them (credentials.ts:
+ * a credential helper, else config.json's `auths[<server>].auth` = base64 of user:password;
+ * docker.io as https://index.docker.io/v1/), with docker 28's warnings on stderr (the
+ * unencrypted-storage one only without a helper) and "Login Succeeded" on stdout.
  */
 import { authKey, saveConfigFile } from '../../config.js';
 import { CliError, defineCommand } from '../../command.js';
 import { readLine } from '../../prompt.js';
+import { helperFor, storeCredentials } from '../../credentials.js';
 
 interface AuthResponse {
   Status?: string;
@@ -50,12 +52,9 @@ export default defineCommand({
     }
     const res = await cli.client.post<AuthResponse>('/auth', { body: { username, password, serveraddress: key } });
     const cfg = cli.config();
-    cfg.auths ??= {};
-    cfg.auths[key] = res?.IdentityToken
-      ? { auth: Buffer.from(`${username}:`).toString('base64'), identitytoken: res.IdentityToken }
-      : { auth: Buffer.from(`${username}:${password}`).toString('base64') };
+    await storeCredentials(cfg, key, { username, password, serveraddress: key, ...(res?.IdentityToken ? { identitytoken: res.IdentityToken } : {}) });
     const path = saveConfigFile(cli.options.config, cfg);
-    cli.err.write(
+    if (!helperFor(cfg, key)) cli.err.write(
       `\nWARNING! Your credentials are stored unencrypted in '${path}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`,
     );
     cli.out.write(`${res?.Status || 'Login Succeeded'}\n`);

@@ -1,6 +1,7 @@
-/** `berth logout [SERVER]`: removes the stored credentials of a registry from config.json. */
+/** `berth logout [SERVER]`: forgets the stored credentials of a registry (helper and config.json). */
 import { authKey, saveConfigFile } from '../../config.js';
 import { defineCommand } from '../../command.js';
+import { eraseCredentials, helperFor } from '../../credentials.js';
 
 export default defineCommand({
   name: 'logout',
@@ -15,8 +16,8 @@ export default defineCommand({
     const cfg = cli.config();
     // compat: docker 28 says this whether or not there were credentials
     cli.out.write(`Removing login credentials for ${shown}\n`);
-    if (!cfg.auths?.[key]) return;
-    delete cfg.auths[key];
+    if (!cfg.auths?.[key] && !helperFor(cfg, key)) return;
+    await eraseCredentials(cfg, key);
     saveConfigFile(cli.options.config, cfg);
   },
 });
