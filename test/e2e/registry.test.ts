@@ -160,6 +160,14 @@ test('run pulls a missing image first', async () => {
   assert.equal(r.stdout, 'auto-pulled\n');
 });
 
+test('docker search against the registry named in the term', async () => {
+  const out = await ok(b.docker(['search', '--format', '{{.Name}}|{{.StarCount}}|{{.IsOfficial}}', `${reg.host}/busy`]));
+  assert.equal(out, 'e2e/busybox|0|\n');
+  const bad = await b.docker(['search', '--filter', 'nope=1', `${reg.host}/busy`]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /invalid filter 'nope'/);
+});
+
 test('errors: unknown manifest, unreachable registry, unknown local tag', async () => {
   const missing = await b.docker(['pull', `${reg.host}/e2e/nope:v1`]);
   assert.equal(missing.code, 1);

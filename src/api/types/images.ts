@@ -105,3 +105,12 @@ export interface DistributionInspect {
   Descriptor: { mediaType: string; digest: string; size: number; urls?: string[] };
   Platforms: { architecture: string; os: string; 'os.version'?: string; 'os.features'?: string[]; variant?: string }[];
 }
+
+/** One entry of GET /images/search (moby api/types/registry.SearchResult). */
+export interface ImageSearchResult {
+  name: string;
+  description: string;
+  star_count: number;
+  is_official: boolean;
+  is_automated: boolean;
+}

@@ -6,6 +6,7 @@ import type {
   AuthConfig,
   AuthResponse,
   DistributionInspect,
+  ImageSearchResult,
   ImageDeleteItem,
   ImageHistoryItem,
   ImageInspect,
@@ -26,7 +27,7 @@ import { history, inspect } from './view.js';
 import { imagesDiskUsage, type ImagesDiskUsage } from './df.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
-import { distributionInspect, login } from './login.js';
+import { distributionInspect, login, search } from './login.js';
 
 export interface ImportRequest {
   source: Readable;
@@ -141,6 +142,11 @@ export class ImagesService extends ImagesServiceBase {
   /** GET /distribution/{name}/json */
   distributionInspect(ctx: Ctx, name: string, auth: AuthConfig | undefined): Promise<DistributionInspect> {
     return distributionInspect(this, ctx, name, auth);
+  }
+
+  /** GET /images/search */
+  search(ctx: Ctx, opts: { term: string; limit: number; filters: Filters; auth: AuthConfig | undefined }): Promise<ImageSearchResult[]> {
+    return search(this, ctx, opts);
   }
 
   /** POST /images/load */

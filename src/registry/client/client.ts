@@ -22,6 +22,15 @@ export interface RegistryClientOptions {
   userAgent?: string;
 }
 
+/** One result of the v1 search API. */
+export interface SearchResult {
+  name: string;
+  description: string;
+  star_count: number;
+  is_official: boolean;
+  is_automated: boolean;
+}
+
 export interface Manifest {
   descriptor: Descriptor;
   bytes: Buffer;
@@ -112,6 +121,27 @@ export class RegistryClient {
   close(): void {
     for (const t of this.transports.values()) t.close();
     this.transports.clear();
+  }
+
+  /** The v1 search API of a registry (docker search): results as the registry gives them. */
+  async search(ctx: Ctx, domain: string, term: string, limit: number, credentials?: Credentials): Promise<SearchResult[]> {
+    let last: unknown;
+    for (const { url: base } of this.endpoints(domain, true)) {
+      const host = new URL(base).host;
+      let res: Response;
+      try {
+        res = await this.transport(host, credentials).request(ctx, `${base}/v1/search?q=${encodeURIComponent(term)}&n=${limit}`, { scope: 'registry:catalog:*' });
+      } catch (e) {
+        if (kindOf(e) !== 'system') throw e;
+        last = e;
+        continue;
+      }
+      if (res.status !== 200) throw await responseError(res, `Unexpected status code ${res.status}`);
+      this.rememberScheme(host, new URL(base).protocol.replace(':', ''));
+      const body = JSON.parse((await readAll(res.body, 8 << 20)).toString('utf8')) as { results?: SearchResult[] };
+      return body.results ?? [];
+    }
+    throw last ?? system('no endpoint');
   }
 
   /** GET /v2/ with credentials: resolves when they are accepted (docker login). */

@@ -16,6 +16,7 @@
  *   GET    /v2/<name>/blobs/uploads/<uuid>         status 204 (Range: 0-<n-1>)
  *   DELETE /v2/<name>/blobs/uploads/<uuid>         cancel 204
  *   GET    /v2/<name>/referrers/<digest>           OCI index of manifests whose subject is <digest>
+ *   GET    /v1/search?q=&n=&page=                  docker search (repositories containing q)
  *
  * Every answer carries `Docker-Distribution-API-Version: registry/2.0`; errors are
  * `{"errors":[{"code","message","detail"}]}` (errcodes.ts).
@@ -191,6 +192,10 @@ export class RegistryServer {
     if (path === '/v2' || path === '/v2/') {
       await this.authorize(req, '', undefined);
       return sendJson(res, 200, {});
+    }
+    if (path === '/v1/search' && method === 'GET') {
+      await this.authorize(req, '', ['*']);
+      return this.search(res, url);
     }
     if (!path.startsWith('/v2/')) throw regError('UNSUPPORTED', { path }, 'page not found');
     if (path === '/v2/_catalog') {
@@ -437,6 +442,26 @@ export class RegistryServer {
     };
     if (parsed.subject?.digest) headers['OCI-Subject'] = parsed.subject.digest;
     sendEmpty(res, 201, headers);
+  }
+
+  /**
+   * The v1 search API docker search speaks (GET /v1/search?q=&n=&page=): repositories whose name
+   * contains the query, paginated, with distribution's empty description and zero stars.
+   */
+  private async search(res: http.ServerResponse, url: URL): Promise<void> {
+    const q = (url.searchParams.get('q') ?? '').toLowerCase();
+    const n = Math.min(100, Math.max(1, Number(url.searchParams.get('n') ?? 25) || 25));
+    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+    const all = (await this.opts.storage.repositories()).filter((r) => r.includes(q));
+    const results = all.slice((page - 1) * n, page * n).map((name) => ({
+      name,
+      description: '',
+      star_count: 0,
+      is_official: false,
+      is_automated: false,
+      is_trusted: false,
+    }));
+    sendJson(res, 200, { num_pages: Math.max(1, Math.ceil(all.length / n)), num_results: all.length, page, page_size: n, query: q, results });
   }
 
   private async referrers(res: http.ServerResponse, url: URL, repo: string, subject: string): Promise<void> {

@@ -97,6 +97,7 @@ test('POST /auth answers the backend\'s status; refusals are 401', async () => {
         distributionInspect: async () => {
           throw new Error('unused');
         },
+        search: async () => [],
       },
     },
   });
