@@ -89,12 +89,19 @@ export async function registryMain(argv: string[], io: { stdout: Out; stderr: Ou
     return 0;
   }
   const log = createLogger({ level: parseLevel(cfg.logLevel) }, { component: 'registry' });
-  const { host, port } = splitAddr(cfg.addr);
-  const tls = cfg.tls ? { cert: readFileSync(cfg.tls.certificate), key: readFileSync(cfg.tls.key) } : undefined;
-  const auth = makeAccess(cfg);
-  const server = new RegistryServer({ storage, log, deleteEnabled: cfg.deleteEnabled, access: auth?.access, extra: auth?.extra });
-  const addr = await server.listen(host, port, tls);
-  log.info('registry listening', { address: `${addr.address}:${addr.port}`, root: cfg.root, tls: !!tls });
+  let server: RegistryServer;
+  let addr;
+  try {
+    const { host, port } = splitAddr(cfg.addr);
+    const tls = cfg.tls ? { cert: readFileSync(cfg.tls.certificate), key: readFileSync(cfg.tls.key) } : undefined;
+    const auth = makeAccess(cfg);
+    server = new RegistryServer({ storage, log, deleteEnabled: cfg.deleteEnabled, access: auth?.access, extra: auth?.extra });
+    addr = await server.listen(host, port, tls);
+  } catch (e) {
+    io.stderr.write(`berth registry serve: ${(e as Error).message}\n`);
+    return 1;
+  }
+  log.info('registry listening', { address: `${addr.address}:${addr.port}`, root: cfg.root, tls: !!cfg.tls });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

@@ -138,6 +138,22 @@ async function run(
   ch: ProgressChannel,
 ): Promise<PullResult> {
   ch.push({ status: `Pulling from ${opts.ref.path}`, id: reference });
+  // A foreign platform's image (--platform) is named by its own manifest, so the names resolve
+  // to it rather than to the host's entry of the index (what the classic Docker store does).
+  const foreign = !!index && !platformMatches(hostPlatform(), manifestDesc.platform);
+  const target: Descriptor = foreign
+    ? { mediaType: manifestDesc.mediaType, digest: manifestDesc.digest, size: manifestDesc.size, ...(manifestDesc.platform ? { platform: manifestDesc.platform } : {}) }
+    : { mediaType: topDesc.mediaType, digest: topDesc.digest, size: topDesc.size };
+  const names: string[] = [];
+  if (opts.ref.tag && !opts.ref.digest) names.push(referenceString({ domain: opts.ref.domain, path: opts.ref.path, tag: opts.ref.tag }));
+  names.push(`${fullName(opts.ref)}@${topDesc.digest}`);
+  const shown = familiarString(opts.ref.digest ? { domain: opts.ref.domain, path: opts.ref.path, digest: opts.ref.digest } : opts.ref);
+  // Up to date: every name already points at the target and its image is whole here.
+  if (await isUpToDate(ctx, store, names, target, manifest)) {
+    ch.push({ status: `Digest: ${topDesc.digest}` });
+    ch.push({ status: `Status: Image is up to date for ${shown}` });
+    return { id: manifest.config.digest, digest: topDesc.digest };
+  }
   const leased = await store.lease(ctx, 'pull');
   try {
     // The config: small, fetched whole and verified.
@@ -215,15 +231,6 @@ async function run(
       await leased.content.write(ctx, topBytes, { expected: topDesc.digest, labels: iLabels });
       await leased.content.setLabels(ctx, topDesc.digest, iLabels);
     }
-    // A foreign platform's image (--platform) is named by its own manifest, so the names resolve
-    // to it rather than to the host's entry of the index (what the classic Docker store does).
-    const foreign = !!index && !platformMatches(hostPlatform(), manifestDesc.platform);
-    const target: Descriptor = foreign
-      ? { mediaType: manifestDesc.mediaType, digest: manifestDesc.digest, size: manifestDesc.size, ...(manifestDesc.platform ? { platform: manifestDesc.platform } : {}) }
-      : { mediaType: topDesc.mediaType, digest: topDesc.digest, size: topDesc.size };
-    const names: string[] = [];
-    if (opts.ref.tag && !opts.ref.digest) names.push(referenceString({ domain: opts.ref.domain, path: opts.ref.path, tag: opts.ref.tag }));
-    names.push(`${fullName(opts.ref)}@${topDesc.digest}`);
     let upToDate = true;
     for (const name of names) {
       const before = await store.recordTarget(ctx, name);
@@ -231,7 +238,6 @@ async function run(
       await store.setName(ctx, name, target);
     }
     ch.push({ status: `Digest: ${topDesc.digest}` });
-    const shown = familiarString(opts.ref.digest ? { domain: opts.ref.domain, path: opts.ref.path, digest: opts.ref.digest } : opts.ref);
     ch.push({ status: upToDate && toFetch.length === 0 ? `Status: Image is up to date for ${shown}` : `Status: Downloaded newer image for ${shown}` });
     return { id: manifest.config.digest, digest: topDesc.digest };
   } catch (e) {
@@ -239,6 +245,17 @@ async function run(
     throw e;
   } finally {
     await leased.release();
+  }
+}
+
+async function isUpToDate(ctx: Ctx, store: ImageStore, names: string[], target: Descriptor, manifest: Manifest): Promise<boolean> {
+  for (const name of names) if ((await store.recordTarget(ctx, name)) !== target.digest) return false;
+  try {
+    const labels = (await store.content.info(ctx, manifest.config.digest)).labels;
+    // the config of a complete image carries its unpacked size (written last but one)
+    return labels[SIZE_LABEL] !== undefined;
+  } catch {
+    return false;
   }
 }
 

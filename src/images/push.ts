@@ -1,7 +1,8 @@
 /**
  * `docker push`: for each tag pushed (the given one, or every tag of the repository), upload the
  * layers the registry lacks (HEAD first; five at a time), the config, then PUT the manifest
- * under the tag; an index target pushes the platform manifests present here, then the index.
+ * under the tag; an index target pushes its platform manifests, then the index (or, when only
+ * some platforms are here, the host platform's image alone).
  * The pushed digest is recorded as a repo digest (`name@sha256:…`), as dockerd does.
  *
  * Progress, as dockerd reports it (layer ids are 12 hex of the diff ID; top layer first):
@@ -74,18 +75,24 @@ export async function pushImage(
     ch.push({ status: `The push refers to repository [${familiarName(opts.ref)}]` });
     const pushed: PushedTag[] = [];
     for (const t of tags) {
-      const bytes = await store.content.readAll(ctx, t.target.digest, 4 << 20);
-      if (isIndex(t.target.mediaType)) {
+      let target = t.target;
+      let bytes = await store.content.readAll(ctx, target.digest, 4 << 20);
+      if (isIndex(target.mediaType)) {
         const index = JSON.parse(bytes.toString('utf8')) as Index;
-        for (const m of index.manifests) {
-          if (!isManifest(m.mediaType)) continue;
-          const have = await store.content.info(ctx, m.digest).then(() => true, () => false);
-          if (have) await pushManifest(ctx, store, repo, m, m.digest, ch);
+        const have = await Promise.all(index.manifests.map((m) => store.content.info(ctx, m.digest).then(() => true, () => false)));
+        if (have.every(Boolean)) {
+          for (const m of index.manifests) if (isManifest(m.mediaType)) await pushManifest(ctx, store, repo, m, ch);
+        } else {
+          // Only some platforms are here (a pull keeps the host's): push this platform's image
+          // under the tag, as the classic Docker store does.
+          target = await store.resolveManifest(ctx, target);
+          bytes = await store.content.readAll(ctx, target.digest, 4 << 20);
+          await pushBlobs(ctx, store, repo, JSON.parse(bytes.toString('utf8')) as Manifest, ch);
         }
       } else {
         await pushBlobs(ctx, store, repo, JSON.parse(bytes.toString('utf8')) as Manifest, ch);
       }
-      const digest = await repo.putManifest(ctx, t.tag, t.target.mediaType, bytes);
+      const digest = await repo.putManifest(ctx, t.tag, target.mediaType, bytes);
       ch.push({ status: `${t.tag}: digest: ${digest} size: ${bytes.length}` });
       ch.push({ aux: { Tag: t.tag, Digest: digest, Size: bytes.length }, status: '' });
       await store.setName(ctx, `${name}@${digest}`, t.target);
@@ -100,10 +107,11 @@ export async function pushImage(
   return { progress: ch, result };
 }
 
-async function pushManifest(ctx: Ctx, store: ImageStore, repo: Repository, desc: Descriptor, ref: string, ch: ProgressChannel): Promise<void> {
+/** Pushes a platform manifest of an index (its blobs, then the manifest by digest). */
+async function pushManifest(ctx: Ctx, store: ImageStore, repo: Repository, desc: Descriptor, ch: ProgressChannel): Promise<void> {
   const bytes = await store.content.readAll(ctx, desc.digest, 4 << 20);
   await pushBlobs(ctx, store, repo, JSON.parse(bytes.toString('utf8')) as Manifest, ch);
-  await repo.putManifest(ctx, ref, desc.mediaType, bytes);
+  await repo.putManifest(ctx, desc.digest, desc.mediaType, bytes);
 }
 
 async function pushBlobs(ctx: Ctx, store: ImageStore, repo: Repository, manifest: Manifest, ch: ProgressChannel): Promise<void> {

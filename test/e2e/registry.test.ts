@@ -387,6 +387,13 @@ test('multi-arch index: the amd64 manifest is pulled; docker manifest inspect sh
   assert.equal(arm.code, 0, arm.stderr);
   assert.equal(JSON.parse(await ok(b.docker(['image', 'inspect', name])))[0].Architecture, 'arm64');
 
+  // pushing the pulled index (only the amd64 image is here) pushes that image under the tag
+  await ok(b.docker(['pull', name]));
+  await ok(b.docker(['tag', name, `${reg.host}/e2e/repush:v1`]));
+  const repushed = await b.docker(['push', `${reg.host}/e2e/repush:v1`]);
+  assert.equal(repushed.code, 0, repushed.stderr);
+  assert.match(repushed.stdout, new RegExp(`v1: digest: ${pushedDigest} size: \\d+\n$`));
+
   const mi = JSON.parse(await ok(b.docker(['manifest', 'inspect', '--insecure', name]))) as { manifests: { platform: { architecture: string } }[] };
   assert.deepEqual(mi.manifests.map((m) => m.platform.architecture), ['arm64', 'amd64']);
 
