@@ -95,7 +95,7 @@ export async function pushImage(
       const digest = await repo.putManifest(ctx, t.tag, target.mediaType, bytes);
       ch.push({ status: `${t.tag}: digest: ${digest} size: ${bytes.length}` });
       ch.push({ aux: { Tag: t.tag, Digest: digest, Size: bytes.length }, status: '' });
-      await store.setName(ctx, `${name}@${digest}`, t.target);
+      if ((await store.recordTarget(ctx, `${name}@${digest}`)) !== t.target.digest) await store.setName(ctx, `${name}@${digest}`, t.target);
       pushed.push({ tag: t.tag, digest, size: bytes.length });
     }
     return pushed;
