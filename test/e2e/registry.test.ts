@@ -328,6 +328,12 @@ test('berth login/push/pull/logout say what docker says', async () => {
     assert.equal(pull.code, 0, pull.stderr);
     assert.match(pull.stdout, new RegExp(`^v2: Pulling from cli/busybox\\n(.*\\n)*Status: (Downloaded newer image|Image is up to date) for ${name}\\n${name}\\n$`));
     assert.equal(await ok(b.berth(['pull', '-q', name])), `${name}\n`);
+    // berth run pulls a missing image with the stored credentials
+    await ok(b.berth(['rmi', name]));
+    const run = await b.berth(['run', '--rm', name, 'echo', 'berth-pulled']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, new RegExp(`^Unable to find image '${name}' locally\n`));
+    assert.equal(run.stdout, 'berth-pulled\n');
     assert.deepEqual(await a.berth(['logout', r.host]), dockerLogout);
     assert.deepEqual(await a.berth(['logout', r.host]), dockerAgain);
     await ok(b.berth(['logout', r.host]));
