@@ -2,9 +2,11 @@
  * Benchmark scenarios. Each runs the same work against a target engine; later issues append
  * theirs (run, create, build, pull, ...). `run` is what is timed; setup/teardown are not.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { busyboxTar, run, type RunOptions, type RunResult } from '../test/e2e/harness.js';
+import { BERTH, busyboxTar, run, type RunOptions, type RunResult } from '../test/e2e/harness.js';
 
 const WORK = process.env['BENCH_WORK'] ?? '/tmp/berth-bench';
 
@@ -44,6 +46,79 @@ async function debianImage(t: Target): Promise<{ archive: string }> {
   const archive = join(WORK, `debian-${t.name}.tar`);
   await ok(t.docker(['save', '-o', archive, 'debian:bench'], { timeoutMs: 300_000 }));
   return { archive };
+}
+
+/**
+ * A loopback registry for push/pull: `berth registry serve` for Berth, the distribution
+ * registry (Debian's docker-registry) for Docker, each on a free port with a fresh root.
+ */
+interface BenchRegistry {
+  host: string;
+  root: string;
+  proc: ChildProcess;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function startRegistry(t: Target): Promise<BenchRegistry> {
+  return freePort().then((port) => startRegistryOn(t, port));
+}
+
+async function startRegistryOn(t: Target, port: number): Promise<BenchRegistry> {
+  const host = `127.0.0.1:${port}`;
+  const root = join(WORK, `registry-${t.name}-${port}`);
+  mkdirSync(root, { recursive: true });
+  let proc: ChildProcess;
+  if (t.name === 'berth') {
+    proc = spawn(process.execPath, [BERTH, 'registry', 'serve', '--addr', host, '--root', root], { stdio: 'ignore' });
+  } else {
+    const cfg = join(root, 'config.yml');
+    writeFileSync(cfg, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${root}/data\nhttp:\n  addr: ${host}\n`);
+    proc = spawn('/usr/bin/docker-registry', ['serve', cfg], { stdio: 'ignore' });
+  }
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`http://${host}/v2/`).then((r) => r.status === 200, () => false)) return { host, root, proc };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  proc.kill();
+  throw new Error(`the ${t.name} registry did not start`);
+}
+
+async function stopRegistry(r: BenchRegistry): Promise<void> {
+  if (r.proc.exitCode === null) {
+    const exited = new Promise((res) => r.proc.once('exit', res));
+    r.proc.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(r.root, { recursive: true, force: true });
+}
+
+interface PushState {
+  reg: BenchRegistry;
+  name: string;
+}
+
+/** debian:bench tagged into a fresh registry of the target's kind. */
+async function registrySetup(t: Target): Promise<PushState> {
+  await debianImage(t);
+  const reg = await startRegistry(t);
+  const name = `${reg.host}/bench/debian:v1`;
+  await ok(t.docker(['tag', 'debian:bench', name]));
+  return { reg, name };
+}
+
+async function registryTeardown(t: Target, s: PushState): Promise<void> {
+  await t.docker(['rmi', s.name]);
+  await stopRegistry(s.reg);
 }
 
 export interface Target {
@@ -275,5 +350,57 @@ export const scenarios: Scenario<any>[] = [
     beforeEach: (t, s: { dir: string }) => berthCompose(t, s.dir, ['up', '-d']),
     run: (t, s: { dir: string }) => berthCompose(t, s.dir, ['down', '-t', '0']),
     teardown: (t, s: { dir: string }) => berthCompose(t, s.dir, ['down', '-t', '0']),
+  },
+  // Registry (issue 9): push and pull of the Debian image over loopback, Berth + berth registry
+  // serve against Docker + the distribution registry.
+  {
+    name: 'push debian (cold registry)',
+    setup: registrySetup,
+    // Cold: a registry that has nothing (restarted on an empty root).
+    beforeEach: async (_t, s: PushState) => {
+      const port = s.reg.host.split(':')[1]!;
+      await stopRegistry(s.reg);
+      s.reg = await startRegistryOn(_t, Number(port));
+    },
+    run: (t, s: PushState) => ok(t.docker(['push', s.name], { timeoutMs: 300_000 })),
+    teardown: registryTeardown,
+  },
+  {
+    name: 'push debian (warm: layers exist)',
+    setup: async (t) => {
+      const s = await registrySetup(t);
+      await ok(t.docker(['push', s.name], { timeoutMs: 300_000 }));
+      return s;
+    },
+    run: (t, s: PushState) => ok(t.docker(['push', s.name], { timeoutMs: 300_000 })),
+    teardown: registryTeardown,
+  },
+  {
+    name: 'pull debian (cold)',
+    setup: async (t) => {
+      const s = await registrySetup(t);
+      await ok(t.docker(['push', s.name], { timeoutMs: 300_000 }));
+      return s;
+    },
+    // Cold: no local image holds the layers.
+    beforeEach: async (t, s: PushState) => {
+      await t.docker(['rmi', '-f', s.name, 'debian:bench']);
+      await t.docker(['image', 'prune', '-af']);
+    },
+    run: (t, s: PushState) => ok(t.docker(['pull', s.name], { timeoutMs: 300_000 })),
+    teardown: async (t, s: PushState) => {
+      await registryTeardown(t, s);
+      await t.docker(['rmi', '-f', 'debian:bench']);
+    },
+  },
+  {
+    name: 'pull debian (warm: up to date)',
+    setup: async (t) => {
+      const s = await registrySetup(t);
+      await ok(t.docker(['push', s.name], { timeoutMs: 300_000 }));
+      return s;
+    },
+    run: (t, s: PushState) => ok(t.docker(['pull', s.name], { timeoutMs: 300_000 })),
+    teardown: registryTeardown,
   },
 ];

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_debs=(containerd runc iptables iproute2 tini busybox-static openssl)
-if [ "${BERTH_TEST_DEPS:-0}" = 1 ]; then want_debs+=(docker-compose debootstrap); fi
+if [ "${BERTH_TEST_DEPS:-0}" = 1 ]; then want_debs+=(docker-compose debootstrap skopeo docker-registry); fi
 missing=()
 for p in "${want_debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

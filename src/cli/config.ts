@@ -3,7 +3,7 @@
  * ~/.docker) and its config.json (docker's ConfigFile: auths, credsStore, proxies, ...). The
  * file is read on first use only; a missing file is an empty config.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -48,4 +48,21 @@ export function loadConfigFile(dir: string): ConfigFile {
   } catch (e) {
     throw new Error(`loading config file: ${path}: ${(e as Error).message}`);
   }
+}
+
+/** Writes `<dir>/config.json` (0600, atomically: temp + rename), as docker's ConfigFile.Save. */
+export function saveConfigFile(dir: string, cfg: ConfigFile): string {
+  const path = join(dir, 'config.json');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `.config.json.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(cfg, null, '\t'), { mode: 0o600 });
+  renameSync(tmp, path);
+  return path;
+}
+
+/** The config.json key of a registry: docker.io's is `https://index.docker.io/v1/`. */
+export function authKey(server: string): string {
+  const host = server.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  if (!host || host === 'docker.io' || host === 'index.docker.io' || host === 'registry-1.docker.io') return 'https://index.docker.io/v1/';
+  return host;
 }

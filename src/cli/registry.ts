@@ -41,6 +41,10 @@ const imageLoad = cmd(() => import('./commands/image/load.js'));
 const imageLs = cmd(() => import('./commands/image/list.js'), 7);
 const imageRm = cmd(() => import('./commands/image/remove.js'));
 const imageSave = cmd(() => import('./commands/image/save.js'));
+const imagePull = cmd(() => import('./commands/image/pull.js'), 5);
+const imagePush = cmd(() => import('./commands/image/push.js'), 6);
+const login = cmd(() => import('./commands/registry/login.js'), 8);
+const logout = cmd(() => import('./commands/registry/logout.js'), 9);
 const imageTag = cmd(() => import('./commands/image/tag.js'));
 
 export const IMAGE: ManagementEntry = {
@@ -54,6 +58,8 @@ export const IMAGE: ManagementEntry = {
     ls: imageLs,
     list: imageLs,
     prune: cmd(() => import('./commands/image/prune.js')),
+    pull: imagePull,
+    push: imagePush,
     rm: imageRm,
     rmi: imageRm,
     remove: imageRm,
@@ -177,11 +183,15 @@ export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   inspect: cmd(() => import('./commands/system/inspect.js')),
   kill: containerKill,
   load: imageLoad,
+  login,
+  logout,
   logs: containerLogs,
   network: NETWORK,
   pause: containerPause,
   port: containerPort,
   ps: containerLs,
+  pull: imagePull,
+  push: imagePush,
   rename: containerRename,
   restart: containerRestart,
   rm: containerRm,

@@ -12,9 +12,9 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-});
+const argv = process.argv.slice(2);
+// `berth registry …` runs the registry server, which cli/ may not import (STYLE D3).
+process.exitCode =
+  argv[0] === 'registry'
+    ? await (await import('./registry.js')).registryMain(argv.slice(1), { stdout: process.stdout, stderr: process.stderr })
+    : await main(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });

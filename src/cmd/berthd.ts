@@ -54,6 +54,7 @@ import { ContainerdClient, ContainerdSupervisor } from '../containerd/index.js';
 import { ContainerdContentStore, ContainerdLeases } from '../content/index.js';
 import { ContainerdSnapshotter } from '../snapshots/index.js';
 import { ImageStore } from '../images/index.js';
+import { RegistryClient, insecureMatcher } from '../registry/client/index.js';
 import { ContainerStore } from '../containers/index.js';
 import { ContainerdTasks } from '../runtime/index.js';
 import { EmbeddedDns, NetworkController, sandboxDnsSetup, sandboxDnsShell } from '../network/index.js';
@@ -225,7 +226,12 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     log.info('containers restored', restored);
     const staleVolumeMounts = await localVolumes.unmountUnused(ctx);
     if (staleVolumeMounts > 0) log.info('unmounted volumes no container uses', { count: staleVolumeMounts });
-    const images = new ImagesService({ store: imageStore, events, usersOf: containers.usersOf });
+    const registry = new RegistryClient({
+      insecure: insecureMatcher(config.insecureRegistries),
+      mirrors: config.registryMirrors,
+      userAgent: `berth/${BERTH_VERSION} (linux)`,
+    });
+    const images = new ImagesService({ store: imageStore, events, usersOf: containers.usersOf, registry });
     const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);
     const id = await engineId(config.dataRoot);
     const system = new SystemService(
@@ -267,6 +273,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
             }),
         },
         images,
+        registry: images,
         containers,
         containerFs: containers,
         networks: new NetworksService({

@@ -8,3 +8,6 @@ export { commitImage, type CommitOptions } from './commit.js';
 export { saveImages, type SaveItem } from './archive/save.js';
 export { loadImages, type LoadResult, type LoadedImage } from './archive/load.js';
 export { busyboxRootfsTar, BUSYBOX_BIN } from './testkit.js';
+export { pullImage, selectManifest, MAX_CONCURRENT_DOWNLOADS, type PullOptions, type PullResult } from './pull.js';
+export { pushImage, MAX_CONCURRENT_UPLOADS, type PushOptions, type PushedTag } from './push.js';
+export type { Progress } from './progress.js';

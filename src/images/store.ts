@@ -261,6 +261,20 @@ export class ImageStore {
     throw notFound(`No such image: ${ref ? familiarString(ref) : refOrId}`);
   }
 
+  /** The digest record `name` points at; undefined when there is no such record. */
+  async recordTarget(ctx: Ctx, name: string): Promise<string | undefined> {
+    try {
+      return (await this.deps.records.get(ctx, name)).target.digest;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Every record (name and target). */
+  records(ctx: Ctx): Promise<ImageRecord[]> {
+    return this.deps.records.list(ctx);
+  }
+
   /** Points `name` (canonical) at `target`; the image it named before turns dangling if nothing else names it. */
   async setName(ctx: Ctx, name: string, target: Descriptor, labels: Record<string, string> = {}): Promise<void> {
     let previous: ImageRecord | undefined;

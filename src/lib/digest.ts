@@ -1,16 +1,17 @@
 /** Content digests (`sha256:<hex>`): computing, validating, and short IDs. */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { nodeCrypto } from './builtins.js';
 import { invalidParameter } from './errdefs.js';
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
 export function sha256(data: string | Buffer): string {
-  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+  return 'sha256:' + nodeCrypto().createHash('sha256').update(data).digest('hex');
 }
 
 /** An incremental digester for streams. */
 export class Digester {
-  private readonly h: Hash = createHash('sha256');
+  private readonly h: Hash = nodeCrypto().createHash('sha256');
   size = 0;
   update(chunk: Buffer): void {
     this.h.update(chunk);

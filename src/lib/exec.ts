@@ -3,7 +3,8 @@
  * each call, cancellation through ctx.signal. The `Exec` value is injected so that wrappers can be
  * unit-tested by asserting the argv they build.
  */
-import { spawn, type StdioOptions } from 'node:child_process';
+import type { StdioOptions } from 'node:child_process';
+import { nodeChildProcess } from './builtins.js';
 import type { Readable, Writable } from 'node:stream';
 import type { Ctx } from './context.js';
 
@@ -72,7 +73,7 @@ export const nodeExec: Exec = {
   run(ctx, bin, argv, opts = {}) {
     return new Promise<RunResult>((resolve, reject) => {
       const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)]);
-      const child = spawn(bin, argv, {
+      const child = nodeChildProcess().spawn(bin, argv, {
         env: opts.env ?? process.env,
         cwd: opts.cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -103,7 +104,7 @@ export const nodeExec: Exec = {
   start(_ctx, bin, argv, opts = {}) {
     const piped = opts.stdio === 'pipe';
     const stdio: StdioOptions = piped ? ['pipe', 'pipe', 'pipe'] : ['ignore', opts.stdio ?? 'ignore', opts.stdio ?? 'ignore'];
-    const child = spawn(bin, argv, { env: opts.env ?? process.env, cwd: opts.cwd, stdio, detached: opts.detached });
+    const child = nodeChildProcess().spawn(bin, argv, { env: opts.env ?? process.env, cwd: opts.cwd, stdio, detached: opts.detached });
     if (opts.detached) child.unref();
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.on('error', () => resolve({ code: null, signal: null }));

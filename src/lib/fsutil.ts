@@ -5,11 +5,11 @@
  */
 import { promises as fs, constants as fsc } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './builtins.js';
 
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`);
   const fh = await fs.open(tmp, fsc.O_CREAT | fsc.O_WRONLY | fsc.O_TRUNC, mode);
   try {
     await fh.writeFile(data);

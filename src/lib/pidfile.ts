@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './builtins.js';
 import { conflict } from './errdefs.js';
 
 export function processAlive(pid: number): boolean {
@@ -37,7 +37,7 @@ export class PidFile {
    */
   static async acquire(path: string, pid = process.pid): Promise<PidFile> {
     await fs.mkdir(dirname(path), { recursive: true });
-    const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}`);
+    const tmp = join(dirname(path), `.${basename(path)}.${nodeCrypto().randomBytes(6).toString('hex')}`);
     await fs.writeFile(tmp, `${pid}\n`);
     try {
       for (let attempt = 0; attempt < 3; attempt++) {

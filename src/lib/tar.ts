@@ -10,7 +10,7 @@
  * writes trees of files with these.)
  */
 import { posix } from 'node:path';
-import { createGunzip } from 'node:zlib';
+import { nodeZlib } from './builtins.js';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { Header as Headers, Extract, Pack } from 'tar-stream';
@@ -163,7 +163,7 @@ export function decompressed(input: Readable): Readable {
     if (!decided) {
       decided = true;
       if (chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
-        gunzip = createGunzip();
+        gunzip = nodeZlib().createGunzip();
         gunzip.on('error', fail);
         gunzip.pipe(out);
       }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { SandboxRecord } from './sandbox-store.js';
 import type { NetworkRecord } from './network-store.js';
 import type { DnsBackend } from './networks.js';
+import { parseLink } from './endpoint.js';
 
 export class DnsNames implements DnsBackend {
   private hostResolvers: { at: number; servers: string[] } | undefined;
@@ -36,12 +37,9 @@ export class DnsNames implements DnsBackend {
     const client = [...this.sandboxes()].find((l) => l.endpoints.some((e) => e.ip === clientIp));
     for (const ep of client?.endpoints ?? []) {
       for (const link of ep.links ?? []) {
-        const i = link.indexOf(':');
-        const target = (i < 0 ? link : link.slice(0, i)).replace(/^\//, '').toLowerCase();
-        const rest = i < 0 ? target : link.slice(i + 1);
-        const alias = rest.slice(rest.lastIndexOf('/') + 1).toLowerCase();
-        if (name !== alias) continue;
-        const ips = this.namesOn(new Set([ep.networkId]), target);
+        const { target, alias } = parseLink(link);
+        if (name !== alias.toLowerCase()) continue;
+        const ips = this.namesOn(new Set([ep.networkId]), target.toLowerCase());
         if (ips.length) return ips;
       }
     }

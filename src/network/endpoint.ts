@@ -138,3 +138,11 @@ export function endpointAttachment(ep: EndpointRecord): EndpointAttachment {
 export function routeOf(ep: EndpointRecord | undefined): Gateway | undefined {
   return ep && { ip: ep.gateway, ip6: ep.gateway6, ifName: ep.ifName ?? 'eth0' };
 }
+
+/** A link's target and alias (`c1`, `c1:db`, or Docker's stored `/c1:/me/db`). */
+export function parseLink(link: string): { target: string; alias: string } {
+  const i = link.indexOf(':');
+  const target = (i < 0 ? link : link.slice(0, i)).replace(/^\//, '');
+  const rest = i < 0 ? target : link.slice(i + 1);
+  return { target, alias: rest.slice(rest.lastIndexOf('/') + 1) };
+}

@@ -10,6 +10,7 @@ import type { ContainersBackend } from './routes/containers.js';
 import type { ContainerFsBackend } from './routes/container-fs.js';
 import type { NetworksBackend } from './routes/networks.js';
 import type { VolumesBackend } from './routes/volumes.js';
+import type { RegistryBackend } from './routes/registry.js';
 
 export interface Backends {
   system: SystemBackend;
@@ -19,4 +20,6 @@ export interface Backends {
   containerFs?: ContainerFsBackend;
   networks?: NetworksBackend;
   volumes?: VolumesBackend;
+  /** POST /auth (docker login). */
+  registry?: RegistryBackend;
 }

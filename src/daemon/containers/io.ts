@@ -157,7 +157,7 @@ export async function execStart(
   const rec = svc.store.get(e.containerId);
   if (!isRunning(rec.State)) throw conflict(`Container ${rec.ID} is not running`);
   // The running container's own spec (in containerd) is the base: no user lookup, no profile.
-  const base = await svc.deps.tasks.getSpec(ctx, rec.ID).catch(() => undefined);
+  const base = svc.liveOf(rec).spec ?? (await svc.deps.tasks.getSpec(ctx, rec.ID).catch(() => undefined));
   const spec = await svc.deps.buildExecSpec(ctx, rec, e, base);
   e.exited = new Promise((r) => (e.markExited = r));
   const { pid, io } = await svc.deps.tasks.startExec(ctx, rec.ID, execId, spec, { tty: e.tty, stdin: e.stdin });
@@ -201,8 +201,9 @@ export async function handleExecExit(svc: ContainersServiceBase, ctx: Ctx, execI
   if (e.streams) await Promise.race([e.streams.closed, new Promise((r) => setTimeout(r, 2000))]);
   e.running = false;
   e.exitCode = exitCode;
-  await svc.deps.tasks.deleteExec(ctx, e.containerId, execId).catch(() => {});
+  // the client asks for the exit code as soon as the stream ends: it is known now
   e.markExited?.();
+  await svc.deps.tasks.deleteExec(ctx, e.containerId, execId).catch(() => {});
   const rec = svc.store.find(e.containerId);
   if (rec) svc.emit('exec_die', rec, { execID: execId, exitCode: String(exitCode) });
 }

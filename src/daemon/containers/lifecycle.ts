@@ -81,7 +81,10 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
         });
       const [net, spec, mounts, lg] = await Promise.allSettled([
         attachable && !adopt ? attach() : Promise.resolve(undefined),
-        svc.deps.buildSpec(ctx, rec, { joined, netnsPath, mounts: volumeMounts }).then((sp) => svc.deps.tasks.updateSpec(ctx, id, sp)),
+        svc.deps.buildSpec(ctx, rec, { joined, netnsPath, mounts: volumeMounts }).then((sp) => {
+          live.spec = sp;
+          return svc.deps.tasks.updateSpec(ctx, id, sp);
+        }),
         svc.deps.images.snapshotter.mounts(ctx, rec.SnapshotKey),
         svc.openLog(rec),
       ]);

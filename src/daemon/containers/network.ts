@@ -9,7 +9,7 @@ import { isIPv4 } from 'node:net';
 import { conflict, invalidParameter } from '../../lib/index.js';
 import type { ContainerConfig, EndpointSettings, HostConfig, NetworkSettings } from '../../api/types/index.js';
 import type { ContainerRecord } from '../../containers/index.js';
-import type { AttachRequest, Attachment, EndpointAttachment, NetworkController } from '../../network/index.js';
+import { parseLink, type AttachRequest, type Attachment, type EndpointAttachment, type NetworkController } from '../../network/index.js';
 
 /** What the container service needs of the network controller. */
 export type ContainerNetwork = Pick<NetworkController, 'attach' | 'detach' | 'restore' | 'has' | 'find' | 'netnsPath' | 'shutdown' | 'connect' | 'disconnect' | 'hostGatewayIp'>;
@@ -223,14 +223,6 @@ export async function copyNetworkFiles(peer: Readonly<ContainerRecord>, rec: Rea
     fs.copyFile(peer.HostsPath, rec.HostsPath).catch(() => {}),
     fs.copyFile(peer.ResolvConfPath, rec.ResolvConfPath).catch(() => {}),
   ]);
-}
-
-/** A link's target and alias (`c1`, `c1:db`, or Docker's stored `/c1:/me/db`). */
-export function parseLink(link: string): { target: string; alias: string } {
-  const i = link.indexOf(':');
-  const target = (i < 0 ? link : link.slice(0, i)).replace(/^\//, '');
-  const rest = i < 0 ? target : link.slice(i + 1);
-  return { target, alias: rest.slice(rest.lastIndexOf('/') + 1) };
 }
 
 /** The container a legacy link names. Throws invalidParameter `Could not get container for <x>`. */

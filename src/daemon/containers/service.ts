@@ -117,6 +117,8 @@ export class Live {
   oomKilled = false;
   /** The start in progress: its process may exit before it has recorded the start. */
   starting: Promise<unknown> = Promise.resolve();
+  /** The runtime spec of the current process (execs start from it; after a restart containerd has it). */
+  spec: object | undefined;
 
   constructor(rec: Readonly<ContainerRecord>) {
     this.restart = new RestartManager(parsePolicy(rec.HostConfig.RestartPolicy, false));

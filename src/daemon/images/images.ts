@@ -2,7 +2,20 @@
 import type { Readable } from 'node:stream';
 import { sha256, type Ctx, type Filters } from '../../lib/index.js';
 import { chainIds } from '../../snapshots/index.js';
-import type { ImageDeleteItem, ImageHistoryItem, ImageInspect, ImagesPruneReport, ImageSummary } from '../../api/types/index.js';
+import type {
+  AuthConfig,
+  AuthResponse,
+  DistributionInspect,
+  ImageSearchResult,
+  ImageDeleteItem,
+  ImageHistoryItem,
+  ImageInspect,
+  ImagesPruneReport,
+  ImageSummary,
+  JSONMessage,
+  PullRequest,
+  PushRequest,
+} from '../../api/types/index.js';
 import { fullName, parseNormalizedNamed, withDefaultTag, parsePlatform, referenceString, type Reference } from '../../oci/index.js';
 import { importImage, loadImages, saveImages, SNAPSHOTTER, type LoadResult, type SaveItem } from '../../images/index.js';
 import { ImagesServiceBase } from './service.js';
@@ -12,6 +25,9 @@ import { removeImage } from './remove.js';
 import { pruneImages } from './prune.js';
 import { history, inspect } from './view.js';
 import { imagesDiskUsage, type ImagesDiskUsage } from './df.js';
+import { pull } from './pull.js';
+import { push } from './push.js';
+import { distributionInspect, login, search } from './login.js';
 
 export interface ImportRequest {
   source: Readable;
@@ -106,6 +122,31 @@ export class ImagesService extends ImagesServiceBase {
     }
     for (const it of items.values()) this.emit('save', it.image.id, it.names[0] ? referenceString(it.names[0]) : it.image.id);
     return saveImages(ctx, this.store, [...items.values()]);
+  }
+
+  /** POST /images/create?fromImage= (see daemon/images/pull.ts). */
+  pull(ctx: Ctx, req: PullRequest): Promise<AsyncIterable<JSONMessage>> {
+    return pull(this, ctx, req);
+  }
+
+  /** POST /images/{name}/push */
+  push(ctx: Ctx, req: PushRequest): Promise<AsyncIterable<JSONMessage>> {
+    return push(this, ctx, req);
+  }
+
+  /** POST /auth */
+  auth(ctx: Ctx, cfg: AuthConfig): Promise<AuthResponse> {
+    return login(this, ctx, cfg);
+  }
+
+  /** GET /distribution/{name}/json */
+  distributionInspect(ctx: Ctx, name: string, auth: AuthConfig | undefined): Promise<DistributionInspect> {
+    return distributionInspect(this, ctx, name, auth);
+  }
+
+  /** GET /images/search */
+  search(ctx: Ctx, opts: { term: string; limit: number; filters: Filters; auth: AuthConfig | undefined }): Promise<ImageSearchResult[]> {
+    return search(this, ctx, opts);
   }
 
   /** POST /images/load */

@@ -6,6 +6,7 @@ import type { EventBus } from '../../events/index.js';
 import type { Ctx } from '../../lib/index.js';
 import { familiarString, type Reference } from '../../oci/index.js';
 import type { Image, ImageStore } from '../../images/index.js';
+import type { RegistryClient } from '../../registry/client/index.js';
 
 /** A container that uses an image (for rmi/prune conflicts). */
 export interface ImageUser {
@@ -18,6 +19,8 @@ export interface ImagesDeps {
   events: EventBus;
   /** Containers using an image; the containers issue provides it. */
   usersOf?: (ctx: Ctx, imageId: string) => Promise<ImageUser[]>;
+  /** The client pulls and pushes go through (insecure registries, mirrors: daemon config). */
+  registry?: RegistryClient;
 }
 
 export class ImagesServiceBase {

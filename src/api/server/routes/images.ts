@@ -6,6 +6,9 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { invalidParameter, notImplemented, type Ctx, type Filters } from '../../../lib/index.js';
 import type {
+  AuthConfig,
+  PullRequest,
+  PushRequest,
   ImageDeleteItem,
   ImageHistoryItem,
   ImageInspect,
@@ -16,6 +19,7 @@ import type {
 import type { ApiRequest } from '../request.js';
 import type { ApiResponse } from '../response.js';
 import type { Route } from '../router.js';
+import { jsonMessageError } from '../encode.js';
 
 export interface ImportOptions {
   /** The tarball: the request body, or a download from a URL. */
@@ -40,6 +44,14 @@ export interface ImagesBackend {
   prune(ctx: Ctx, filters: Filters): Promise<ImagesPruneReport>;
   /** Imports a rootfs tarball; returns the image ID. invalidParameter for hostile or broken archives. */
   import(ctx: Ctx, opts: ImportOptions): Promise<string>;
+  /**
+   * Pulls an image. Throws (before any progress: the API answers an HTTP error) when the
+   * reference is invalid (invalidParameter) or the registry cannot be reached or does not know
+   * the manifest; later failures end the progress stream by throwing.
+   */
+  pull?(ctx: Ctx, req: PullRequest): Promise<AsyncIterable<JSONMessage>>;
+  /** Pushes a repository's tag(s); throws notFound before any progress when there is no such tag. */
+  push?(ctx: Ctx, req: PushRequest): Promise<AsyncIterable<JSONMessage>>;
   /** A tar of the named images; resolves (or throws notFound) before any byte is sent. */
   save(ctx: Ctx, names: string[]): Promise<Readable>;
   /** Loads an archive; returns the lines to report. invalidParameter for hostile or broken archives. */
@@ -81,7 +93,17 @@ export function imageRoutes(backend: ImagesBackend): Route[] {
 
   const create = async (req: ApiRequest, res: ApiResponse) => {
     const q = req.query;
-    if (q.has('fromImage')) throw notImplemented('pulling images from a registry is not available yet (see issue 9)');
+    if (q.has('fromImage')) {
+      if (!backend.pull) throw notImplemented('pulling images is not available');
+      const progress = await backend.pull(req.ctx, {
+        image: q.string('fromImage'),
+        tag: q.string('tag'),
+        platform: q.get('platform') || undefined,
+        auth: registryAuth(req),
+      });
+      await res.jsonStream(progress, { terminator: '\r\n', onError: jsonMessageError });
+      return;
+    }
     const src = q.string('fromSrc');
     if (!src) throw invalidParameter('fromImage or fromSrc is required');
     const source = src === '-' ? req.stream() : await download(req.ctx, src);
@@ -94,6 +116,12 @@ export function imageRoutes(backend: ImagesBackend): Route[] {
       platform: q.get('platform') || undefined,
     });
     await res.jsonStream(one<JSONMessage>({ status: id }), { terminator: '\r\n' });
+  };
+
+  const push = async (req: ApiRequest, res: ApiResponse) => {
+    if (!backend.push) throw notImplemented('pushing images is not available');
+    const progress = await backend.push(req.ctx, { name: req.param('name'), tag: req.query.string('tag'), auth: registryAuth(req) });
+    await res.jsonStream(progress, { terminator: '\r\n', onError: jsonMessageError });
   };
 
   const save = async (req: ApiRequest, res: ApiResponse) => {
@@ -123,8 +151,30 @@ export function imageRoutes(backend: ImagesBackend): Route[] {
     { method: 'GET', path: '/images/{name:.*}/history', handler: history },
     { method: 'GET', path: '/images/{name:.*}/json', handler: inspect },
     { method: 'POST', path: '/images/{name:.*}/tag', handler: tag },
+    { method: 'POST', path: '/images/{name:.*}/push', handler: push },
     { method: 'DELETE', path: '/images/{name:.*}', handler: remove },
   ];
+}
+
+/**
+ * X-Registry-Auth: base64url (or standard base64) JSON of an AuthConfig; `e30=` ({}) and a
+ * missing header mean no credentials. An undecodable header counts as none (as moby does).
+ */
+export function decodeRegistryAuth(header: string | undefined): AuthConfig | undefined {
+  if (!header) return undefined;
+  try {
+    const json = Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+    const a = JSON.parse(json) as AuthConfig;
+    if (!a || typeof a !== 'object') return undefined;
+    return Object.values(a).some((v) => typeof v === 'string' && v !== '') ? a : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function registryAuth(req: ApiRequest): AuthConfig | undefined {
+  const h = req.header('x-registry-auth');
+  return decodeRegistryAuth(h);
 }
 
 async function* one<T>(v: T): AsyncGenerator<T> {

@@ -12,6 +12,7 @@ import { containerRoutes } from './containers.js';
 import { containerFsRoutes } from './container-fs.js';
 import { networkRoutes } from './networks.js';
 import { volumeRoutes } from './volumes.js';
+import { registryRoutes } from './registry.js';
 
 export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
   return [
@@ -21,5 +22,6 @@ export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
     ...(b.containerFs ? containerFsRoutes(b.containerFs) : []),
     ...(b.networks ? networkRoutes(b.networks) : []),
     ...(b.volumes ? volumeRoutes(b.volumes) : []),
+    ...(b.registry ? registryRoutes(b.registry) : []),
   ];
 }

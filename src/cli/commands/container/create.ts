@@ -20,6 +20,7 @@ import { isNotFound } from '../../../lib/index.js';
 import type { Cli } from '../../cli.js';
 import { BIN, defineCommand, StatusError } from '../../command.js';
 import { displayJSONMessagesStream } from '../../jsonmessage.js';
+import { getCredentials } from '../../credentials.js';
 import { parsePlatform, type Platform } from '../../platform.js';
 import { familiarString, nameOf, parseAnyReference, parseNormalizedNamed, tagNameOnly, type Reference } from '../../reference.js';
 import { canonicalIP, ValueError } from './values.js';
@@ -84,22 +85,15 @@ export async function parseForCommand(cli: Cli, values: Record<string, unknown>,
  * of the image's registry as registry.AuthConfig JSON, base64url with padding; "e30=" ({})
  * when there are none.
  */
-export function registryAuth(cli: Cli, ref: Reference): string {
+export async function registryAuth(cli: Cli, ref: Reference): Promise<string> {
   const key = ref.domain === 'docker.io' ? 'https://index.docker.io/v1/' : ref.domain;
-  const entry = cli.config().auths?.[key];
+  const c = await getCredentials(cli.config(), key);
   const auth: Record<string, string> = {};
-  if (entry) {
-    let username = entry.username ?? '';
-    let password = entry.password ?? '';
-    if (entry.auth) {
-      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-      const i = decoded.indexOf(':');
-      if (i >= 0) [username, password] = [decoded.slice(0, i), decoded.slice(i + 1).replace(/\0+$/, '')];
-    }
-    if (username) auth['username'] = username;
-    if (password) auth['password'] = password;
+  if (c) {
+    if (c.username) auth['username'] = c.username;
+    if (c.password) auth['password'] = c.password;
     auth['serveraddress'] = key;
-    if (entry.identitytoken) auth['identitytoken'] = entry.identitytoken;
+    if (c.identitytoken) auth['identitytoken'] = c.identitytoken;
   }
   return Buffer.from(JSON.stringify(auth)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
@@ -110,7 +104,7 @@ export async function pullImage(cli: Cli, image: string, opts: { platform: strin
   const tag = ref.digest ?? tagNameOnly(ref).tag ?? '';
   const res = await cli.client.request('POST', '/images/create', {
     query: { fromImage: nameOf(ref), tag, platform: opts.platform ? opts.platform.toLowerCase() : undefined },
-    headers: { 'X-Registry-Auth': registryAuth(cli, ref) },
+    headers: { 'X-Registry-Auth': await registryAuth(cli, ref) },
   });
   const sink = opts.quiet ? { write: () => true } : cli.err;
   await displayJSONMessagesStream(res.body, sink, { isTerminal: !opts.quiet && !!cli.err.isTTY, width: cli.err.columns, now: () => cli.now() });
