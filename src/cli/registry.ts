@@ -12,6 +12,8 @@ export interface CommandEntry {
   load: () => Promise<{ default: CommandModule }>;
   /** Position under "Common Commands" in the root help (docker's category-top). */
   top?: number;
+  /** Listed under "Management Commands" though it parses its own subcommands (docker's compose plugin). */
+  management?: boolean;
 }
 
 export interface ManagementEntry {
@@ -167,7 +169,7 @@ export const VOLUME: ManagementEntry = {
 export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   attach: containerAttach,
   commit: containerCommit,
-  compose: cmd(() => import('./commands/compose/compose.js')),
+  compose: { ...cmd(() => import('./commands/compose/compose.js')), management: true },
   container: CONTAINER,
   cp: containerCp,
   create: containerCreate,

@@ -79,7 +79,8 @@ export async function rootHelp(globalFlags: readonly FlagSpec[], cols: number): 
       continue;
     }
     const mod = (await e.load()).default;
-    if (e.top !== undefined) top.push([e.top, name, mod.description]);
+    if (e.management) mgmt.push([name, mod.description]);
+    else if (e.top !== undefined) top.push([e.top, name, mod.description]);
     else ops.push([name, mod.description]);
   }
   top.sort((a, b) => a[0] - b[0]);
