@@ -139,6 +139,13 @@ export function createRequest(project: Project, s: Service, opts: CreateOptions)
       binds.push(`${src}:${v.target}${v.read_only ? ':ro' : ':rw'}`);
     }
   }
+  // file-based secrets and configs: the file, read-only, at its target (Compose's non-swarm way)
+  for (const kind of ['secrets', 'configs'] as const) {
+    for (const ref of s[kind] ?? []) {
+      const obj = project[kind][ref.source];
+      if (obj?.file) binds.push(`${obj.file}:${ref.target}:ro`);
+    }
+  }
   for (const t of s.tmpfs ?? []) {
     const [path, ...o] = t.split(':');
     tmpfs[path!] = o.join(':');

@@ -418,6 +418,11 @@ function checkProject(project: Project, sources: Record<string, SourceFile>): vo
     for (const [i, v] of (s.volumes ?? []).entries()) {
       if (v.type === 'volume' && v.source && !project.volumes[v.source]) fail(name, ['volumes', i], `refers to undefined volume ${v.source}: invalid compose project`);
     }
+    for (const kind of ['secrets', 'configs'] as const) {
+      for (const [i, ref] of (s[kind] ?? []).entries()) {
+        if (!project[kind][ref.source]) fail(name, [kind, i], `refers to undefined ${kind.slice(0, -1)} ${ref.source}: invalid compose project`);
+      }
+    }
     const nm = s.network_mode;
     if (nm?.startsWith('service:') && !all[nm.slice(8)]) fail(name, ['network_mode'], `service ${JSON.stringify(nm.slice(8))} not found`);
   }

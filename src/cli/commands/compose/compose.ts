@@ -10,6 +10,7 @@ import { COMPOSE_FLAGS, ComposeContext, type ComposeCommand, type ComposeGlobals
 type Loader = () => Promise<{ default: ComposeCommand }>;
 
 const COMMANDS: Record<string, { description: string; load: Loader }> = {
+  build: { description: 'Build or rebuild services', load: () => import('./images-transfer.js').then((m) => ({ default: m.build })) as never },
   config: { description: 'Parse, resolve and render compose file in canonical format', load: () => import('./config.js') as never },
   down: { description: 'Stop and remove containers, networks', load: () => import('./down.js') as never },
   exec: { description: 'Execute a command in a running container', load: () => import('./exec.js') as never },
@@ -20,6 +21,8 @@ const COMMANDS: Record<string, { description: string; load: Loader }> = {
   pause: { description: 'Pause services', load: () => import('./verbs.js').then((m) => ({ default: m.pause })) as never },
   port: { description: 'Print the public port for a port binding', load: () => import('./port.js') as never },
   ps: { description: 'List containers', load: () => import('./ps.js') as never },
+  pull: { description: 'Pull service images', load: () => import('./images-transfer.js').then((m) => ({ default: m.pull })) as never },
+  push: { description: 'Push service images', load: () => import('./images-transfer.js').then((m) => ({ default: m.push })) as never },
   restart: { description: 'Restart service containers', load: () => import('./verbs.js').then((m) => ({ default: m.restart })) as never },
   rm: { description: 'Removes stopped service containers', load: () => import('./verbs.js').then((m) => ({ default: m.rm })) as never },
   run: { description: 'Run a one-off command on a service', load: () => import('./run.js') as never },
