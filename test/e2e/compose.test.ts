@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { startDaemon, type TestDaemon, ok, sleep } from './harness.js';
+import { spawn } from 'node:child_process';
+import { startDaemon, type TestDaemon, ok, sleep, BERTH } from './harness.js';
 
 let d: TestDaemon;
 let dir: string;
@@ -219,5 +220,39 @@ describe('berth compose', () => {
     }
     assert.equal((await ok(d.docker(['ps', '-aq']))).trim(), '');
     assert.deepEqual((await ok(d.docker(['network', 'ls', '--format', '{{.Name}}']))).trim().split('\n').sort(), ['bridge', 'host', 'none']);
+  });
+
+  test('push, pull, and up pulling a missing image (berth registry serve on loopback)', async (t) => {
+    const regPort = await freePort();
+    const reg = spawn(process.execPath, [BERTH, 'registry', 'serve', '--addr', `127.0.0.1:${regPort}`, '--root', join(d.dir, 'registry')], { stdio: 'ignore' });
+    t.after(() => {
+      reg.kill('SIGKILL');
+    });
+    for (let i = 0; i < 50; i++) {
+      try {
+        await fetch(`http://127.0.0.1:${regPort}/v2/`);
+        break;
+      } catch {
+        await sleep(100);
+      }
+    }
+    const pdir = mkdtempSync(join(d.dir, 'reg-'));
+    const image = `127.0.0.1:${regPort}/cmp/app:v1`;
+    writeFileSync(join(pdir, 'compose.yaml'), `services:\n  app:\n    image: ${image}\n    command: ["echo", "pulled-ok"]\n`);
+    const c = (args: string[]) => d.berth(['compose', '--project-directory', pdir, ...args], { timeoutMs: 120_000 });
+    await ok(d.docker(['tag', 'busybox', image]));
+    const push = await c(['push']);
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stderr, /Pushed/);
+    await ok(d.docker(['rmi', image]));
+    const pull = await c(['pull']);
+    assert.equal(pull.code, 0, pull.stderr);
+    await ok(d.docker(['rmi', image]));
+    const up = await c(['up', '--no-color']);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stderr, /Image app {2}Pulled/);
+    assert.match(up.stdout, /^app-1 +\| pulled-ok$/m);
+    assert.match(up.stdout, /^app-1 exited with code 0$/m);
+    assert.equal((await c(['down'])).code, 0);
   });
 });
