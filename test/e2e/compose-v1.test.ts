@@ -179,4 +179,24 @@ volumes:
     const nets = (await ok(d.docker(['network', 'ls', '--format', '{{.Name}}']))).trim().split('\n').sort();
     assert.deepEqual(nets, ['bridge', 'host', 'none']);
   });
+
+  test('interop: berth compose sees and removes a docker-compose project, and the other way round', async () => {
+    await inProject(['up', '-d']);
+    const berth = (args: string[]) => d.berth(['compose', '--project-directory', dir, '-p', 'shop', ...args], { timeoutMs: 120_000 });
+    const ps = await berth(['ps', '--services']);
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.deepEqual(ps.stdout.trim().split('\n').sort(), ['client', 'db', 'web']);
+    const down = await berth(['down', '-v', '-t', '1']);
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal((await ok(d.docker(['ps', '-aq']))).trim(), '');
+    assert.notEqual((await d.docker(['volume', 'inspect', 'shop_data'])).code, 0);
+    const up = await berth(['up', '-d']);
+    assert.equal(up.code, 0, up.stderr);
+    const v1ps = await inProject(['ps']);
+    assert.match(v1ps.stdout, /shop-web-1 .* Up/);
+    const v1down = await inProject(['down', '-v', '-t', '1']);
+    assert.match(v1down.stderr, /Removing shop-web-1 +\.\.\. done/);
+    assert.equal((await ok(d.docker(['ps', '-aq']))).trim(), '');
+    assert.deepEqual((await ok(d.docker(['network', 'ls', '--format', '{{.Name}}']))).trim().split('\n').sort(), ['bridge', 'host', 'none']);
+  });
 });
