@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { startDaemon, type TestDaemon, ok, sleep, BERTH } from './harness.js';
+import { startDaemon, type TestDaemon, ok, sleep, run, BERTH } from './harness.js';
 
 let d: TestDaemon;
 let dir: string;
@@ -255,4 +255,75 @@ describe('berth compose', () => {
     assert.match(up.stdout, /^app-1 exited with code 0$/m);
     assert.equal((await c(['down'])).code, 0);
   });
+
+  // The book's counter-app shape (chapter 9) on busybox, images being offline: web-fe counts hits
+  // in "redis" (a busybox nc server), which keeps the count in the counter-vol volume.
+  const counterApp = (webPort: number) => `services:
+  web-fe:
+    image: busybox
+    command:
+      - sh
+      - -c
+      - |
+        mkdir -p /www/cgi-bin
+        printf '#!/bin/sh\\nn=$$(nc redis 6379 </dev/null)\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\nHello! I have been seen %%s times.\\\\n" "$$n"\\n' > /www/cgi-bin/index
+        chmod +x /www/cgi-bin/index
+        exec httpd -f -p 8080 -h /www
+    ports: ["${webPort}:8080"]
+    networks: [counter-net]
+    depends_on: [redis]
+    stop_signal: SIGKILL
+  redis:
+    image: busybox
+    command:
+      - sh
+      - -c
+      - |
+        printf '#!/bin/sh\\nn=$$(cat /data/count 2>/dev/null || echo 0)\\nn=$$((n+1))\\necho $$n > /data/count\\necho $$n\\n' > /incr
+        chmod +x /incr
+        exec nc -ll -p 6379 -e /incr
+    networks: [counter-net]
+    volumes: [counter-vol:/data]
+    stop_signal: SIGKILL
+networks:
+  counter-net: {}
+volumes:
+  counter-vol: {}
+`;
+
+  for (const tool of ['berth compose', 'docker-compose'] as const) {
+    test(`counter-app with ${tool}: counts up, the volume survives down and goes with down --volumes`, async () => {
+      const cdir = mkdtempSync(join(d.dir, 'counter-'));
+      const webPort = await freePort();
+      writeFileSync(join(cdir, 'docker-compose.yml'), counterApp(webPort));
+      const c = (args: string[]) =>
+        tool === 'berth compose'
+          ? d.berth(['compose', '--project-directory', cdir, '-p', 'counter', ...args], { timeoutMs: 120_000 })
+          : run('docker-compose', ['-H', d.host, '--project-directory', cdir, '-f', join(cdir, 'docker-compose.yml'), '-p', 'counter', ...args], { timeoutMs: 120_000 });
+      const hit = async () => {
+        for (let i = 0; ; i++) {
+          try {
+            const r = await fetch(`http://127.0.0.1:${webPort}/cgi-bin/index`);
+            const text = await r.text();
+            if (r.status === 200 && /seen \d+ times/.test(text)) return text;
+            if (i > 40) throw new Error(text);
+          } catch (e) {
+            if (i > 40) throw e;
+          }
+          await sleep(100);
+        }
+      };
+      const up = await c(['up', '-d']);
+      assert.equal(up.code, 0, up.stderr);
+      assert.equal(await hit(), 'Hello! I have been seen 1 times.\n');
+      assert.equal(await hit(), 'Hello! I have been seen 2 times.\n');
+      assert.equal((await c(['down'])).code, 0);
+      await ok(d.docker(['volume', 'inspect', 'counter_counter-vol']));
+      assert.equal((await c(['up', '-d'])).code, 0);
+      assert.equal(await hit(), 'Hello! I have been seen 3 times.\n');
+      const down = await c(['down', '--volumes']);
+      assert.equal(down.code, 0, down.stderr);
+      assert.notEqual((await d.docker(['volume', 'inspect', 'counter_counter-vol'])).code, 0);
+    });
+  }
 });
