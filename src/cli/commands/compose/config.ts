@@ -7,11 +7,21 @@ import { stringify } from 'yaml';
 import { imageName, type Project } from '../../../compose/index.js';
 import { defineComposeCommand } from './context.js';
 
+/** Strings with `$` doubled, so that the output loads back to the same project. */
+function escapeDollars(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/\$/g, '$$$$');
+  if (Array.isArray(v)) return v.map(escapeDollars);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDollars(x)]));
+  return v;
+}
+
 export function canonicalModel(p: Project): Record<string, unknown> {
   const services: Record<string, unknown> = {};
   for (const k of Object.keys(p.services).sort()) {
     const { name: _n, ...s } = p.services[k]!;
-    services[k] = s;
+    // compat: Compose v2 prints a service's keys in name order
+    const sorted = Object.fromEntries(Object.entries(s).sort(([a], [b]) => a.localeCompare(b)));
+    services[k] = escapeDollars(sorted);
   }
   const out: Record<string, unknown> = { name: p.name, services };
   for (const section of ['networks', 'volumes', 'secrets', 'configs'] as const) if (Object.keys(p[section]).length) out[section] = p[section];
