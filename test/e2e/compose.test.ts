@@ -134,6 +134,8 @@ describe('berth compose', () => {
     assert.deepEqual(js.map((c) => c.Service).sort(), ['db', 'web', 'worker']);
     assert.ok(js.every((c) => c.State === 'running' && c.Project === 'shop'));
     assert.deepEqual((await composeOk(['ps', '--services'])).stdout.trim().split('\n').sort(), ['db', 'web', 'worker']);
+    assert.equal((await composeOk(['ps', '--format', '{{.Name}}:{{.State}}', 'web'])).stdout, 'shop-web-1:running\n');
+    assert.equal((await composeOk(['ps', '-q', 'web'])).stdout.trim(), (await ids('shop-web-1'))[0]);
     assert.match((await ok(d.berth(['compose', 'ls']))).toString(), /shop\s+running\(3\)/);
     const logs = await composeOk(['logs', '--no-color']);
     assert.match(logs.stdout, /^db-1\s+\| db-ready$/m);

@@ -7,6 +7,7 @@ import { LABEL, nameOf } from '../../../compose/index.js';
 import type { ContainerSummary } from '../../../api/types/index.js';
 import { humanDuration } from '../../../lib/index.js';
 import { tabulate } from '../../format/tabwriter.js';
+import { parseUserTemplate, preFormat } from '../../format/formatter.js';
 import { displayablePorts } from '../container/ports.js';
 import { ellipsis, goQuote } from '../container/list.js';
 import { defineComposeCommand } from './context.js';
@@ -59,6 +60,12 @@ export default defineComposeCommand({
     const now = ctx.cli.now().getTime();
     if (opts.format === 'json') {
       for (const c of list) ctx.cli.out.write(JSON.stringify(psJson(c, now)) + '\n');
+      return;
+    }
+    if (opts.format !== 'table' && opts.format !== '') {
+      // a Go template over the JSON fields ({{.Name}}, {{.Service}}, {{.State}}, ...)
+      const t = parseUserTemplate(preFormat(opts.format));
+      for (const c of list) ctx.cli.out.write(t.execute(psJson(c, now)) + '\n');
       return;
     }
     let text = 'NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS\n';
