@@ -128,6 +128,14 @@ volumes:
     assert.notEqual(r.code, 0);
   });
 
+  test('run --rm (its one-off container links to the service\'s own, on a user-defined network) and exec', async () => {
+    const r = await inProject(['run', '--rm', '-T', 'db', 'sh', '-c', 'echo one-off; wget -qO- http://web/']);
+    assert.equal(r.stdout, 'one-off\nhello-from-web\n');
+    assert.equal((await ok(d.docker(['ps', '-aq', '--filter', 'label=com.docker.compose.oneoff=True']))).trim(), '');
+    const e = await inProject(['exec', '-T', 'client', 'echo', 'exec-ok']);
+    assert.equal(e.stdout, 'exec-ok\n');
+  });
+
   test('logs shows each service prefixed', async () => {
     const r = await inProject(['logs', '--no-color']);
     assert.match(r.stdout, /db_1 +\| db is up/);

@@ -244,6 +244,12 @@ export function normalizeLinks(svc: Parameters<typeof linkTarget>[0], ownName: s
  * running. Throws conflict `Cannot link to a non running container: /c1 AS /me/db`.
  */
 export function linkHosts(svc: Parameters<typeof linkTarget>[0], rec: Readonly<ContainerRecord>): string {
+  // compat: legacy links live on the default bridge only (moby setupLinkedContainers returns
+  // nothing when the container has no "bridge" endpoint); on a user-defined network a link is a
+  // name the embedded DNS answers anyway, and its target need not run (docker-compose 1.x's
+  // `run` links the one-off container to its service's own containers).
+  const mode = rec.HostConfig.NetworkMode ?? '';
+  if (!['', 'default', 'bridge'].includes(mode) && !rec.NetworkSettings?.Networks?.['bridge']) return '';
   let out = '';
   for (const l of rec.HostConfig.Links ?? []) {
     const { alias } = parseLink(l);
