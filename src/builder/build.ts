@@ -1,0 +1,713 @@
+/**
+ * The classic builder (moby builder/dockerfile, API `version=1`): stages, one image per step,
+ * Docker's cache rules and the progress stream the docker CLI prints.
+ *
+ * Stream, as dockerd 20.10 writes it (reference/api-traces/build-classic*.txt):
+ *   {"stream":"Step 1/4 : FROM busybox"} {"stream":"\n"} {"stream":" ---> 6b03d9d8398c\n"}
+ *   {"stream":" ---> Using cache\n"} | {"stream":" ---> Running in <12>\n"} … output …
+ *   {"stream":"Removing intermediate container <12>\n"} {"stream":" ---> <12>\n"}
+ *   {"aux":{"ID":"sha256:…"}} {"stream":"Successfully built <12>\n"} {"stream":"Successfully tagged x\n"}
+ * and failures as {"errorDetail":{"code"?,"message"},"error":…}.
+ *
+ * Cache: a step hits when an image exists whose parent is the current image (same layers and
+ * history plus one entry) and whose container_config equals the step's (Cmd carries the
+ * instruction, the build args in effect and the COPY/ADD content checksum).
+ *
+ * Reproducible: every image of a build is dated SOURCE_DATE_EPOCH (build arg) when given, else the
+ * base image's creation time (the epoch for scratch); the layers of COPY/ADD carry the context's
+ * times. The build arg BERTH_BUILD_TIME=now opts out (the build's wall clock).
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join, posix } from 'node:path';
+import { invalidParameter, kindOf, messageOf, type Ctx } from '../lib/index.js';
+import type { ImageRuntimeConfig } from '../oci/index.js';
+import type { BuildBackend, BuildImage, LayerSource } from './backend.js';
+import { addArchive, copyFromArchive, copyFromContext, isTarArchive, resolveSources, type CopyLayer } from './context.js';
+import { DockerfileError, parseDockerfile, type Instruction } from './dockerfile/parser.js';
+import { envMap, processWord, processWords, ShellError } from './dockerfile/shell.js';
+
+export interface BuildOptions {
+  /** The extracted context (context.ts). */
+  contextDir: string;
+  /** Scratch space of this build (layer tars). */
+  buildRoot: string;
+  /** Dockerfile path inside the context. */
+  dockerfile: string;
+  tags: string[];
+  buildArgs: Record<string, string | null>;
+  labels: Record<string, string>;
+  target: string;
+  noCache: boolean;
+  /** Remove intermediate containers after a successful step (default true). */
+  rm: boolean;
+  /** Remove them after a failed one too. */
+  forceRm: boolean;
+  quiet: boolean;
+}
+
+export interface BuildMessage {
+  stream?: string;
+  aux?: { ID: string };
+  error?: string;
+  errorDetail?: { code?: number; message: string };
+}
+
+/** Args that every build accepts without an ARG, and keeps out of the history (moby's BuiltinAllowedBuildArgs). */
+const BUILTIN_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+const DEFAULT_SHELL = ['/bin/sh', '-c'];
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+class StepError extends Error {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Stage {
+  name: string;
+  index: number;
+  from: Instruction;
+  commands: Instruction[];
+}
+
+interface StageState {
+  image?: BuildImage;
+  config: ImageRuntimeConfig;
+  /** Declared ARGs of the stage and their values (undefined: declared without a value). */
+  args: Map<string, string | undefined>;
+  created: Date;
+  /** A CMD was given in this stage (ENTRYPOINT then keeps it). */
+  cmdSet?: boolean;
+}
+
+/** Go's %q of a string slice, as moby formats `CMD ["a" "b"]` in created_by. */
+const goList = (xs: readonly string[]) => `[${xs.map((x) => JSON.stringify(x)).join(' ')}]`;
+const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+/** An async queue the build writes messages into and the HTTP response reads. */
+class Channel<T> implements AsyncIterable<T> {
+  private items: T[] = [];
+  private wake: (() => void) | undefined;
+  private closed = false;
+  push(v: T): void {
+    this.items.push(v);
+    this.wake?.();
+  }
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for (;;) {
+      while (this.items.length) yield this.items.shift()!;
+      if (this.closed) return;
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = undefined;
+    }
+  }
+}
+
+/** Runs a build; its messages come out as they are written. Never throws: failures are messages. */
+export function build(ctx: Ctx, backend: BuildBackend, opts: BuildOptions): AsyncIterable<BuildMessage> {
+  const ch = new Channel<BuildMessage>();
+  const b = new Builder(ctx, backend, opts, (m) => ch.push(m));
+  void b
+    .run()
+    .catch((e: unknown) => {
+      const code = e instanceof StepError ? e.code : undefined;
+      const message = e instanceof StepError || e instanceof DockerfileError || kindOf(e) !== 'system' ? messageOf(e) : `${messageOf(e)}`;
+      ch.push({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
+    })
+    .finally(() => ch.close());
+  return ch;
+}
+
+export class Builder {
+  private steps = 0;
+  private total = 0;
+  private readonly stageImages = new Map<string, BuildImage>();
+  private readonly usedArgs = new Set<string>();
+  private tarSeq = 0;
+  private readonly containers: string[] = [];
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly backend: BuildBackend,
+    private readonly opts: BuildOptions,
+    private readonly send: (m: BuildMessage) => void,
+  ) {}
+
+  private out(s: string): void {
+    if (!this.opts.quiet) this.send({ stream: s });
+  }
+
+  async run(): Promise<void> {
+    const dfPath = posix.normalize(this.opts.dockerfile || 'Dockerfile');
+    if (dfPath.startsWith('../') || dfPath.startsWith('/')) throw invalidParameter(`forbidden path outside the build context: ${this.opts.dockerfile}`);
+    const text = await fs.readFile(join(this.opts.contextDir, dfPath), 'utf8').catch(() => {
+      throw invalidParameter(`Cannot locate specified Dockerfile: ${this.opts.dockerfile || 'Dockerfile'}`);
+    });
+    const parsed = parseDockerfile(text, this.opts.dockerfile || 'Dockerfile');
+    for (const w of parsed.warnings) this.out(w + '\n');
+    if (parsed.instructions.length === 0) throw invalidParameter('the Dockerfile (Dockerfile) cannot be empty');
+    // Meta args (ARG before the first FROM) and stages.
+    const metaArgs = new Map<string, string | undefined>();
+    const stages: Stage[] = [];
+    for (const ins of parsed.instructions) {
+      if (ins.cmd === 'from') {
+        const words = ins.args;
+        if (words.length !== 1 && !(words.length === 3 && words[1]!.toLowerCase() === 'as')) {
+          throw new DockerfileError(this.opts.dockerfile, ins.line, 'FROM requires either one or three arguments');
+        }
+        const name = words.length === 3 ? words[2]!.toLowerCase() : '';
+        stages.push({ name, index: stages.length, from: ins, commands: [] });
+      } else if (stages.length === 0) {
+        if (ins.cmd !== 'arg') throw new DockerfileError(this.opts.dockerfile, ins.line, 'no build stage in current context');
+        for (const a of ins.args) {
+          const [k, v] = this.argKV(a, metaArgs);
+          metaArgs.set(k, this.opts.buildArgs[k] ?? v);
+          this.usedArgs.add(k);
+        }
+      } else stages[stages.length - 1]!.commands.push(ins);
+    }
+    let last = stages.length - 1;
+    if (this.opts.target) {
+      last = stages.findIndex((s) => s.name === this.opts.target.toLowerCase());
+      if (last < 0) throw invalidParameter(`failed to reach build target ${this.opts.target} in Dockerfile`);
+    }
+    const needed = this.neededStages(stages, last, metaArgs);
+    const labelKeys = Object.keys(this.opts.labels);
+    this.total = needed.reduce((n, i) => n + 1 + stages[i]!.commands.length, 0) + (labelKeys.length ? 1 : 0);
+    let final: BuildImage | undefined;
+    for (const i of needed) {
+      const st = stages[i]!;
+      const extra =
+        i === last && labelKeys.length
+          ? [{ cmd: 'label', original: 'LABEL ' + labelKeys.map((k) => `${JSON.stringify(k)}=${JSON.stringify(this.opts.labels[k])}`).join(' '), flags: [], args: labelKeys.flatMap((k) => [JSON.stringify(k), JSON.stringify(this.opts.labels[k])]), json: false, heredocs: [], line: 0, endLine: 0 } satisfies Instruction]
+          : [];
+      const img = await this.buildStage(st, metaArgs, extra);
+      this.stageImages.set(String(i), img);
+      if (st.name) this.stageImages.set(st.name, img);
+      final = img;
+    }
+    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k) && !BUILTIN_ARGS.has(k)).sort();
+    if (unused.length) this.out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    if (!final) throw invalidParameter('No image was generated. Is your Dockerfile empty?');
+    this.send({ aux: { ID: final.id } });
+    if (this.opts.quiet) this.send({ stream: `${final.id}\n` });
+    this.out(`Successfully built ${short(final.id)}\n`);
+    for (const t of this.opts.tags) {
+      await this.backend.tag(this.ctx, final.id, t);
+      this.out(`Successfully tagged ${t}\n`);
+    }
+  }
+
+  /** The stages `last` depends on through FROM <stage> and COPY --from, in file order. */
+  private neededStages(stages: Stage[], last: number, metaArgs: Map<string, string | undefined>): number[] {
+    const need = new Set<number>();
+    const byName = (ref: string, before: number): number | undefined => {
+      const r = ref.toLowerCase();
+      const i = stages.findIndex((s, j) => j < before && (s.name === r || String(j) === r));
+      return i >= 0 ? i : undefined;
+    };
+    const visit = (i: number) => {
+      if (need.has(i)) return;
+      need.add(i);
+      const s = stages[i]!;
+      const base = byName(this.expandMeta(s.from.args[0]!, metaArgs), i);
+      if (base !== undefined) visit(base);
+      for (const c of s.commands) {
+        for (const f of c.flags) {
+          const m = /^--from=(.*)$/.exec(f);
+          if (m && c.cmd === 'copy') {
+            const dep = byName(m[1]!, i);
+            if (dep !== undefined) visit(dep);
+          }
+        }
+      }
+    };
+    visit(last);
+    return [...need].sort((a, b) => a - b);
+  }
+
+  private expandMeta(word: string, metaArgs: Map<string, string | undefined>): string {
+    const env = new Map<string, string>();
+    for (const [k, v] of metaArgs) if (v !== undefined) env.set(k, v);
+    return processWord(word, env);
+  }
+
+  private argKV(a: string, env: ReadonlyMap<string, string | undefined>): [string, string | undefined] {
+    const i = a.indexOf('=');
+    if (i === 0) throw invalidParameter('ARG names can not be blank');
+    if (i < 0) return [a, undefined];
+    const e = new Map<string, string>();
+    for (const [k, v] of env) if (v !== undefined) e.set(k, v);
+    return [a.slice(0, i), processWord(a.slice(i + 1), e)];
+  }
+
+  private stepHeader(text: string): void {
+    this.steps++;
+    this.out(`Step ${this.steps}/${this.total} : ${text}`);
+    this.out('\n');
+  }
+
+  private async buildStage(stage: Stage, metaArgs: Map<string, string | undefined>, extra: Instruction[]): Promise<BuildImage> {
+    this.stepHeader(stage.from.original);
+    const ref = this.expandMeta(stage.from.args[0]!, metaArgs);
+    let image: BuildImage | undefined;
+    if (ref.toLowerCase() !== 'scratch') {
+      image = this.stageImages.get(ref.toLowerCase()) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
+        if (kindOf(e) === 'notFound') throw new StepError(`pull access denied for ${ref.replace(/:.*$/, '')}, repository does not exist or may require 'docker login': no such image locally (${ref}) and no registry access`);
+        throw e;
+      }));
+    }
+    this.out(` ---> ${image ? short(image.id) : ''}\n`);
+    const base = image?.config.config ?? {};
+    const epoch = this.opts.buildArgs['SOURCE_DATE_EPOCH'];
+    const created =
+      this.opts.buildArgs['BERTH_BUILD_TIME'] === 'now'
+        ? new Date()
+        : epoch && /^\d+$/.test(epoch)
+          ? new Date(Number(epoch) * 1000)
+          : image?.config.created
+            ? new Date(image.config.created)
+            : new Date(0);
+    const st: StageState = {
+      image,
+      config: { ...structuredClone(base), Env: base.Env ?? (image ? null : [DEFAULT_PATH]) },
+      args: new Map(),
+      created,
+    };
+    if (!st.config.Env) st.config.Env = image ? [] : [DEFAULT_PATH];
+    // ONBUILD triggers of the base image run first (moby dispatchTriggeredOnBuild).
+    const triggers = base.OnBuild ?? [];
+    st.config.OnBuild = [];
+    for (const t of triggers) {
+      const parsed = parseDockerfile(t, 'ONBUILD').instructions;
+      for (const ins of parsed) await this.dispatch(st, ins, ins.original);
+    }
+    for (const ins of [...stage.commands, ...extra]) {
+      this.stepHeader(ins.original);
+      await this.dispatch(st, ins, ins.original);
+    }
+    if (!st.image) throw invalidParameter('No image was generated. Is your Dockerfile empty?');
+    return st.image;
+  }
+
+  /** The variables for substitution: ARGs in effect under the ENV of the config. */
+  private substEnv(st: StageState): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const [k, v] of st.args) if (v !== undefined) m.set(k, v);
+    for (const [k, v] of envMap(st.config.Env ?? [])) m.set(k, v);
+    return m;
+  }
+
+  private flag(ins: Instruction, name: string): string | undefined {
+    let v: string | undefined;
+    for (const f of ins.flags) {
+      const m = /^--([^=]+)(?:=(.*))?$/.exec(f)!;
+      if (m[1] === name) v = m[2] ?? '';
+    }
+    return v;
+  }
+
+  private checkFlags(ins: Instruction, allowed: string[]): void {
+    for (const f of ins.flags) {
+      const name = /^--([^=]+)/.exec(f)![1]!;
+      if (!allowed.includes(name)) throw new DockerfileError(this.opts.dockerfile, ins.line, `Unknown flag: ${name}`);
+    }
+  }
+
+  private async dispatch(st: StageState, ins: Instruction, _text: string): Promise<void> {
+    const env = () => this.substEnv(st);
+    const fail = (msg: string) => new DockerfileError(this.opts.dockerfile, ins.line, msg);
+    const word = (w: string) => {
+      try {
+        return processWord(w, env());
+      } catch (e) {
+        if (e instanceof ShellError) throw fail(e.message);
+        throw e;
+      }
+    };
+    const c = st.config;
+    if (!['copy', 'add', 'healthcheck', 'run'].includes(ins.cmd)) this.checkFlags(ins, []);
+    switch (ins.cmd) {
+      case 'env': {
+        if (ins.args.length === 0) throw fail('ENV requires at least one argument');
+        const list = [...(c.Env ?? [])];
+        const parts: string[] = [];
+        for (let i = 0; i < ins.args.length; i += 2) {
+          const k = word(ins.args[i]!);
+          const v = word(ins.args[i + 1]!);
+          if (k === '') throw fail('ENV names can not be blank');
+          parts.push(`${k}=${v}`);
+          const j = list.findIndex((e) => e.split('=', 1)[0] === k);
+          if (j >= 0) list[j] = `${k}=${v}`;
+          else list.push(`${k}=${v}`);
+        }
+        c.Env = list;
+        return this.commitMeta(st, `ENV ${parts.join(' ')}`);
+      }
+      case 'label': {
+        if (ins.args.length === 0) throw fail('LABEL requires at least one argument');
+        const labels = { ...(c.Labels ?? {}) };
+        const parts: string[] = [];
+        for (let i = 0; i < ins.args.length; i += 2) {
+          const k = word(ins.args[i]!);
+          const v = word(ins.args[i + 1]!);
+          labels[k] = v;
+          parts.push(`${k}=${v}`);
+        }
+        c.Labels = labels;
+        return this.commitMeta(st, `LABEL ${parts.join(' ')}`);
+      }
+      case 'maintainer':
+        if (ins.args.length === 0) throw fail('MAINTAINER requires exactly one argument');
+        return this.commitMeta(st, `MAINTAINER ${ins.args[0]}`, { author: ins.args[0]! });
+      case 'workdir': {
+        if (ins.args.length === 0) throw fail('WORKDIR requires exactly one argument');
+        const w = word(ins.args[0]!);
+        c.WorkingDir = posix.isAbsolute(w) ? posix.normalize(w) : posix.join('/', c.WorkingDir || '/', w);
+        return this.commitMeta(st, `WORKDIR ${c.WorkingDir}`);
+      }
+      case 'user':
+        if (ins.args.length === 0) throw fail('USER requires exactly one argument');
+        c.User = word(ins.args[0]!);
+        return this.commitMeta(st, `USER ${c.User}`);
+      case 'stopsignal':
+        if (ins.args.length === 0) throw fail('STOPSIGNAL requires exactly one argument');
+        c.StopSignal = word(ins.args[0]!);
+        return this.commitMeta(st, `STOPSIGNAL ${c.StopSignal}`);
+      case 'expose': {
+        if (ins.args.length === 0) throw fail('EXPOSE requires at least one argument');
+        const ports = { ...(c.ExposedPorts ?? {}) };
+        for (const raw of ins.args) {
+          for (const p of processWords(raw, env())) {
+            const [range, proto = 'tcp'] = p.split('/');
+            const m = /^(\d+)(?:-(\d+))?$/.exec(range!);
+            if (!m) throw fail(`Invalid containerPort: ${p}`);
+            const lo = Number(m[1]);
+            const hi = m[2] ? Number(m[2]) : lo;
+            for (let n = lo; n <= hi; n++) ports[`${n}/${proto.toLowerCase()}`] = {};
+          }
+        }
+        c.ExposedPorts = ports;
+        const keys = Object.keys(ports).sort();
+        return this.commitMeta(st, `EXPOSE map[${keys.map((k) => `${k}:{}`).join(' ')}]`);
+      }
+      case 'volume': {
+        if (ins.args.length === 0) throw fail('VOLUME requires at least one argument');
+        const vols = { ...(c.Volumes ?? {}) };
+        const list = ins.args.map((a) => word(a).trim());
+        for (const v of list) {
+          if (v === '') throw fail('VOLUME specified can not be an empty string');
+          vols[v] = {};
+        }
+        c.Volumes = vols;
+        return this.commitMeta(st, `VOLUME [${list.join(' ')}]`);
+      }
+      case 'cmd':
+      case 'entrypoint': {
+        const shell = c.Shell ?? DEFAULT_SHELL;
+        const cmd = ins.json ? ins.args : ins.args.length ? [...shell, ins.args[0]!] : [];
+        if (ins.cmd === 'cmd') c.Cmd = cmd;
+        else {
+          c.Entrypoint = cmd.length ? cmd : null;
+          // compat: ENTRYPOINT resets a CMD inherited from the base image
+          if (!st.cmdSet) c.Cmd = null;
+        }
+        if (ins.cmd === 'cmd') st.cmdSet = true;
+        return this.commitMeta(st, `${ins.cmd.toUpperCase()} ${goList(cmd)}`);
+      }
+      case 'shell':
+        if (ins.args.length === 0) throw fail('SHELL requires at least one argument');
+        c.Shell = ins.args;
+        return this.commitMeta(st, `SHELL ${goList(ins.args)}`);
+      case 'onbuild':
+        c.OnBuild = [...(c.OnBuild ?? []), ins.args[0]!];
+        return this.commitMeta(st, `ONBUILD ${ins.args[0]}`);
+      case 'healthcheck':
+        return this.healthcheck(st, ins, fail);
+      case 'arg': {
+        if (ins.args.length === 0) throw fail('ARG requires exactly one argument');
+        const parts: string[] = [];
+        for (const a of ins.args) {
+          const [k, def] = this.argKV(a, new Map([...st.args, ...envMap(c.Env ?? [])]));
+          const given = Object.prototype.hasOwnProperty.call(this.opts.buildArgs, k) ? this.opts.buildArgs[k] : undefined;
+          const v = given ?? def ?? undefined;
+          st.args.set(k, v ?? undefined);
+          this.usedArgs.add(k);
+          parts.push(def !== undefined ? `${k}=${def}` : k);
+        }
+        return this.commitMeta(st, `ARG ${parts.join(' ')}`);
+      }
+      case 'run':
+        return this.runStep(st, ins);
+      case 'copy':
+      case 'add':
+        return this.copyStep(st, ins, word, fail);
+      default:
+        throw fail(`unknown instruction: ${ins.cmd.toUpperCase()}`);
+    }
+  }
+
+  private healthcheck(st: StageState, ins: Instruction, fail: (m: string) => Error): Promise<void> {
+    this.checkFlags(ins, ['interval', 'timeout', 'start-period', 'start-interval', 'retries']);
+    const kind = ins.args[0];
+    if (!kind) throw fail('HEALTHCHECK requires an argument');
+    if (kind === 'NONE') {
+      if (ins.args.length > 1) throw fail('HEALTHCHECK NONE takes no arguments');
+      st.config.Healthcheck = { Test: ['NONE'] };
+    } else if (kind === 'CMD') {
+      const rest = ins.args.slice(1);
+      if (rest.length === 0) throw fail('Missing command after HEALTHCHECK CMD');
+      const test = ins.json ? ['CMD', ...rest] : ['CMD-SHELL', rest[0]!];
+      const dur = (name: string): number | undefined => {
+        const v = this.flag(ins, name);
+        if (v === undefined || v === '') return undefined;
+        const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v);
+        if (!m) throw fail(`time: invalid duration "${v}"`);
+        const mult = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as 'ns'];
+        return Math.round(Number(m[1]) * mult);
+      };
+      const hc: NonNullable<ImageRuntimeConfig['Healthcheck']> = { Test: test };
+      const interval = dur('interval');
+      const timeout = dur('timeout');
+      const start = dur('start-period');
+      if (interval !== undefined) hc.Interval = interval;
+      if (timeout !== undefined) hc.Timeout = timeout;
+      if (start !== undefined) hc.StartPeriod = start;
+      const retries = this.flag(ins, 'retries');
+      if (retries !== undefined) {
+        if (!/^\d+$/.test(retries) || Number(retries) < 1) throw fail('--retries cannot be 0');
+        hc.Retries = Number(retries);
+      }
+      st.config.Healthcheck = hc;
+    } else throw fail(`Unknown type "${kind}" in HEALTHCHECK (try CMD)`);
+    const h = st.config.Healthcheck!;
+    return this.commitMeta(st, `HEALTHCHECK &{${goList(h.Test ?? [])} "${fmtDur(h.Interval)}" "${fmtDur(h.Timeout)}" "${fmtDur(h.StartPeriod)}" "0s" '\\x${(h.Retries ?? 0).toString(16).padStart(2, '0')}'}`);
+  }
+
+  /** The build args in effect for RUN (declared, with a value, not shadowed by ENV), sorted. */
+  private runArgs(st: StageState): string[] {
+    const envKeys = new Set(envMap(st.config.Env ?? []).keys());
+    const out: string[] = [];
+    for (const [k, v] of st.args) if (v !== undefined && !envKeys.has(k)) out.push(`${k}=${v}`);
+    for (const k of BUILTIN_ARGS) {
+      const v = this.opts.buildArgs[k];
+      if (v != null && !st.args.has(k)) out.push(`${k}=${v}`);
+    }
+    return out.sort();
+  }
+
+  /** The cache probe: a child of the current image made by the same step. */
+  private async probeCache(st: StageState, containerConfig: ImageRuntimeConfig): Promise<BuildImage | undefined> {
+    if (this.opts.noCache) return undefined;
+    const parent = st.image;
+    const ph = JSON.stringify(parent?.config.history ?? []);
+    const pd = parent?.config.rootfs.diff_ids ?? [];
+    const want = JSON.stringify(containerConfig);
+    for (const img of await this.backend.images(this.ctx)) {
+      const h = img.config.history ?? [];
+      if (h.length !== (parent?.config.history?.length ?? 0) + 1) continue;
+      if (JSON.stringify(h.slice(0, -1)) !== ph) continue;
+      const d = img.config.rootfs.diff_ids;
+      if (d.length < pd.length || d.length > pd.length + 1 || pd.some((x, i) => d[i] !== x)) continue;
+      if (JSON.stringify(img.config.container_config ?? {}) !== want) continue;
+      if (JSON.stringify(img.config.config ?? {}) !== JSON.stringify(this.finalConfig(st.config))) continue;
+      return img;
+    }
+    return undefined;
+  }
+
+  private finalConfig(c: ImageRuntimeConfig): ImageRuntimeConfig {
+    const out = structuredClone(c);
+    if (out.OnBuild && out.OnBuild.length === 0) out.OnBuild = null;
+    return out;
+  }
+
+  /** container_config of a step: the config with the step's Cmd (moby copyRunConfig). */
+  private stepConfig(st: StageState, cmd: string[]): ImageRuntimeConfig {
+    return { ...this.finalConfig(st.config), Cmd: cmd };
+  }
+
+  private async useCache(st: StageState, cc: ImageRuntimeConfig): Promise<boolean> {
+    const hit = await this.probeCache(st, cc);
+    if (!hit) return false;
+    this.out(' ---> Using cache\n');
+    this.out(` ---> ${short(hit.id)}\n`);
+    st.image = hit;
+    return true;
+  }
+
+  private async commit(st: StageState, cc: ImageRuntimeConfig, layer: LayerSource, createdBy: string, print = true): Promise<void> {
+    st.image = await this.backend.newImage(this.ctx, {
+      parent: st.image,
+      layer,
+      config: this.finalConfig(st.config),
+      containerConfig: cc,
+      createdBy,
+      created: st.created,
+    });
+    if (print) this.out(` ---> ${short(st.image.id)}\n`);
+  }
+
+  /** A step that changes only the config (moby commit with `#(nop)`). */
+  private async commitMeta(st: StageState, comment: string, _extra: { author?: string } = {}): Promise<void> {
+    const cc = this.stepConfig(st, [...DEFAULT_SHELL, `#(nop) `, comment]);
+    if (await this.useCache(st, cc)) return;
+    // compat: dockerd creates (and removes) a container for these steps; only the lines remain
+    const fakeId = randomBytes(6).toString('hex');
+    this.out(` ---> Running in ${fakeId}\n`);
+    if (this.opts.rm) this.out(`Removing intermediate container ${fakeId}\n`);
+    await this.commit(st, cc, { kind: 'none' }, cc.Cmd!.join(' '));
+  }
+
+  private async runStep(st: StageState, ins: Instruction): Promise<void> {
+    this.checkFlags(ins, []);
+    const shell = st.config.Shell ?? DEFAULT_SHELL;
+    let cmd: string[];
+    if (ins.json) cmd = ins.args;
+    else {
+      let script = ins.args[0] ?? '';
+      // Heredocs go to the shell as written: it reads them itself.
+      for (const h of ins.heredocs) {
+        if (script.trim() === `<<${h.name}` || script.trim() === `<<-${h.name}`) script = h.content;
+        else script += `\n${h.content}${h.name}`;
+      }
+      cmd = [...shell, script];
+    }
+    const args = this.runArgs(st);
+    const saved = args.length ? [`|${args.length}`, ...args, ...cmd] : cmd;
+    const cc = this.stepConfig(st, saved);
+    if (await this.useCache(st, cc)) return;
+    const runConfig: ImageRuntimeConfig = { ...this.finalConfig(st.config), Cmd: cmd, Entrypoint: null, Env: [...(st.config.Env ?? []), ...args] };
+    const id = await this.backend.createContainer(this.ctx, { image: st.image, config: runConfig });
+    this.containers.push(id);
+    this.out(` ---> Running in ${short(id)}\n`);
+    let code: number;
+    try {
+      code = await this.backend.runContainer(this.ctx, id, (b) => this.out(b.toString('utf8')));
+    } catch (e) {
+      if (this.opts.forceRm) await this.backend.removeContainer(this.ctx, id).catch(() => {});
+      throw e;
+    }
+    if (code !== 0) {
+      if (this.opts.forceRm) await this.backend.removeContainer(this.ctx, id).catch(() => {});
+      throw new StepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`, code);
+    }
+    try {
+      await this.commit(st, cc, { kind: 'container', id }, saved.join(' '), false);
+    } finally {
+      if (this.opts.rm) {
+        await this.backend.removeContainer(this.ctx, id).catch(() => {});
+        this.out(`Removing intermediate container ${short(id)}\n`);
+      }
+    }
+    this.out(` ---> ${short(st.image!.id)}\n`);
+  }
+
+  private async copyStep(st: StageState, ins: Instruction, word: (w: string) => string, fail: (m: string) => Error): Promise<void> {
+    const instr = ins.cmd.toUpperCase();
+    this.checkFlags(ins, ins.cmd === 'copy' ? ['from', 'chown', 'chmod', 'link'] : ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir']);
+    const words = ins.args.map((a) => (ins.heredocs.length && /^<<-?/.test(a) ? a : word(a)));
+    if (words.length < 2) throw fail(`${instr} requires at least two arguments, but only one was provided. Destination could not be determined.`);
+    const rawDest = words[words.length - 1]!;
+    const srcs = words.slice(0, -1);
+    const workdir = st.config.WorkingDir || '/';
+    let dest = posix.isAbsolute(rawDest) ? rawDest : posix.join(workdir, rawDest) + (rawDest.endsWith('/') || rawDest === '.' ? '/' : '');
+    if (rawDest === '.' || rawDest.endsWith('/.')) dest = dest.replace(/\/?$/, '/');
+    const hasWild = srcs.some((s) => /[*?[]/.test(s));
+    const destIsDir = dest.endsWith('/');
+    if ((srcs.length > 1 || hasWild) && !destIsDir) {
+      const sources = hasWild ? await resolveSources(this.opts.contextDir, srcs, instr).catch(() => srcs) : srcs;
+      if (sources.length > 1) throw fail(`When using ${instr} with more than one source file, the destination must be a directory and end with a /`);
+    }
+    const chownRaw = this.flag(ins, 'chown');
+    const chown = chownRaw ? parseChown(word(chownRaw), fail) : undefined;
+    const chmodRaw = this.flag(ins, 'chmod');
+    let chmod: number | undefined;
+    if (chmodRaw) {
+      if (!/^[0-7]{3,4}$/.test(chmodRaw)) throw fail(`invalid chmod parameter ${chmodRaw}`);
+      chmod = parseInt(chmodRaw, 8);
+    }
+    const out = join(this.opts.buildRoot, `step-${this.tarSeq++}.tar`);
+    let layer: CopyLayer;
+    const from = this.flag(ins, 'from');
+    if (from !== undefined && ins.cmd === 'copy') {
+      const ref = word(from);
+      const src = this.stageImages.get(ref.toLowerCase()) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
+        if (kindOf(e) === 'notFound') throw new StepError(`invalid from flag value ${ref}: no such image or build stage`);
+        throw e;
+      }));
+      if (srcs.length !== 1 || hasWild) throw fail(`${instr} --from supports one source path without wildcards here`);
+      const p = posix.join('/', srcs[0]!);
+      const archive = await this.backend.archive(this.ctx, src, p).catch((e) => {
+        if (kindOf(e) === 'notFound') throw new StepError(`${instr} failed: stat ${p}: file does not exist`);
+        throw e;
+      });
+      layer = await copyFromArchive(archive, posix.basename(p), dest, destIsDir, { chown, chmod }, out);
+    } else {
+      const heredocs = new Map<string, Buffer>();
+      const names: string[] = [];
+      for (const s of srcs) {
+        const h = /^<<-?["']?([A-Za-z_][A-Za-z0-9_]*)["']?$/.exec(s);
+        const doc = h ? ins.heredocs.find((d) => d.name === h[1]) : undefined;
+        if (doc) {
+          const content = doc.expand ? processHeredoc(doc.content, this.substEnv(st)) : doc.content;
+          heredocs.set(doc.name, Buffer.from(content));
+          names.push(doc.name);
+        }
+      }
+      const plain = srcs.filter((s) => !/^<<-?/.test(s));
+      if (ins.cmd === 'add' && plain.some((s) => /^https?:\/\//.test(s))) throw new StepError('ADD from a URL is not supported yet (issue 8)');
+      const sources = plain.length ? await resolveSources(this.opts.contextDir, plain, instr) : [];
+      if (ins.cmd === 'add' && sources.length === 1 && names.length === 0) {
+        const abs = join(this.opts.contextDir, sources[0]!);
+        const stat = await fs.stat(abs);
+        if (stat.isFile() && (await isTarArchive(abs))) layer = await addArchive(abs, destIsDir ? dest : dest + '/', out, chown);
+        else layer = await copyFromContext(this.opts.contextDir, sources, heredocs, dest, destIsDir, { chown, chmod, mtime: st.created }, out);
+      } else {
+        layer = await copyFromContext(this.opts.contextDir, [...names, ...sources], heredocs, dest, destIsDir || names.length + sources.length > 1, { chown, chmod, mtime: st.created }, out);
+      }
+    }
+    const comment = `${instr} ${layer.digestRef} in ${dest} `;
+    const cc = this.stepConfig(st, [...DEFAULT_SHELL, `#(nop) ${comment}`]);
+    try {
+      if (await this.useCache(st, cc)) return;
+      await this.commit(st, cc, { kind: 'tar', path: layer.path }, cc.Cmd!.join(' '));
+    } finally {
+      await fs.rm(layer.path, { force: true });
+    }
+  }
+}
+
+function fmtDur(ns: number | undefined): string {
+  if (!ns) return '0s';
+  if (ns % 1e9 === 0) {
+    const s = ns / 1e9;
+    if (s < 60) return `${s}s`;
+    const m = Math.floor(s / 60);
+    return s % 60 ? `${m}m${s % 60}s` : `${m}m0s`;
+  }
+  return `${ns / 1e6}ms`;
+}
+
+function parseChown(v: string, fail: (m: string) => Error): { uid: number; gid: number } {
+  const [u, g] = v.split(':');
+  if (!/^\d+$/.test(u ?? '') || (g !== undefined && !/^\d+$/.test(g))) {
+    throw fail(`unable to convert uid/gid chown string to host mapping: --chown=${v} (only numeric ids are supported here, issue 8)`);
+  }
+  return { uid: Number(u), gid: Number(g ?? u) };
+}
+
+/** An unquoted heredoc's content with variables expanded line by line, quotes kept. */
+function processHeredoc(content: string, env: Map<string, string>): string {
+  return content.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => env.get((a ?? b)!) ?? '');
+}
+
+

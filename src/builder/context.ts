@@ -1,0 +1,334 @@
+/**
+ * The build context on the daemon's side: the client's tar (plain or gzip) checked entry by
+ * entry and extracted under the build's own directory, and the COPY/ADD sources read from it.
+ *
+ *   <buildRoot>/
+ *     context.tar      the uncompressed upload, checked before anything is extracted
+ *     context/         the extracted tree (a ScopedRoot: no entry is written through a symlink)
+ *     step-<n>.tar     the layer of one COPY/ADD step
+ *
+ * Refused with invalidParameter: `..` entries, absolute names, symlinks whose target climbs out
+ * of the context, COPY sources outside the context (also through a symlink).
+ */
+import { createReadStream, createWriteStream, promises as fs, type Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { decompressed, invalidParameter, notFound, ScopedRoot, tarExtract, tarPack, tarValidator, unpackTar, writeTo, type Ctx, type TarHeader } from '../lib/index.js';
+
+/** Receives the context into `<buildRoot>/context`; returns that directory. */
+export async function receiveContext(ctx: Ctx, input: Readable, buildRoot: string): Promise<string> {
+  const tarPath = join(buildRoot, 'context.tar');
+  const dir = join(buildRoot, 'context');
+  await fs.mkdir(dir, { recursive: true });
+  const raw = decompressed(input);
+  const v = tarValidator();
+  let failure: unknown;
+  v.done.catch((e) => (failure = e));
+  let empty = true;
+  async function* checked(): AsyncGenerator<Buffer> {
+    for await (const chunk of raw) {
+      if (failure) throw failure;
+      empty = false;
+      await writeTo(v.sink, chunk as Buffer);
+      yield chunk as Buffer;
+    }
+    v.sink.end();
+    if (!empty) await v.done;
+  }
+  try {
+    await pipeline(checked(), createWriteStream(tarPath), { signal: ctx.signal });
+  } catch (e) {
+    throw failure ?? e;
+  }
+  if (empty) return dir;
+  const root = await ScopedRoot.open(dir);
+  try {
+    await unpackTar(createReadStream(tarPath) as AsyncIterable<Buffer>, root, { signal: ctx.signal, noLchown: true });
+  } finally {
+    await root.close();
+  }
+  await fs.rm(tarPath, { force: true });
+  return dir;
+}
+
+/** Go's filepath.Match as a RegExp over one path (`*` and `?` do not cross `/`). */
+export function globRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) throw invalidParameter(`syntax error in pattern: ${pattern}`);
+      let cls = pattern.slice(i + 1, end);
+      if (cls.startsWith('^')) cls = '!' + cls.slice(1);
+      re += '[' + (cls.startsWith('!') ? '^' + cls.slice(1) : cls).replace(/\\/g, '\\\\') + ']';
+      i = end;
+    } else if (c === '\\' && i + 1 < pattern.length) re += '\\' + pattern[++i];
+    else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const hasMeta = (s: string) => /[*?[]/.test(s);
+
+/** Every path of the context, relative, sorted (directories before their content). */
+async function walk(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  const names = (await fs.readdir(join(dir, rel))).sort();
+  for (const n of names) {
+    const r = rel ? `${rel}/${n}` : n;
+    out.push(r);
+    const st = await fs.lstat(join(dir, r));
+    if (st.isDirectory()) out.push(...(await walk(dir, r)));
+  }
+  return out;
+}
+
+/** A source path cleaned and checked to stay inside the context (moby's error text). */
+function contextRel(src: string, instr: string): string {
+  const clean = posix.normalize('/' + src).slice(1);
+  const parts = posix.normalize(src.replace(/^\/+/, '')).split('/');
+  if (parts[0] === '..') throw invalidParameter(`${instr} failed: forbidden path outside the build context: ${src} ()`);
+  return clean.replace(/\/$/, '');
+}
+
+/** Resolves symlinks of `rel` inside the context; throws when it leads outside. */
+async function insideContext(contextDir: string, rel: string, instr: string, src: string): Promise<string> {
+  const real = await fs.realpath(join(contextDir, rel)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') throw notFound(`${instr} failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);
+    throw e;
+  });
+  const root = await fs.realpath(contextDir);
+  if (real !== root && !real.startsWith(root + '/')) throw invalidParameter(`${instr} failed: forbidden path outside the build context: ${src} ()`);
+  return real;
+}
+
+/** Matches the COPY/ADD sources against the context: relative paths, wildcards expanded. */
+export async function resolveSources(contextDir: string, sources: string[], instr: string): Promise<string[]> {
+  const out: string[] = [];
+  let all: string[] | undefined;
+  for (const src of sources) {
+    const rel = contextRel(src, instr);
+    if (hasMeta(rel)) {
+      all ??= await walk(contextDir);
+      const re = globRegExp(rel);
+      const hits = all.filter((p) => re.test(p));
+      if (hits.length === 0) throw notFound(`${instr} failed: no source files were specified`);
+      out.push(...hits);
+    } else {
+      await insideContext(contextDir, rel, instr, src);
+      out.push(rel);
+    }
+  }
+  return out;
+}
+
+export interface CopyOptions {
+  /** uid/gid of every entry (default 0:0). */
+  chown?: { uid: number; gid: number };
+  /** Mode bits of every entry (--chmod). */
+  chmod?: number;
+  /** Layer times of created parent directories. */
+  mtime: Date;
+}
+
+/** One entry to write into a COPY layer. */
+interface Entry {
+  name: string;
+  header: TarHeader;
+  file?: string;
+  body?: Buffer;
+}
+
+function headerOf(st: Stats, name: string, opts: CopyOptions, linkname?: string): TarHeader {
+  const type = st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'file';
+  const mode = opts.chmod !== undefined && type !== 'symlink' ? opts.chmod : st.mode & 0o7777;
+  return {
+    name,
+    type,
+    mode,
+    uid: opts.chown?.uid ?? 0,
+    gid: opts.chown?.gid ?? 0,
+    mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
+    size: type === 'file' ? st.size : 0,
+    linkname: linkname ?? '',
+    uname: '',
+    gname: '',
+    devmajor: 0,
+    devminor: 0,
+  };
+}
+
+/** The entries of a context tree copied from `rel` to `dest` (Docker's directory semantics). */
+async function contextEntries(contextDir: string, rel: string, dest: string, destIsDir: boolean, opts: CopyOptions): Promise<Entry[]> {
+  const abs = rel === '' ? contextDir : join(contextDir, rel);
+  // The named source is followed when a symlink (inside the context), its content is not.
+  const st = await fs.stat(abs);
+  const out: Entry[] = [];
+  if (st.isDirectory()) {
+    // compat: a directory's contents are copied, not the directory itself
+    const base = dest.replace(/\/+$/, '');
+    if (base !== '') out.push({ name: base, header: headerOf(st, base, opts) });
+    const root = await fs.realpath(abs);
+    for (const p of await walk(root)) {
+      const lst = await fs.lstat(join(root, p));
+      const name = base === '' ? p : `${base}/${p}`;
+      const link = lst.isSymbolicLink() ? await fs.readlink(join(root, p)) : undefined;
+      out.push({ name, header: headerOf(lst, name, opts, link), file: lst.isFile() ? join(root, p) : undefined });
+    }
+    return out;
+  }
+  const name = destIsDir ? `${dest.replace(/\/+$/, '')}/${posix.basename(rel)}`.replace(/^\//, '') : dest;
+  out.push({ name, header: headerOf(st, name, opts), file: abs });
+  return out;
+}
+
+/** Writes `entries` as a tar file and returns its sha256 (the step's content checksum). */
+async function writeTar(path: string, entries: AsyncIterable<Entry> | Entry[]): Promise<string> {
+  const pack = tarPack();
+  const hash = createHash('sha256');
+  const sink = createWriteStream(path);
+  const piping = pipeline(
+    pack as unknown as Readable,
+    async function* (src: AsyncIterable<Buffer>) {
+      for await (const b of src) {
+        hash.update(b);
+        yield b;
+      }
+    },
+    sink,
+  );
+  for await (const e of entries) {
+    const h = { ...e.header, name: e.header.name.replace(/^\/+/, '') };
+    if (h.name === '') continue;
+    if (e.file) {
+      await new Promise<void>((resolve, reject) => {
+        const w = pack.entry(h, (err) => (err ? reject(err) : resolve()));
+        createReadStream(e.file!).on('error', reject).pipe(w);
+      });
+    } else {
+      await new Promise<void>((resolve, reject) => pack.entry(h, e.body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
+    }
+  }
+  pack.finalize();
+  await piping;
+  return hash.digest('hex');
+}
+
+export interface CopyLayer {
+  /** The layer tar. */
+  path: string;
+  /** `file:<sha>`, `dir:<sha>` or `multi:<sha>` (Docker's created_by). */
+  digestRef: string;
+}
+
+/** Builds the layer of a COPY/ADD from the context. `dest` is absolute. */
+export async function copyFromContext(
+  contextDir: string,
+  sources: string[],
+  heredocs: Map<string, Buffer>,
+  dest: string,
+  destIsDir: boolean,
+  opts: CopyOptions,
+  out: string,
+): Promise<CopyLayer> {
+  const entries: Entry[] = [];
+  let kind = sources.length > 1 ? 'multi' : 'file';
+  for (const rel of sources) {
+    const doc = heredocs.get(rel);
+    if (doc) {
+      const name = destIsDir ? `${dest.replace(/\/+$/, '')}/${rel}` : dest;
+      entries.push({
+        name,
+        body: doc,
+        header: { name, type: 'file', mode: opts.chmod ?? 0o644, uid: opts.chown?.uid ?? 0, gid: opts.chown?.gid ?? 0, mtime: opts.mtime, size: doc.length, linkname: '', uname: '', gname: '', devmajor: 0, devminor: 0 },
+      });
+      continue;
+    }
+    const st = await fs.stat(join(contextDir, rel));
+    if (st.isDirectory() && sources.length === 1) kind = 'dir';
+    entries.push(...(await contextEntries(contextDir, rel, dest, destIsDir, opts)));
+  }
+  const sha = await writeTar(out, entries);
+  return { path: out, digestRef: `${kind}:${sha}` };
+}
+
+/** Re-roots docker cp's archive of a path (COPY --from) at `dest`. */
+export async function copyFromArchive(
+  archive: { isDir: boolean; tar: AsyncIterable<Buffer> },
+  srcBase: string,
+  dest: string,
+  destIsDir: boolean,
+  opts: Omit<CopyOptions, 'mtime'>,
+  out: string,
+): Promise<CopyLayer> {
+  const ex = tarExtract();
+  const base = dest.replace(/\/+$/, '').replace(/^\/+/, '');
+  const target = archive.isDir ? base : destIsDir ? `${base}/${srcBase}` : base;
+  async function* entries(): AsyncGenerator<Entry> {
+    const feeding = pipeline(archive.tar, ex).catch((e) => ex.destroy(e));
+    for await (const item of ex as AsyncIterable<Readable & { header: TarHeader }>) {
+      const h = item.header;
+      const parts = h.name.replace(/^\/+/, '').split('/');
+      parts[0] = target;
+      const name = parts.filter((p) => p !== '').join('/');
+      const chunks: Buffer[] = [];
+      for await (const c of item) chunks.push(c as Buffer);
+      const header: TarHeader = {
+        ...h,
+        name,
+        ...(opts.chown ? { uid: opts.chown.uid, gid: opts.chown.gid } : {}),
+        ...(opts.chmod !== undefined && h.type !== 'symlink' ? { mode: opts.chmod } : {}),
+      };
+      if (header.type === 'link' && header.linkname) {
+        const lp = header.linkname.split('/');
+        lp[0] = target;
+        header.linkname = lp.join('/');
+      }
+      yield { name, header, body: Buffer.concat(chunks) };
+    }
+    await feeding;
+  }
+  const sha = await writeTar(out, entries());
+  return { path: out, digestRef: `${archive.isDir ? 'dir' : 'file'}:${sha}` };
+}
+
+/** Whether `file` is a tar archive (plain or gzip): ADD extracts those. */
+export async function isTarArchive(file: string): Promise<boolean> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(head, 0, 512, 0);
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
+    return bytesRead >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+  } finally {
+    await fh.close();
+  }
+}
+
+/** ADD of a local archive: its entries re-rooted under `dest`, checked like any client tar. */
+export async function addArchive(file: string, dest: string, out: string, chown: CopyOptions['chown']): Promise<CopyLayer> {
+  const ex = tarExtract();
+  const base = dest.replace(/\/+$/, '').replace(/^\/+/, '');
+  async function* entries(): AsyncGenerator<Entry> {
+    const feeding = pipeline(decompressed(createReadStream(file)), ex).catch((e) => ex.destroy(e));
+    for await (const item of ex as AsyncIterable<Readable & { header: TarHeader }>) {
+      const h = item.header;
+      const rel = h.name.replace(/^\/+/, '').replace(/^\.\//, '');
+      if (rel.split('/').includes('..')) throw invalidParameter(`ADD failed: invalid tar entry ${JSON.stringify(h.name)}: path escapes the archive root`);
+      const name = base === '' ? rel : `${base}/${rel}`;
+      const chunks: Buffer[] = [];
+      for await (const c of item) chunks.push(c as Buffer);
+      const header: TarHeader = { ...h, name, ...(chown ? { uid: chown.uid, gid: chown.gid } : {}) };
+      if (header.type === 'link' && header.linkname) header.linkname = base === '' ? header.linkname : `${base}/${header.linkname.replace(/^\/+/, '')}`;
+      yield { name, header, body: Buffer.concat(chunks) };
+    }
+    await feeding;
+  }
+  const sha = await writeTar(out, entries());
+  return { path: out, digestRef: `file:${sha}` };
+}
