@@ -37,6 +37,8 @@ import {
   ContainerdImageRecords,
   ContainersService,
   NetworksService,
+  BuildService,
+  DaemonBuildBackend,
   buildSpec,
   buildExecSpec,
   USAGE,
@@ -195,6 +197,11 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     const restored = await containers.restore(ctx);
     log.info('containers restored', restored);
     const images = new ImagesService({ store: imageStore, events, usersOf: containers.usersOf });
+    const builds = new BuildService({
+      backend: new DaemonBuildBackend({ store: imageStore, containers, images }),
+      root: join(config.dataRoot, 'builder'),
+    });
+    await builds.cleanup();
     const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);
     const id = await engineId(config.dataRoot);
     const system = new SystemService(
@@ -237,6 +244,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         images,
         containers,
         containerFs: containers,
+        build: { build: (c, o) => builds.build(c, o) },
         networks: new NetworksService({
           controller: network,
           containers: () => containers.store.list(),

@@ -4,3 +4,4 @@ export * from './reload.js';
 export * from './images/index.js';
 export * from './containers/index.js';
 export * from './networks/index.js';
+export * from './build/index.js';

@@ -35,6 +35,8 @@ export interface CommitOptions {
   /** Layer paths (`proc`) that are the runtime's mount points when empty directories. */
   runtimeDirs?: string[];
   now?: Date;
+  /** Entry times later than this are set to it (reproducible builds: buildkit's rewrite-timestamp). */
+  clampMtime?: Date;
 }
 
 interface LayerScan {
@@ -84,9 +86,14 @@ export async function commitImage(ctx: Ctx, store: ImageStore, opts: CommitOptio
     let layer = await leased.snapshotter.diff(ctx, lower, upper);
     const scan = await scanLayer(ctx, store, layer.digest, opts.runtimeFiles ?? [], opts.runtimeDirs ?? []);
     const empty = scan.entries === 0;
-    if (!empty && scan.drop.size > 0) {
+    const clamp = opts.clampMtime;
+    if (!empty && (scan.drop.size > 0 || clamp)) {
       const kept = transformTar(store.content.read(ctx, layer.digest) as AsyncIterable<Buffer>, (h) =>
-        scan.drop.has(h.name.replace(/^\.?\//, '').replace(/\/$/, '')) ? null : h,
+        scan.drop.has(h.name.replace(/^\.?\//, '').replace(/\/$/, ''))
+          ? null
+          : clamp && h.mtime && h.mtime.getTime() > clamp.getTime()
+            ? { ...h, mtime: clamp }
+            : h,
       );
       const written = await leased.content.write(ctx, kept as AsyncIterable<Buffer>);
       layer = { ...layer, digest: written.digest, size: written.size };
@@ -105,7 +112,7 @@ export async function commitImage(ctx: Ctx, store: ImageStore, opts: CommitOptio
     const config: ImageConfig = {
       ...(opts.comment ? { comment: opts.comment } : {}),
       created,
-      container: opts.containerId,
+      ...(opts.containerId ? { container: opts.containerId } : {}),
       container_config: opts.containerConfig,
       ...(opts.author ? { author: opts.author } : {}),
       config: opts.config,

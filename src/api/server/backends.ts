@@ -9,6 +9,7 @@ import type { ImagesBackend } from './routes/images.js';
 import type { ContainersBackend } from './routes/containers.js';
 import type { ContainerFsBackend } from './routes/container-fs.js';
 import type { NetworksBackend } from './routes/networks.js';
+import type { ImageBuildBackend } from './routes/build.js';
 
 export interface Backends {
   system: SystemBackend;
@@ -17,4 +18,6 @@ export interface Backends {
   /** docker cp, diff, export, commit. */
   containerFs?: ContainerFsBackend;
   networks?: NetworksBackend;
+  /** POST /build (classic builder). */
+  build?: ImageBuildBackend;
 }

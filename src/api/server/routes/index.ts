@@ -11,6 +11,7 @@ import { imageRoutes } from './images.js';
 import { containerRoutes } from './containers.js';
 import { containerFsRoutes } from './container-fs.js';
 import { networkRoutes } from './networks.js';
+import { buildRoutes as imageBuildRoutes } from './build.js';
 
 export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
   return [
@@ -19,5 +20,6 @@ export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
     ...(b.containers ? containerRoutes(b.containers) : []),
     ...(b.containerFs ? containerFsRoutes(b.containerFs) : []),
     ...(b.networks ? networkRoutes(b.networks) : []),
+    ...(b.build ? imageBuildRoutes(b.build) : []),
   ];
 }

@@ -1,0 +1,68 @@
+/**
+ * POST /build (moby api/server/router/build): the classic builder's API (`version=1`). The body
+ * is the context tar; the answer a JSON-message stream (`\r\n` after each message, as dockerd
+ * writes it) that carries the build's failures too, with status 200.
+ */
+import type { Readable } from 'node:stream';
+import { invalidParameter, notImplemented, type Ctx } from '../../../lib/index.js';
+import type { ApiRequest } from '../request.js';
+import type { ApiResponse } from '../response.js';
+import type { Route } from '../router.js';
+
+export interface ImageBuildOptions {
+  context: Readable;
+  dockerfile: string;
+  tags: string[];
+  buildArgs: Record<string, string | null>;
+  labels: Record<string, string>;
+  target: string;
+  noCache: boolean;
+  rm: boolean;
+  forceRm: boolean;
+  quiet: boolean;
+}
+
+export interface ImageBuildBackend {
+  /**
+   * Receives the context and starts the build. Throws invalidParameter for a hostile or broken
+   * context; failures of the build itself come as messages with `errorDetail`.
+   */
+  build(ctx: Ctx, opts: ImageBuildOptions): Promise<AsyncIterable<unknown>>;
+}
+
+function jsonMap<T>(raw: string | undefined, name: string): Record<string, T> {
+  if (!raw) return {};
+  try {
+    const v: unknown = JSON.parse(raw);
+    if (v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, T>;
+  } catch (e) {
+    throw invalidParameter(`invalid ${name}: ${(e as Error).message}`, e);
+  }
+}
+
+export function buildRoutes(backend: ImageBuildBackend): Route[] {
+  const handler = async (req: ApiRequest, res: ApiResponse) => {
+    const q = req.query;
+    const version = q.string('version', '1');
+    // compat: BuildKit sessions (version=2) need /session and gRPC; only the classic builder here
+    if (version === '2') throw notImplemented('BuildKit is not supported by this daemon: use the classic builder (DOCKER_BUILDKIT=0)');
+    if (version !== '1') throw invalidParameter(`invalid version ${JSON.stringify(version)}`);
+    if (q.get('remote')) throw notImplemented('remote build contexts are not supported yet (issue 8)');
+    const stream = await backend.build(req.ctx, {
+      context: req.stream(),
+      dockerfile: q.string('dockerfile', 'Dockerfile') || 'Dockerfile',
+      tags: q.getAll('t').filter((t) => t !== ''),
+      buildArgs: jsonMap<string | null>(q.get('buildargs'), 'buildargs'),
+      labels: jsonMap<string>(q.get('labels'), 'labels'),
+      target: q.string('target'),
+      noCache: q.bool('nocache'),
+      rm: q.bool('rm', true),
+      forceRm: q.bool('forcerm'),
+      quiet: q.bool('q'),
+    });
+    await res.jsonStream(stream, { terminator: '\r\n' });
+  };
+  return [{ method: 'POST', path: '/build', handler }];
+}

@@ -1,0 +1,61 @@
+/**
+ * POST /build (classic builder): the context is received into a directory of its own, the
+ * builder runs over it, and the directory goes when the build's stream ends.
+ *
+ *   <root>/                 (<data-root>/builder)
+ *     <random>/             one build: context/ and the step tars (builder/context.ts)
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Ctx } from '../../lib/index.js';
+import { build, receiveContext, type BuildBackend, type BuildMessage } from '../../builder/index.js';
+
+export interface BuildRequest {
+  /** The context tar (plain or gzip). */
+  context: Readable;
+  dockerfile: string;
+  tags: string[];
+  buildArgs: Record<string, string | null>;
+  labels: Record<string, string>;
+  target: string;
+  noCache: boolean;
+  rm: boolean;
+  forceRm: boolean;
+  quiet: boolean;
+}
+
+export class BuildService {
+  constructor(private readonly deps: { backend: BuildBackend; root: string }) {}
+
+  /** Drops what builds interrupted by a crash left behind. */
+  async cleanup(): Promise<void> {
+    await fs.rm(this.deps.root, { recursive: true, force: true }).catch(() => {});
+  }
+
+  /**
+   * Receives the context (invalidParameter for a hostile or broken one, nothing kept), then
+   * returns the build's messages; the build's directory is removed when they end.
+   */
+  async build(ctx: Ctx, req: BuildRequest): Promise<AsyncIterable<BuildMessage>> {
+    const buildRoot = join(this.deps.root, randomBytes(16).toString('hex'));
+    await fs.mkdir(buildRoot, { recursive: true, mode: 0o700 });
+    let contextDir: string;
+    try {
+      contextDir = await receiveContext(ctx, req.context, buildRoot);
+    } catch (e) {
+      req.context.resume();
+      await fs.rm(buildRoot, { recursive: true, force: true });
+      throw e;
+    }
+    const messages = build(ctx, this.deps.backend, { ...req, contextDir, buildRoot });
+    return (async function* () {
+      try {
+        yield* messages;
+      } finally {
+        await fs.rm(buildRoot, { recursive: true, force: true }).catch(() => {});
+      }
+    })();
+  }
+}
