@@ -122,4 +122,173 @@ describe('docker build (classic builder)', () => {
     const id2 = /Successfully built (\w+)/.exec(again.stdout)![1];
     assert.equal(id1, id2);
   });
+
+  test("the book's psweb-style app: RUN, COPY, WORKDIR, EXPOSE, ENTRYPOINT; served on a published port", async () => {
+    const dir = context({
+      Dockerfile: [
+        'FROM busybox',
+        'LABEL maintainer="nigelpoulton@hotmail.com"',
+        '# install the "app runtime" (a package, in the book: nodejs and npm)',
+        'RUN mkdir -p /opt/runtime \\',
+        '  && echo "runtime v1" > /opt/runtime/VERSION',
+        'COPY . /src',
+        'WORKDIR /src',
+        'ENV GREETING=hello',
+        'EXPOSE 8080',
+        'ENTRYPOINT ["httpd", "-f", "-p", "8080", "-h", "/src/www"]',
+        '',
+      ].join('\n'),
+      'www/index.html': '<h1>psweb</h1>\n',
+      'package.json': '{"name":"psweb"}\n',
+    });
+    const r = await build(['-t', 'psweb:latest', '-t', 'psweb:v1', dir]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Step 8\/8 : ENTRYPOINT \["httpd", "-f", "-p", "8080", "-h", "\/src\/www"\]/);
+    assert.match(r.stdout, /Successfully tagged psweb:latest\nSuccessfully tagged psweb:v1\n/);
+    const cfg = JSON.parse(await ok(d.docker(['image', 'inspect', '-f', '{{json .Config}}', 'psweb:v1'])));
+    assert.deepEqual(cfg.ExposedPorts, { '8080/tcp': {} });
+    assert.deepEqual(cfg.Entrypoint, ['httpd', '-f', '-p', '8080', '-h', '/src/www']);
+    assert.equal(cfg.Cmd ?? null, null);
+    assert.equal(cfg.WorkingDir, '/src');
+    assert.equal(cfg.Labels.maintainer, 'nigelpoulton@hotmail.com');
+    assert.ok(cfg.Env.includes('GREETING=hello'));
+    const port = await freePort();
+    await ok(d.docker(['run', '-d', '--name', 'web1', '-p', `${port}:8080`, 'psweb:latest']));
+    try {
+      assert.equal(await get(`http://127.0.0.1:${port}/`), '<h1>psweb</h1>\n');
+      assert.equal(await ok(d.docker(['exec', 'web1', 'cat', '/opt/runtime/VERSION'])), 'runtime v1\n');
+      assert.equal(await ok(d.docker(['exec', 'web1', 'pwd'])), '/src\n');
+    } finally {
+      await d.docker(['rm', '-f', 'web1']);
+    }
+  });
+
+  test('multi-stage: COPY --from a stage, --target stops early and skips unrelated stages', async () => {
+    const dir = context({
+      Dockerfile: [
+        'ARG BASE=busybox',
+        'FROM ${BASE} AS deps',
+        'RUN mkdir -p /out && echo deps > /out/deps.txt',
+        'FROM busybox AS unrelated',
+        'RUN echo never > /never',
+        'FROM busybox AS build',
+        'COPY --from=deps /out /in',
+        'COPY src/ /src/',
+        'RUN cat /in/deps.txt /src/main.txt > /app.txt',
+        'FROM busybox AS prod',
+        'COPY --from=build /app.txt /srv/',
+        'COPY --from=deps /out/deps.txt /srv/deps-copy.txt',
+        'CMD ["cat", "/srv/app.txt", "/srv/deps-copy.txt"]',
+        '',
+      ].join('\n'),
+      'src/main.txt': 'main\n',
+    });
+    const r = await build(['-t', 'multi:prod', dir]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.doesNotMatch(r.stdout, /echo never/);
+    assert.match(r.stdout, /Step 1\/10 : FROM \$\{BASE\} AS deps/);
+    assert.equal(await ok(d.docker(['run', '--rm', 'multi:prod'])), 'deps\nmain\ndeps\n');
+
+    const t = await build(['--target', 'build', '-t', 'multi:build', dir]);
+    assert.equal(t.code, 0, t.stderr + t.stdout);
+    assert.match(t.stdout, /Step 6\/6 : RUN cat/);
+    assert.doesNotMatch(t.stdout, /AS prod|echo never/);
+    assert.equal(await ok(d.docker(['run', '--rm', 'multi:build', 'cat', '/app.txt'])), 'deps\nmain\n');
+
+    const bad = await build(['--target', 'nope', dir]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /failed to reach build target nope in Dockerfile/);
+  });
+
+  test('cache: a changed file invalidates its COPY and every later step, not the earlier ones', async () => {
+    const dir = context({
+      Dockerfile: 'FROM busybox\nRUN echo one > /one\nCOPY a.txt /a.txt\nRUN cat /a.txt > /copy\nCOPY b.txt /b.txt\nCMD ["cat", "/copy"]\n',
+      'a.txt': 'A1\n',
+      'b.txt': 'B1\n',
+    });
+    const first = await build(['-t', 'cachetest', dir]);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    writeFileSync(join(dir, 'b.txt'), 'B2\n');
+    const second = await build(['-t', 'cachetest', dir]);
+    assert.equal(second.code, 0, second.stderr);
+    const cached = (out: string) => out.split(/^Step /m).slice(1).map((s) => s.includes('Using cache'));
+    assert.deepEqual(cached(second.stdout), [false, true, true, true, false, false]);
+    writeFileSync(join(dir, 'a.txt'), 'A2\n');
+    const third = await build(['-t', 'cachetest', dir]);
+    assert.deepEqual(cached(third.stdout), [false, true, false, false, false, false]);
+    assert.equal(await ok(d.docker(['run', '--rm', 'cachetest'])), 'A2\n');
+    const nocache = await build(['--no-cache', '-t', 'cachetest', dir]);
+    assert.deepEqual(cached(nocache.stdout), [false, false, false, false, false, false]);
+    // The same context from an empty cache gives the same image ID (reproducible by default).
+    const id = (out: string) => /Successfully built (\w+)/.exec(out)![1];
+    assert.equal(id(nocache.stdout), id(third.stdout));
+  });
+
+  test('a failing RUN: the error in the stream, its exit code from the CLI; build args and -q', async () => {
+    const dir = context({ Dockerfile: 'FROM busybox\nARG CODE=3\nRUN echo failing with $CODE; exit $CODE\n' });
+    const r = await build([dir]);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /failing with 3/);
+    assert.match(r.stderr, /The command '\/bin\/sh -c echo failing with \$CODE; exit \$CODE' returned a non-zero code: 3/);
+    const r2 = await build(['--build-arg', 'CODE=0', '--build-arg', 'UNUSED=1', '-t', 'argtest', dir]);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.match(r2.stdout, /\[Warning\] One or more build-args \[UNUSED\] were not consumed/);
+    const h = await ok(d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'argtest']));
+    assert.match(h, /^\|1 CODE=0 \/bin\/sh -c echo failing with \$CODE; exit \$CODE$/m);
+    const q = await build(['-q', '--build-arg', 'CODE=0', dir]);
+    assert.equal(q.code, 0, q.stderr);
+    assert.match(q.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  });
+
+  test('hostile contexts are refused and write nothing outside the build root', async () => {
+    const victim = join(tmpdir(), `berth-build-victim-${process.pid}`);
+    rmSync(victim, { force: true });
+    const tar = (entries: { name: string; type?: string; linkname?: string; body?: string }[]) => {
+      const blocks: Buffer[] = [];
+      for (const e of entries) {
+        const h = Buffer.alloc(512);
+        const body = Buffer.from(e.body ?? '');
+        h.write(e.name, 0, 100, 'utf8');
+        h.write('0000644\0', 100);
+        h.write('0000000\0', 108);
+        h.write('0000000\0', 116);
+        h.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
+        h.write('00000000000\0', 136);
+        h.write('        ', 148);
+        h.write(e.type ?? '0', 156);
+        if (e.linkname) h.write(e.linkname, 157, 100, 'utf8');
+        h.write('ustar\0', 257);
+        h.write('00', 263);
+        let sum = 0;
+        for (const b of h) sum += b;
+        h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+        blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+      }
+      blocks.push(Buffer.alloc(1024));
+      return Buffer.concat(blocks);
+    };
+    const df = { name: 'Dockerfile', body: 'FROM busybox\nCOPY . /\n' };
+    const cases: [string, Buffer][] = [
+      ['..', tar([df, { name: `../../../../../../..${victim}`, body: 'pwned' }])],
+      ['absolute', tar([df, { name: victim, body: 'pwned' }])],
+      ['symlink', tar([df, { name: 'link', type: '2', linkname: '../../../../../../../tmp' }, { name: 'link/x', body: 'pwned' }])],
+    ];
+    for (const [what, body] of cases) {
+      for (const payload of [body, gzipSync(body)]) {
+        const r = await d.request('POST', '/v1.41/build?t=hostile', payload, { 'Content-Type': 'application/x-tar' });
+        assert.equal(r.status, 400, `${what}: ${r.body}`);
+        assert.match(JSON.parse(r.body).message, /invalid tar entry/, what);
+        assert.equal(existsSync(victim), false, what);
+      }
+    }
+    const up = context({ Dockerfile: 'FROM busybox\nCOPY ../x /x\n' });
+    const r = await build([up]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /forbidden path outside the build context: \.\.\/x/);
+    const out = context({ Dockerfile: 'FROM busybox\nCOPY link/passwd /x\n' });
+    symlinkSync('/etc', join(out, 'link'));
+    const r2 = await build([out]);
+    assert.notEqual(r2.code, 0);
+    assert.match(r2.stderr, /forbidden path outside the build context|file not found/);
+  });
 });
