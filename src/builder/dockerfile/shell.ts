@@ -120,6 +120,7 @@ class Lexer {
       const name = this.name();
       if (name === '') throw new ShellError(`missing ':' in substitution`);
       let c = this.next();
+      if (c === '') throw new ShellError(`syntax error: missing '}'`);
       if (c === '}') return { value: this.lookup(name) ?? '' };
       let colon = false;
       if (c === ':') {
