@@ -291,4 +291,32 @@ describe('docker build (classic builder)', () => {
     assert.notEqual(r2.code, 0);
     assert.match(r2.stderr, /forbidden path outside the build context|file not found/);
   });
+
+  test('berth build and docker build send the same context (.dockerignore), and print the same steps', async () => {
+    const dir = context({
+      Dockerfile: 'FROM busybox\nCOPY . /ctx\nRUN cd /ctx && find . | sort > /list\nCMD ["cat", "/list"]\n',
+      '.dockerignore': '# comment\nnode_modules\n!node_modules/keep.js\n**/*.secret\nbuild.dockerfile\n',
+      'app.js': 'x',
+      'node_modules/dep/index.js': 'x',
+      'node_modules/keep.js': 'x',
+      'deep/a/b.secret': 'x',
+      'deep/a/b.txt': 'x',
+    });
+    const viaDocker = await build(['--no-cache', '-t', 'ctx:docker', dir]);
+    assert.equal(viaDocker.code, 0, viaDocker.stderr);
+    const viaBerth = await d.berth(['build', '--no-cache', '-t', 'ctx:berth', dir], { timeoutMs: 180_000 });
+    assert.equal(viaBerth.code, 0, viaBerth.stderr);
+    const listing = await ok(d.docker(['run', '--rm', 'ctx:docker']));
+    assert.equal(await ok(d.docker(['run', '--rm', 'ctx:berth'])), listing);
+    assert.equal(listing, ['.', './.dockerignore', './Dockerfile', './app.js', './deep', './deep/a', './deep/a/b.txt', './node_modules', './node_modules/keep.js', ''].join('\n'));
+    assert.deepEqual(shape(viaBerth.stdout), shape(viaDocker.stdout).map((l) => l.replace('ctx:docker', 'ctx:berth')));
+    // -q prints the ID only; -f outside the context travels inside the tar.
+    writeFileSync(join(dir, 'build.dockerfile'), 'FROM busybox\nLABEL from=outside\n');
+    const q = await d.berth(['build', '-q', '-f', join(dir, 'build.dockerfile'), dir]);
+    assert.equal(q.code, 0, q.stderr);
+    assert.match(q.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    const fail = await d.berth(['build', '-'], { input: 'FROM busybox\nRUN exit 4\n' });
+    assert.equal(fail.code, 4, fail.stdout + fail.stderr);
+    assert.match(fail.stderr, /returned a non-zero code: 4/);
+  });
 });
