@@ -319,4 +319,50 @@ describe('docker build (classic builder)', () => {
     assert.equal(fail.code, 4, fail.stdout + fail.stderr);
     assert.match(fail.stderr, /returned a non-zero code: 4/);
   });
+
+  test('instructions in real containers: WORKDIR creates, ADD extracts a local tar, COPY --chown/--chmod, wildcards, heredocs, SHELL, USER', async () => {
+    const tarball = (await import('node:child_process')).execFileSync('tar', ['-czf', '-', '-C', '/etc', 'hostname', 'passwd']);
+    const dir = context({
+      Dockerfile: [
+        'FROM busybox',
+        'WORKDIR /made/here',
+        'RUN pwd > /workdir.txt',
+        'ADD files.tgz /unpacked/',
+        'COPY --chown=1000:2000 --chmod=0750 *.txt /texts/',
+        'COPY one.txt /existing-file-name',
+        'RUN <<EOF',
+        'echo heredoc-line-1 > /heredoc.txt',
+        'echo heredoc-line-2 >> /heredoc.txt',
+        'EOF',
+        'SHELL ["/bin/sh", "-c", "-e"]',
+        'RUN echo shell-ok > /shell.txt',
+        'USER 1000',
+        'RUN id -u > /tmp/uid.txt',
+        'CMD cat /workdir.txt /heredoc.txt /shell.txt /tmp/uid.txt && ls /unpacked && stat -c "%u:%g %a %n" /texts/one.txt /texts/two.txt && cat /existing-file-name',
+        '',
+      ].join('\n'),
+      'one.txt': 'one\n',
+      'two.txt': 'two\n',
+    });
+    writeFileSync(join(dir, 'files.tgz'), tarball);
+    const r = await build(['-t', 'instr', dir]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = await ok(d.docker(['run', '--rm', 'instr']));
+    assert.equal(
+      out,
+      [
+        '/made/here',
+        'heredoc-line-1',
+        'heredoc-line-2',
+        'shell-ok',
+        '1000',
+        'hostname',
+        'passwd',
+        '1000:2000 750 /texts/one.txt',
+        '1000:2000 750 /texts/two.txt',
+        'one',
+        '',
+      ].join('\n'),
+    );
+  });
 });
