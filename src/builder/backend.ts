@@ -60,6 +60,8 @@ export interface BuildBackend {
    * name, a file as its base name). Throws notFound when the path does not exist.
    */
   archive(ctx: Ctx, image: BuildImage, path: string): Promise<{ isDir: boolean; tar: AsyncIterable<Buffer> }>;
+  /** Whether `path` is a directory in `image` (symlinks followed inside it); false when absent. */
+  isDirectory(ctx: Ctx, image: BuildImage, path: string): Promise<boolean>;
   /** Points `name` (a reference like `app:v1`) at the image. Throws invalidParameter on a bad name. */
   tag(ctx: Ctx, imageId: string, name: string): Promise<void>;
 }

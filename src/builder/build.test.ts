@@ -68,6 +68,9 @@ class FakeBackend implements BuildBackend {
     return this.exitCode(req.config.Cmd!);
   }
   async removeContainer() {}
+  async isDirectory(_ctx: unknown, _img: BuildImage, path: string) {
+    return path === '/etc';
+  }
   async archive(): Promise<never> {
     throw new Error('not in this fake');
   }

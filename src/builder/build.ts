@@ -622,7 +622,9 @@ export class Builder {
     let dest = posix.isAbsolute(rawDest) ? rawDest : posix.join(workdir, rawDest) + (rawDest.endsWith('/') || rawDest === '.' ? '/' : '');
     if (rawDest === '.' || rawDest.endsWith('/.')) dest = dest.replace(/\/?$/, '/');
     const hasWild = srcs.some((s) => /[*?[]/.test(s));
-    const destIsDir = dest.endsWith('/');
+    // compat: a destination without a trailing slash is still a directory when one exists there
+    const destIsDir = dest.endsWith('/') || (!!st.image && dest !== '/' && (await this.backend.isDirectory(this.ctx, st.image, dest)));
+    if (destIsDir && !dest.endsWith('/')) dest += '/';
     if ((srcs.length > 1 || hasWild) && !destIsDir) {
       const sources = hasWild ? await resolveSources(this.opts.contextDir, srcs, instr).catch(() => srcs) : srcs;
       if (sources.length > 1) throw fail(`When using ${instr} with more than one source file, the destination must be a directory and end with a /`);

@@ -141,6 +141,19 @@ export class DaemonBuildBackend implements BuildBackend {
     }
   }
 
+  async isDirectory(ctx: Ctx, image: BuildImage, path: string): Promise<boolean> {
+    const c = this.deps.containers;
+    const { Id } = await c.create(ctx, '', { Image: image.id, Cmd: ['/nonexistent'], Entrypoint: null, HostConfig: {} });
+    try {
+      const stat = await c.statPath(ctx, Id, path.endsWith('/') ? path : `${path}/.`);
+      return hasModeBit(stat.mode, GoMode.Dir);
+    } catch {
+      return false;
+    } finally {
+      await c.remove(ctx, Id, { force: true, volumes: true }).catch(() => {});
+    }
+  }
+
   async tag(ctx: Ctx, imageId: string, name: string): Promise<void> {
     const { repo, tag } = splitTag(name);
     await this.deps.images.tag(ctx, imageId, repo, tag);
