@@ -37,6 +37,8 @@ export interface CommitOptions {
   now?: Date;
   /** Entry times later than this are set to it (reproducible builds: buildkit's rewrite-timestamp). */
   clampMtime?: Date;
+  /** Labels of the dangling record when `names` is empty. */
+  recordLabels?: Record<string, string>;
 }
 
 interface LayerScan {
@@ -125,7 +127,7 @@ export async function commitImage(ctx: Ctx, store: ImageStore, opts: CommitOptio
     };
     const layers: Descriptor[] = [...(opts.parent?.layers ?? []), ...(empty ? [] : [{ mediaType: MediaType.DockerLayer, digest: layer.digest, size: layer.size }])];
     const layerSizes = layers.map((_, i) => (i === layers.length - 1 && !empty ? scan.fileBytes : -1));
-    const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: opts.names, layerSizes });
+    const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: opts.names, layerSizes, recordLabels: opts.recordLabels });
     return id;
   } catch (e) {
     if (view) await leased.snapshotter.remove(ctx, viewKey).catch(() => {});

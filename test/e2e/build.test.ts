@@ -118,6 +118,11 @@ describe('docker build (classic builder)', () => {
       'Successfully built <id>',
       'Successfully tagged tracebuild:classic',
     ]);
+    // Intermediate images only show with -a (Docker hides untagged parents).
+    const listed = await ok(d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']));
+    assert.equal(listed.split('\n').filter((l) => l === '<none>:<none>').length, 0, listed);
+    const all = await ok(d.docker(['images', '-a', '--format', '{{.Repository}}:{{.Tag}}']));
+    assert.equal(all.split('\n').filter((l) => l === '<none>:<none>').length, 2, all);
     const id1 = /Successfully built (\w+)/.exec(r.stdout)![1];
     const id2 = /Successfully built (\w+)/.exec(again.stdout)![1];
     assert.equal(id1, id2);

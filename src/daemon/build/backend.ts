@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { rfc3339Nano, GoMode, hasModeBit, type Ctx } from '../../lib/index.js';
-import { commitImage, type ImageStore } from '../../images/index.js';
+import { BUILD_PARENT_LABEL, commitImage, type ImageStore } from '../../images/index.js';
 import { MediaType, hostPlatform, type Descriptor, type History, type ImageConfig } from '../../oci/index.js';
 import type { BuildBackend, BuildImage, NewBuildImage, RunRequest } from '../../builder/index.js';
 import type { ContainersService } from '../containers/containers.js';
@@ -42,6 +42,7 @@ export class DaemonBuildBackend implements BuildBackend {
   async newImage(ctx: Ctx, req: NewBuildImage): Promise<BuildImage> {
     const store = this.deps.store;
     const parent = req.parent ? await store.resolve(ctx, req.parent.id) : undefined;
+    const recordLabels: Record<string, string> = parent ? { [BUILD_PARENT_LABEL]: parent.id } : {};
     if (req.layer.kind === 'container') {
       const rec = this.deps.containers.store.get(req.layer.id);
       const id = await commitImage(ctx, store, {
@@ -53,6 +54,7 @@ export class DaemonBuildBackend implements BuildBackend {
         names: [],
         now: req.created,
         clampMtime: req.created,
+        recordLabels,
         runtimeFiles: RUNTIME_FILES.map((p) => p.slice(1)),
         runtimeDirs: RUNTIME_DIRS.map((p) => p.slice(1)),
       });
@@ -81,7 +83,7 @@ export class DaemonBuildBackend implements BuildBackend {
         history: [...(base?.history ?? []), history],
       };
       const layers = [...(parent?.layers ?? []), ...(layer ? [layer] : [])];
-      const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: [] });
+      const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: [], recordLabels });
       return { id, config };
     } catch (e) {
       await leased.release(true);
