@@ -20,7 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join, posix } from 'node:path';
-import { invalidParameter, kindOf, messageOf, type Ctx } from '../lib/index.js';
+import { cancelled, invalidParameter, kindOf, messageOf, type Ctx } from '../lib/index.js';
 import type { ImageRuntimeConfig } from '../oci/index.js';
 import type { BuildBackend, BuildImage, LayerSource } from './backend.js';
 import { addArchive, copyFromArchive, copyFromContext, isTarArchive, resolveSources, type CopyLayer } from './context.js';
@@ -194,7 +194,9 @@ export class Builder {
       if (st.name) this.stageImages.set(st.name, img);
       final = img;
     }
-    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k) && !BUILTIN_ARGS.has(k)).sort();
+    const unused = Object.keys(this.opts.buildArgs)
+      .filter((k) => !this.usedArgs.has(k) && !BUILTIN_ARGS.has(k) && k !== 'SOURCE_DATE_EPOCH' && k !== 'BERTH_BUILD_TIME')
+      .sort();
     if (unused.length) this.out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     if (!final) throw invalidParameter('No image was generated. Is your Dockerfile empty?');
     this.send({ aux: { ID: final.id } });
@@ -250,6 +252,8 @@ export class Builder {
   }
 
   private stepHeader(text: string): void {
+    // A client that went away stops the build between steps.
+    if (this.ctx.signal.aborted) throw cancelled();
     this.steps++;
     this.out(`Step ${this.steps}/${this.total} : ${text}`);
     this.out('\n');
