@@ -200,6 +200,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     const builds = new BuildService({
       backend: new DaemonBuildBackend({ store: imageStore, containers, images }),
       root: join(config.dataRoot, 'builder'),
+      exec: nodeExec,
     });
     await builds.cleanup();
     const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);

@@ -10,6 +10,9 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, symlinkSync, existsSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { ok, sleep, startDaemon, type TestDaemon } from './harness.js';
 
@@ -371,5 +374,62 @@ describe('docker build (classic builder)', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  test('remote contexts from a server on loopback: a tarball, a bare Dockerfile, a Git repository (with .dockerignore applied by the daemon)', async () => {
+    const root = context({});
+    // A tarball context.
+    const tctx = context({ Dockerfile: 'FROM busybox\nCOPY msg /msg\nCMD ["cat", "/msg"]\n', msg: 'from a tarball\n' });
+    execFileSync('tar', ['-czf', join(root, 'ctx.tar.gz'), '-C', tctx, '.']);
+    writeFileSync(join(root, 'Dockerfile.txt'), 'FROM busybox\nCMD ["echo", "from a bare Dockerfile"]\n');
+    // A Git repository served by git's dumb HTTP protocol (static files).
+    const work = context({
+      Dockerfile: 'FROM busybox\nCOPY . /repo\nRUN ls -a /repo > /listing\nCMD ["cat", "/listing"]\n',
+      '.dockerignore': 'ignored.txt\n',
+      'kept.txt': 'k',
+      'ignored.txt': 'i',
+      'sub/Dockerfile': 'FROM busybox\nCOPY f /f\nCMD ["cat", "/f"]\n',
+      'sub/f': 'from a subdirectory\n',
+    });
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: work, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'one');
+    git('tag', 'v1');
+    execFileSync('git', ['clone', '-q', '--bare', work, join(root, 'repo.git')]);
+    execFileSync('git', ['-C', join(root, 'repo.git'), 'update-server-info']);
+    const server = http.createServer((req, res) => {
+      const p = join(root, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
+      if (!p.startsWith(root) || !existsSync(p) || !statSync(p).isFile()) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200).end(readFileSync(p));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    try {
+      const t = await d.berth(['build', '-t', 'remote:tar', `${base}/ctx.tar.gz`], { timeoutMs: 180_000 });
+      assert.equal(t.code, 0, t.stderr + t.stdout);
+      assert.equal(await ok(d.docker(['run', '--rm', 'remote:tar'])), 'from a tarball\n');
+      const f = await d.berth(['build', '-t', 'remote:file', `${base}/Dockerfile.txt`], { timeoutMs: 180_000 });
+      assert.equal(f.code, 0, f.stderr + f.stdout);
+      assert.equal(await ok(d.docker(['run', '--rm', 'remote:file'])), 'from a bare Dockerfile\n');
+      const g = await d.berth(['build', '-t', 'remote:git', `${base}/repo.git#v1`], { timeoutMs: 180_000 });
+      assert.equal(g.code, 0, g.stderr + g.stdout);
+      assert.equal(await ok(d.docker(['run', '--rm', 'remote:git'])), ['.', '..', '.dockerignore', 'Dockerfile', 'kept.txt', 'sub', ''].join('\n'));
+      const s = await d.berth(['build', '-t', 'remote:sub', `${base}/repo.git#main:sub`], { timeoutMs: 180_000 });
+      assert.equal(s.code, 0, s.stderr + s.stdout);
+      assert.equal(await ok(d.docker(['run', '--rm', 'remote:sub'])), 'from a subdirectory\n');
+      // The real docker CLI fetches a URL itself and uploads it: same result.
+      const viaDocker = await build(['-t', 'remote:docker', `${base}/ctx.tar.gz`]);
+      assert.equal(viaDocker.code, 0, viaDocker.stderr);
+      assert.equal(await ok(d.docker(['run', '--rm', 'remote:docker'])), 'from a tarball\n');
+      const missing = await d.berth(['build', `${base}/nope.tar.gz`]);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /error downloading .*status 404/);
+    } finally {
+      server.close();
+    }
   });
 });

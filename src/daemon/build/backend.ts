@@ -4,7 +4,7 @@
  * containers through the container service (create, attach, start, wait, remove, archive).
  */
 import { createReadStream } from 'node:fs';
-import { rfc3339Nano, GoMode, hasModeBit, type Ctx } from '../../lib/index.js';
+import { rfc3339Nano, GoMode, hasModeBit, withoutCancel, type Ctx } from '../../lib/index.js';
 import { BUILD_PARENT_LABEL, commitImage, type ImageStore } from '../../images/index.js';
 import { MediaType, hostPlatform, type Descriptor, type History, type ImageConfig } from '../../oci/index.js';
 import type { BuildBackend, BuildImage, NewBuildImage, RunRequest } from '../../builder/index.js';
@@ -112,7 +112,10 @@ export class DaemonBuildBackend implements BuildBackend {
       for await (const chunk of attached.output) output(chunk.data);
     })();
     await c.start(ctx, id);
-    const res = await done;
+    // A build whose client went away kills its RUN step instead of waiting for it.
+    const onAbort = () => void c.kill(withoutCancel(ctx), id, 'KILL').catch(() => {});
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const res = await done.finally(() => ctx.signal.removeEventListener('abort', onAbort));
     await Promise.race([pumping.catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
     return res.StatusCode;
   }

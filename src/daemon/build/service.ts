@@ -9,12 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Ctx } from '../../lib/index.js';
-import { build, receiveContext, type BuildBackend, type BuildMessage } from '../../builder/index.js';
+import type { Ctx, Exec } from '../../lib/index.js';
+import { applyDockerignore, build, fetchRemoteContext, receiveContext, type BuildBackend, type BuildMessage } from '../../builder/index.js';
 
 export interface BuildRequest {
-  /** The context tar (plain or gzip). */
+  /** The context tar (plain or gzip); ignored (drained) with `remote`. */
   context: Readable;
+  /** A Git URL or an http(s) URL of a tarball or a Dockerfile, fetched by the daemon. */
+  remote?: string;
   dockerfile: string;
   tags: string[];
   buildArgs: Record<string, string | null>;
@@ -27,7 +29,7 @@ export interface BuildRequest {
 }
 
 export class BuildService {
-  constructor(private readonly deps: { backend: BuildBackend; root: string }) {}
+  constructor(private readonly deps: { backend: BuildBackend; root: string; exec: Exec }) {}
 
   /** Drops what builds interrupted by a crash left behind. */
   async cleanup(): Promise<void> {
@@ -43,7 +45,11 @@ export class BuildService {
     await fs.mkdir(buildRoot, { recursive: true, mode: 0o700 });
     let contextDir: string;
     try {
-      contextDir = await receiveContext(ctx, req.context, buildRoot);
+      if (req.remote) {
+        req.context.resume();
+        contextDir = await fetchRemoteContext(ctx, this.deps.exec, req.remote, buildRoot, req.dockerfile);
+        await applyDockerignore(contextDir, req.dockerfile);
+      } else contextDir = await receiveContext(ctx, req.context, buildRoot);
     } catch (e) {
       req.context.resume();
       await fs.rm(buildRoot, { recursive: true, force: true });

@@ -11,6 +11,8 @@ import type { Route } from '../router.js';
 
 export interface ImageBuildOptions {
   context: Readable;
+  /** POST /build?remote=: a Git or http(s) URL the daemon fetches the context from. */
+  remote?: string;
   dockerfile: string;
   tags: string[];
   buildArgs: Record<string, string | null>;
@@ -49,9 +51,9 @@ export function buildRoutes(backend: ImageBuildBackend): Route[] {
     // compat: BuildKit sessions (version=2) need /session and gRPC; only the classic builder here
     if (version === '2') throw notImplemented('BuildKit is not supported by this daemon: use the classic builder (DOCKER_BUILDKIT=0)');
     if (version !== '1') throw invalidParameter(`invalid version ${JSON.stringify(version)}`);
-    if (q.get('remote')) throw notImplemented('remote build contexts are not supported yet (issue 8)');
     const stream = await backend.build(req.ctx, {
       context: req.stream(),
+      remote: q.get('remote') || undefined,
       dockerfile: q.string('dockerfile', 'Dockerfile') || 'Dockerfile',
       tags: q.getAll('t').filter((t) => t !== ''),
       buildArgs: jsonMap<string | null>(q.get('buildargs'), 'buildargs'),

@@ -4,14 +4,15 @@
  * .dockerignore applied (owners 0:0, as docker/cli sends it), or `-` reads a tar or a bare
  * Dockerfile from stdin. A Dockerfile outside the context (or `-f -`) travels inside the tar as
  * `.dockerfile.<random>`. The answer is a JSON-message stream; an errorDetail fails the command
- * with its code (1 when none). With -q only the image ID is printed.
+ * with its code (1 when none). With -q only the image ID is printed. A Git or http(s) URL is
+ * passed on as `remote=` for the daemon to fetch (docker/cli fetches it itself, then uploads).
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { tarPack, type TarHeader } from '../../../lib/index.js';
+
 import { CliError, StatusError, defineCommand } from '../../command.js';
-import { isExcluded, parseDockerignore, type IgnorePattern } from '../../dockerignore.js';
+import { isExcluded, parseDockerignore, tarPack, type IgnorePattern, type TarHeader } from '../../../lib/index.js';
 import { JSONMessageError, displayJSONMessagesStream } from '../../jsonmessage.js';
 import { humanSize } from '../../format/units.js';
 
@@ -131,6 +132,7 @@ export default defineCommand({
     let files: ContextFile[] = [];
     let raw: Buffer | undefined;
     let dockerfile = opts.file;
+    let remote = '';
     const extra: ContextFile[] = [];
     if (specified === '-') {
       if (opts.file === '-') throw new CliError('invalid argument: can\'t use stdin for both build context and dockerfile');
@@ -141,8 +143,10 @@ export default defineCommand({
         files = [{ name: 'Dockerfile', header: fileHeader('Dockerfile', input.length), body: input }];
         dockerfile = 'Dockerfile';
       }
-    } else if (/^(https?|git):\/\//.test(specified) || specified.startsWith('git@')) {
-      throw new CliError('remote build contexts are not supported yet (issue 8)');
+    } else if (/^(https?|git):\/\//.test(specified) || specified.startsWith('git@') || specified.startsWith('github.com/')) {
+      // A remote context is fetched by the daemon (POST /build?remote=), .dockerignore included.
+      remote = specified;
+      dockerfile = opts.file;
     } else {
       const root = resolve(specified);
       const st = await fs.stat(root).catch(() => undefined);
@@ -178,7 +182,9 @@ export default defineCommand({
       dockerfile = dfRel;
     }
     let sent = 0;
-    const body: AsyncIterable<Buffer> = raw
+    const body: AsyncIterable<Buffer> = remote
+      ? (async function* () {})()
+      : raw
       ? (async function* () {
           sent = raw!.length;
           yield raw!;
@@ -190,6 +196,7 @@ export default defineCommand({
       version: '1',
       rm: opts.rm ? '1' : '0',
     };
+    if (remote) query['remote'] = remote;
     if (opts.buildArg.length) query['buildargs'] = JSON.stringify(keyValues(opts.buildArg, cli.env));
     if (opts.label.length) {
       const labels: Record<string, string> = {};
@@ -209,7 +216,7 @@ export default defineCommand({
       rawBody: body,
       headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from('{}').toString('base64') },
     });
-    if (!opts.quiet) cli.out.write(`Sending build context to Docker daemon  ${humanSize(sent)}\r\r\n`);
+    if (!opts.quiet && !remote) cli.out.write(`Sending build context to Docker daemon  ${humanSize(sent)}\r\r\n`);
     let imageId = '';
     const quietOut: string[] = [];
     const sink = opts.quiet ? { write: (s: string) => (quietOut.push(s), true), isTTY: false } : cli.out;

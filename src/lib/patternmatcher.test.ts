@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isExcluded, parseDockerignore } from './dockerignore.js';
+import { isExcluded, parseDockerignore } from './patternmatcher.js';
 
 test('.dockerignore: patterns, parents, ** and exceptions (moby patternmatcher cases)', () => {
   const p = parseDockerignore('# comment\n\nnode_modules\n*.log\n/tmp/\ndocs/**/*.md\n!docs/keep.md\n**/secret*\n!important.log\n');
