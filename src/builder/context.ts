@@ -172,7 +172,12 @@ async function contextEntries(contextDir: string, rel: string, dest: string, des
   if (st.isDirectory()) {
     // compat: a directory's contents are copied, not the directory itself
     const base = dest.replace(/\/+$/, '');
-    if (base !== '') out.push({ name: base, header: headerOf(st, base, opts) });
+    if (base !== '') {
+      const h = headerOf(st, base, opts);
+      // The context's root was made by the daemon at upload: its time and mode are not the client's.
+      if (rel === '') Object.assign(h, { mtime: opts.mtime, mode: opts.chmod ?? 0o755 });
+      out.push({ name: base, header: h });
+    }
     const root = await fs.realpath(abs);
     for (const p of await walk(root)) {
       const lst = await fs.lstat(join(root, p));
@@ -257,6 +262,24 @@ export async function copyFromContext(
   return { path: out, digestRef: `${kind}:${sha}` };
 }
 
+/** A header's fields that a layer keeps (no pax records, atime or ctime). */
+function stable(h: TarHeader): TarHeader {
+  return {
+    name: h.name,
+    type: h.type,
+    mode: h.mode,
+    uid: h.uid,
+    gid: h.gid,
+    uname: h.uname ?? '',
+    gname: h.gname ?? '',
+    size: h.size,
+    mtime: h.mtime,
+    linkname: h.linkname ?? '',
+    devmajor: h.devmajor ?? 0,
+    devminor: h.devminor ?? 0,
+  };
+}
+
 /** Re-roots docker cp's archive of a path (COPY --from) at `dest`. */
 export async function copyFromArchive(
   archive: { isDir: boolean; tar: AsyncIterable<Buffer> },
@@ -278,8 +301,9 @@ export async function copyFromArchive(
       const name = parts.filter((p) => p !== '').join('/');
       const chunks: Buffer[] = [];
       for await (const c of item) chunks.push(c as Buffer);
+      // Only what a layer keeps: pax records (atime, ctime) of the source would change the checksum.
       const header: TarHeader = {
-        ...h,
+        ...stable(h),
         name,
         ...(opts.chown ? { uid: opts.chown.uid, gid: opts.chown.gid } : {}),
         ...(opts.chmod !== undefined && h.type !== 'symlink' ? { mode: opts.chmod } : {}),
@@ -323,7 +347,7 @@ export async function addArchive(file: string, dest: string, out: string, chown:
       const name = base === '' ? rel : `${base}/${rel}`;
       const chunks: Buffer[] = [];
       for await (const c of item) chunks.push(c as Buffer);
-      const header: TarHeader = { ...h, name, ...(chown ? { uid: chown.uid, gid: chown.gid } : {}) };
+      const header: TarHeader = { ...stable(h), name, ...(chown ? { uid: chown.uid, gid: chown.gid } : {}) };
       if (header.type === 'link' && header.linkname) header.linkname = base === '' ? header.linkname : `${base}/${header.linkname.replace(/^\/+/, '')}`;
       yield { name, header, body: Buffer.concat(chunks) };
     }

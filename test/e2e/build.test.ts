@@ -160,6 +160,10 @@ describe('docker build (classic builder)', () => {
     assert.equal(cfg.WorkingDir, '/src');
     assert.equal(cfg.Labels.maintainer, 'nigelpoulton@hotmail.com');
     assert.ok(cfg.Env.includes('GREETING=hello'));
+    // Reproducible: the same context from scratch again (no cache) gives the same image.
+    const again = await build(['--no-cache', '-t', 'psweb:again', dir]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(/Successfully built (\w+)/.exec(again.stdout)![1], /Successfully built (\w+)/.exec(r.stdout)![1]);
     const port = await freePort();
     await ok(d.docker(['run', '-d', '--name', 'web1', '-p', `${port}:8080`, 'psweb:latest']));
     try {
@@ -431,5 +435,56 @@ describe('docker build (classic builder)', () => {
     } finally {
       server.close();
     }
+  });
+
+  test("the book's multi-stage Dockerfile (19 steps, 3 stages, COPY --from) on busybox; rebuilt all from cache; stage images left as <none>", async () => {
+    const dir = context({
+      Dockerfile: [
+        'FROM busybox AS storefront',
+        'WORKDIR /usr/src/atsea/app/react-app',
+        'COPY react-app .',
+        'RUN mkdir -p build && cp -r src/* build/',
+        'RUN echo built > build/ok.txt',
+        '',
+        'FROM busybox AS appserver',
+        'WORKDIR /usr/src/atsea',
+        'COPY pom.xml .',
+        'RUN mvn() { cat pom.xml; }; mvn > /deps.txt',
+        'COPY . .',
+        'RUN mkdir -p target && echo jar-bytes > target/AtSea-0.0.1-SNAPSHOT.jar',
+        '',
+        'FROM busybox AS production',
+        // The test busybox has no adduser applet: the same effect by hand.
+        "RUN echo 'gordon:x:1000:1000::/home/gordon:/bin/sh' >> /etc/passwd && mkdir -p /home/gordon",
+        'WORKDIR /static',
+        'COPY --from=storefront /usr/src/atsea/app/react-app/build/ .',
+        'WORKDIR /app',
+        'COPY --from=appserver /usr/src/atsea/target/AtSea-0.0.1-SNAPSHOT.jar .',
+        'ENTRYPOINT ["sh", "-c", "ls /static /app; cat /app/AtSea-0.0.1-SNAPSHOT.jar; grep -c gordon /etc/passwd; echo \\"$@\\"", "--"]',
+        'CMD ["--spring.profiles.active=postgres"]',
+        '',
+      ].join('\n'),
+      'react-app/src/index.html': '<html></html>',
+      'pom.xml': '<project/>',
+    });
+    const r = await build(['-t', 'multi:stage', dir]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Step 1\/19 : FROM busybox AS storefront\n/);
+    assert.match(r.stdout, /Step 19\/19 : CMD \["--spring.profiles.active=postgres"\]\n/);
+    assert.equal(
+      await ok(d.docker(['run', '--rm', 'multi:stage'])),
+      '/app:\nAtSea-0.0.1-SNAPSHOT.jar\n\n/static:\nindex.html\nok.txt\njar-bytes\n1\n--spring.profiles.active=postgres\n',
+    );
+    const again = await build(['-t', 'multi:stage', dir]);
+    assert.equal(again.code, 0, again.stderr);
+    const steps = again.stdout.split(/^Step /m).slice(1);
+    assert.equal(steps.length, 19);
+    assert.deepEqual(
+      steps.map((s, i) => (s.includes('Using cache') ? 'cache' : i === 0 || i === 5 || i === 11 ? 'from' : 'ran')),
+      steps.map((_, i) => (i === 0 || i === 5 || i === 11 ? 'from' : 'cache')),
+    );
+    // compat: the last image of each earlier stage stays as an untagged image (book F-146)
+    const stageImages = (await ok(d.docker(['images', '--filter', 'dangling=true', '-q']))).trim().split('\n').filter(Boolean);
+    assert.ok(stageImages.length >= 2, stageImages.join(','));
   });
 });
