@@ -17,6 +17,7 @@
  * base image's creation time (the epoch for scratch); the layers of COPY/ADD carry the context's
  * times. The build arg BERTH_BUILD_TIME=now opts out (the build's wall clock).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -127,9 +128,16 @@ export function build(ctx: Ctx, backend: BuildBackend, opts: BuildOptions): Asyn
 }
 
 export class Builder {
-  private steps = 0;
   private total = 0;
-  private readonly stageImages = new Map<string, BuildImage>();
+  /** Stage results by name and index, with the stage's index (only earlier stages may be used). */
+  private readonly stageImages = new Map<string, { index: number; image: Promise<BuildImage> }>();
+  /** The stage a piece of async work belongs to: its output and step numbers. */
+  private readonly stageCtx = new AsyncLocalStorage<{ index: number; step: number }>();
+  /** Output of stages that run ahead of the one being shown, held until their turn. */
+  private readonly held = new Map<number, BuildMessage[]>();
+  private shown = -1;
+  /** Set when an earlier stage failed: the others stop at their next step. */
+  private stopped = false;
   private readonly usedArgs = new Set<string>();
   private tarSeq = 0;
   private readonly containers: string[] = [];
@@ -142,7 +150,23 @@ export class Builder {
   ) {}
 
   private out(s: string): void {
-    if (!this.opts.quiet) this.send({ stream: s });
+    if (this.opts.quiet) return;
+    const stage = this.stageCtx.getStore();
+    if (stage === undefined || stage.index === this.shown) this.send({ stream: s });
+    else this.held.get(stage.index)!.push({ stream: s });
+  }
+
+  /** Shows stage `index` from now on: what it wrote so far first. */
+  private show(index: number): void {
+    this.shown = index;
+    for (const m of this.held.get(index) ?? []) this.send(m);
+    this.held.delete(index);
+  }
+
+  /** The image of an earlier stage named `ref` (name or index), if any. */
+  private stageImage(ref: string, before: number): Promise<BuildImage> | undefined {
+    const s = this.stageImages.get(ref.toLowerCase());
+    return s && s.index < before ? s.image : undefined;
   }
 
   async run(): Promise<void> {
@@ -181,19 +205,38 @@ export class Builder {
     }
     const needed = this.neededStages(stages, last, metaArgs);
     const labelKeys = Object.keys(this.opts.labels);
-    this.total = needed.reduce((n, i) => n + 1 + stages[i]!.commands.length, 0) + (labelKeys.length ? 1 : 0);
-    let final: BuildImage | undefined;
+    // Step numbers are fixed up front: stages that do not depend on each other build at once,
+    // and their output is shown stage after stage, as a sequential build would print it.
+    const labelStep = (i: number) => (i === last && labelKeys.length ? 1 : 0);
+    this.total = needed.reduce((n, i) => n + 1 + stages[i]!.commands.length + labelStep(i), 0);
+    const builds: Promise<BuildImage>[] = [];
+    let offset = 0;
     for (const i of needed) {
       const st = stages[i]!;
       const extra =
-        i === last && labelKeys.length
+        labelStep(i)
           ? [{ cmd: 'label', original: 'LABEL ' + labelKeys.map((k) => `${JSON.stringify(k)}=${JSON.stringify(this.opts.labels[k])}`).join(' '), flags: [], args: labelKeys.flatMap((k) => [JSON.stringify(k), JSON.stringify(this.opts.labels[k])]), json: false, heredocs: [], line: 0, endLine: 0 } satisfies Instruction]
           : [];
-      const img = await this.buildStage(st, metaArgs, extra);
-      this.stageImages.set(String(i), img);
-      if (st.name) this.stageImages.set(st.name, img);
-      final = img;
+      this.held.set(i, []);
+      const image = this.stageCtx.run({ index: i, step: offset }, () => this.buildStage(st, metaArgs, extra));
+      image.catch(() => {});
+      builds.push(image);
+      this.stageImages.set(String(i), { index: i, image });
+      if (st.name) this.stageImages.set(st.name, { index: i, image });
+      offset += 1 + st.commands.length + labelStep(i);
     }
+    let final: BuildImage | undefined;
+    for (const [k, i] of needed.entries()) {
+      this.show(i);
+      try {
+        final = await builds[k]!;
+      } catch (e) {
+        this.stopped = true;
+        await Promise.allSettled(builds);
+        throw e;
+      }
+    }
+    this.shown = -1;
     const unused = Object.keys(this.opts.buildArgs)
       .filter((k) => !this.usedArgs.has(k) && !BUILTIN_ARGS.has(k) && k !== 'SOURCE_DATE_EPOCH' && k !== 'BERTH_BUILD_TIME')
       .sort();
@@ -253,9 +296,10 @@ export class Builder {
 
   private stepHeader(text: string): void {
     // A client that went away stops the build between steps.
-    if (this.ctx.signal.aborted) throw cancelled();
-    this.steps++;
-    this.out(`Step ${this.steps}/${this.total} : ${text}`);
+    if (this.ctx.signal.aborted || this.stopped) throw cancelled();
+    const stage = this.stageCtx.getStore()!;
+    stage.step++;
+    this.out(`Step ${stage.step}/${this.total} : ${text}`);
     this.out('\n');
   }
 
@@ -264,7 +308,7 @@ export class Builder {
     const ref = this.expandMeta(stage.from.args[0]!, metaArgs);
     let image: BuildImage | undefined;
     if (ref.toLowerCase() !== 'scratch') {
-      image = this.stageImages.get(ref.toLowerCase()) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
+      image = (await this.stageImage(ref, this.stageCtx.getStore()!.index)) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
         if (kindOf(e) === 'notFound') throw new StepError(`pull access denied for ${ref.replace(/:.*$/, '')}, repository does not exist or may require 'docker login': no such image locally (${ref}) and no registry access`);
         throw e;
       }));
@@ -646,7 +690,7 @@ export class Builder {
     const from = this.flag(ins, 'from');
     if (from !== undefined && ins.cmd === 'copy') {
       const ref = word(from);
-      const src = this.stageImages.get(ref.toLowerCase()) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
+      const src = (await this.stageImage(ref, this.stageCtx.getStore()!.index)) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
         if (kindOf(e) === 'notFound') throw new StepError(`invalid from flag value ${ref}: no such image or build stage`);
         throw e;
       }));

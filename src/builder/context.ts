@@ -192,31 +192,31 @@ async function contextEntries(contextDir: string, rel: string, dest: string, des
   return out;
 }
 
-/** Writes `entries` as a tar file and returns its sha256 (the step's content checksum). */
+/**
+ * Writes `entries` as a tar file and returns the step's content checksum: sha256 over each
+ * entry's name, type, mode, owner, size, link target and content, without times (as moby's
+ * tarsum v1 leaves mtime out: a fresh checkout of the same files hits the cache).
+ */
 async function writeTar(path: string, entries: AsyncIterable<Entry> | Entry[]): Promise<string> {
   const pack = tarPack();
   const hash = createHash('sha256');
-  const sink = createWriteStream(path);
-  const piping = pipeline(
-    pack as unknown as Readable,
-    async function* (src: AsyncIterable<Buffer>) {
-      for await (const b of src) {
-        hash.update(b);
-        yield b;
-      }
-    },
-    sink,
-  );
+  const piping = pipeline(pack as unknown as Readable, createWriteStream(path));
   for await (const e of entries) {
     const h = { ...e.header, name: e.header.name.replace(/^\/+/, '') };
     if (h.name === '') continue;
+    hash.update(JSON.stringify([h.name, h.type, h.mode, h.uid, h.gid, h.size, h.linkname ?? '', h.uname ?? '', h.gname ?? '']) + '\n');
     if (e.file) {
       await new Promise<void>((resolve, reject) => {
         const w = pack.entry(h, (err) => (err ? reject(err) : resolve()));
-        createReadStream(e.file!).on('error', reject).pipe(w);
+        createReadStream(e.file!)
+          .on('error', reject)
+          .on('data', (b) => hash.update(b as Buffer))
+          .pipe(w);
       });
     } else {
-      await new Promise<void>((resolve, reject) => pack.entry(h, e.body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
+      const body = e.body ?? Buffer.alloc(0);
+      hash.update(body);
+      await new Promise<void>((resolve, reject) => pack.entry(h, body, (err) => (err ? reject(err) : resolve())));
     }
   }
   pack.finalize();

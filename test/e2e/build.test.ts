@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, symlinkSync, existsSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -220,6 +220,10 @@ describe('docker build (classic builder)', () => {
     });
     const first = await build(['-t', 'cachetest', dir]);
     assert.equal(first.code, 0, first.stderr + first.stdout);
+    // A new mtime alone (a fresh checkout) keeps the cache, as Docker's checksums leave times out.
+    utimesSync(join(dir, 'a.txt'), new Date(), new Date(Date.now() + 5000));
+    const touched = await build(['-t', 'cachetest', dir]);
+    assert.equal((touched.stdout.match(/Using cache/g) ?? []).length, 5, touched.stdout);
     writeFileSync(join(dir, 'b.txt'), 'B2\n');
     const second = await build(['-t', 'cachetest', dir]);
     assert.equal(second.code, 0, second.stderr);
@@ -486,5 +490,31 @@ describe('docker build (classic builder)', () => {
     // compat: the last image of each earlier stage stays as an untagged image (book F-146)
     const stageImages = (await ok(d.docker(['images', '--filter', 'dangling=true', '-q']))).trim().split('\n').filter(Boolean);
     assert.ok(stageImages.length >= 2, stageImages.join(','));
+  });
+
+  test('independent stages build at once (faster than one after the other), their output still in stage order', async () => {
+    const stage = (name: string) => [`FROM busybox AS ${name}`, `RUN sleep 2 && echo ${name} > /${name}.txt`];
+    const dir = context({
+      Dockerfile: [...stage('one'), ...stage('two'), 'FROM busybox', 'COPY --from=one /one.txt /', 'COPY --from=two /two.txt /', 'CMD ["cat", "/one.txt", "/two.txt"]', ''].join('\n'),
+    });
+    const t0 = Date.now();
+    const r = await build(['--no-cache', '-t', 'parallel', dir]);
+    const took = Date.now() - t0;
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.ok(took < 4000, `two 2-second stages took ${took} ms`);
+    assert.deepEqual(
+      r.stdout.split('\n').filter((l) => l.startsWith('Step ')),
+      [
+        'Step 1/8 : FROM busybox AS one',
+        'Step 2/8 : RUN sleep 2 && echo one > /one.txt',
+        'Step 3/8 : FROM busybox AS two',
+        'Step 4/8 : RUN sleep 2 && echo two > /two.txt',
+        'Step 5/8 : FROM busybox',
+        'Step 6/8 : COPY --from=one /one.txt /',
+        'Step 7/8 : COPY --from=two /two.txt /',
+        'Step 8/8 : CMD ["cat", "/one.txt", "/two.txt"]',
+      ],
+    );
+    assert.equal(await ok(d.docker(['run', '--rm', 'parallel'])), 'one\ntwo\n');
   });
 });
