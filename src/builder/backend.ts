@@ -5,6 +5,7 @@
  */
 import type { Ctx } from '../lib/index.js';
 import type { ImageConfig, ImageRuntimeConfig } from '../oci/index.js';
+import type { HostConfig } from '../api/types/index.js';
 
 export interface BuildImage {
   /** `sha256:<hex>` of the config blob. */
@@ -40,6 +41,8 @@ export interface RunRequest {
   image?: BuildImage;
   /** The container's config: the stage's runtime config with the step's Cmd, Env and no Entrypoint. */
   config: ImageRuntimeConfig;
+  /** The build's network mode, extra hosts, shm size and resource limits (POST /build's query). */
+  hostConfig: HostConfig;
 }
 
 export interface BuildBackend {

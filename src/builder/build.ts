@@ -23,6 +23,7 @@ import { promises as fs } from 'node:fs';
 import { join, posix } from 'node:path';
 import { cancelled, invalidParameter, kindOf, messageOf, type Ctx } from '../lib/index.js';
 import type { ImageRuntimeConfig } from '../oci/index.js';
+import type { HostConfig } from '../api/types/index.js';
 import type { BuildBackend, BuildImage, LayerSource } from './backend.js';
 import { addArchive, copyFromArchive, copyFromContext, isTarArchive, resolveSources, type CopyLayer } from './context.js';
 import { DockerfileError, parseDockerfile, type Instruction } from './dockerfile/parser.js';
@@ -45,6 +46,8 @@ export interface BuildOptions {
   /** Remove them after a failed one too. */
   forceRm: boolean;
   quiet: boolean;
+  /** For RUN containers: network mode, extra hosts, shm size, resource limits. */
+  hostConfig?: HostConfig;
 }
 
 export interface BuildMessage {
@@ -616,7 +619,11 @@ export class Builder {
   }
 
   private async runStep(st: StageState, ins: Instruction): Promise<void> {
-    this.checkFlags(ins, []);
+    this.checkFlags(ins, ['network']);
+    const network = this.flag(ins, 'network');
+    if (network !== undefined && !['default', 'none', 'host'].includes(network)) {
+      throw new DockerfileError(this.opts.dockerfile, ins.line, `unsupported network mode ${JSON.stringify(network)} (default, none or host)`);
+    }
     const shell = st.config.Shell ?? DEFAULT_SHELL;
     let cmd: string[];
     if (ins.json) cmd = ins.args;
@@ -634,7 +641,9 @@ export class Builder {
     const cc = this.stepConfig(st, saved);
     if (await this.useCache(st, cc)) return;
     const runConfig: ImageRuntimeConfig = { ...this.finalConfig(st.config), Cmd: cmd, Entrypoint: null, Env: [...(st.config.Env ?? []), ...args] };
-    const id = await this.backend.createContainer(this.ctx, { image: st.image, config: runConfig });
+    const hostConfig: HostConfig = { ...(this.opts.hostConfig ?? {}) };
+    if (network === 'none' || network === 'host') hostConfig.NetworkMode = network;
+    const id = await this.backend.createContainer(this.ctx, { image: st.image, config: runConfig, hostConfig });
     this.containers.push(id);
     this.out(` ---> Running in ${short(id)}\n`);
     let code: number;

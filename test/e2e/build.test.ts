@@ -517,4 +517,17 @@ describe('docker build (classic builder)', () => {
     );
     assert.equal(await ok(d.docker(['run', '--rm', 'parallel'])), 'one\ntwo\n');
   });
+
+  test('RUN containers get the build\'s --network, --add-host and RUN --network=none', async () => {
+    const dir = context({
+      Dockerfile: 'FROM busybox\nRUN grep myhost /etc/hosts\nRUN --network=none ls /sys/class/net | tr "\\n" " "; echo\n',
+    });
+    const r = await build(['--no-cache', '--add-host', 'myhost:10.1.2.3', dir]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /10\.1\.2\.3\s+myhost/);
+    assert.match(r.stdout, /^lo $/m);
+    const none = await build(['--no-cache', '--network', 'none', context({ Dockerfile: 'FROM busybox\nRUN ls /sys/class/net | tr "\\n" " "; echo\n' })]);
+    assert.equal(none.code, 0, none.stderr + none.stdout);
+    assert.match(none.stdout, /^lo $/m);
+  });
 });

@@ -99,7 +99,7 @@ export class DaemonBuildBackend implements BuildBackend {
       Image: req.image?.id ?? '',
       AttachStdout: true,
       AttachStderr: true,
-      HostConfig: {},
+      HostConfig: req.hostConfig,
     });
     return Id;
   }

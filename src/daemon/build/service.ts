@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Ctx, Exec } from '../../lib/index.js';
+import type { HostConfig } from '../../api/types/index.js';
 import { applyDockerignore, build, fetchRemoteContext, receiveContext, type BuildBackend, type BuildMessage } from '../../builder/index.js';
 
 export interface BuildRequest {
@@ -26,6 +27,8 @@ export interface BuildRequest {
   rm: boolean;
   forceRm: boolean;
   quiet: boolean;
+  /** For RUN containers (networkmode, extrahosts, shmsize, limits). */
+  hostConfig?: HostConfig;
 }
 
 export class BuildService {

@@ -8,6 +8,7 @@ import { invalidParameter, notImplemented, type Ctx } from '../../../lib/index.j
 import type { ApiRequest } from '../request.js';
 import type { ApiResponse } from '../response.js';
 import type { Route } from '../router.js';
+import type { HostConfig } from '../../types/index.js';
 
 export interface ImageBuildOptions {
   context: Readable;
@@ -22,6 +23,8 @@ export interface ImageBuildOptions {
   rm: boolean;
   forceRm: boolean;
   quiet: boolean;
+  /** networkmode, extrahosts, shmsize and the resource limits, for RUN containers. */
+  hostConfig: HostConfig;
 }
 
 export interface ImageBuildBackend {
@@ -51,6 +54,38 @@ export function buildRoutes(backend: ImageBuildBackend): Route[] {
     // compat: BuildKit sessions (version=2) need /session and gRPC; only the classic builder here
     if (version === '2') throw notImplemented('BuildKit is not supported by this daemon: use the classic builder (DOCKER_BUILDKIT=0)');
     if (version !== '1') throw invalidParameter(`invalid version ${JSON.stringify(version)}`);
+    // compat: squash needs an experimental daemon in Docker; this one has none
+    if (q.bool('squash')) throw invalidParameter('squash is only supported with experimental mode');
+    const platform = q.string('platform');
+    if (platform && !/^linux(\/(amd64|x86_64))?$/.test(platform.toLowerCase()) && platform.toLowerCase() !== `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`) {
+      throw invalidParameter(`"${platform}": unsupported platform: only the host's (linux/${process.arch === 'x64' ? 'amd64' : process.arch}) is built here`);
+    }
+    const hostConfig: HostConfig = {};
+    const networkmode = q.string('networkmode');
+    if (networkmode && networkmode !== 'default') hostConfig.NetworkMode = networkmode;
+    const extrahosts = q.getAll('extrahosts').filter((h) => h !== '');
+    if (extrahosts.length) hostConfig.ExtraHosts = extrahosts;
+    const num = (name: string) => {
+      const v = q.get(name);
+      if (v === undefined || v === '') return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw invalidParameter(`invalid ${name}: ${v}`);
+      return n;
+    };
+    const limits: [keyof HostConfig, string][] = [
+      ['ShmSize', 'shmsize'],
+      ['Memory', 'memory'],
+      ['MemorySwap', 'memswap'],
+      ['CpuShares', 'cpushares'],
+      ['CpuPeriod', 'cpuperiod'],
+      ['CpuQuota', 'cpuquota'],
+    ];
+    for (const [field, name] of limits) {
+      const n = num(name);
+      if (n !== undefined && n !== 0) (hostConfig as Record<string, unknown>)[field] = n;
+    }
+    const cpuset = q.string('cpusetcpus');
+    if (cpuset) hostConfig.CpusetCpus = cpuset;
     const stream = await backend.build(req.ctx, {
       context: req.stream(),
       remote: q.get('remote') || undefined,
@@ -63,6 +98,7 @@ export function buildRoutes(backend: ImageBuildBackend): Route[] {
       rm: q.bool('rm', true),
       forceRm: q.bool('forcerm'),
       quiet: q.bool('q'),
+      hostConfig,
     });
     await res.jsonStream(stream, { terminator: '\r\n' });
   };

@@ -114,12 +114,17 @@ export default defineCommand({
   usage: 'build [OPTIONS] PATH | URL | -',
   description: 'Build an image from a Dockerfile',
   flags: [
+    { name: 'add-host', kind: 'list', typeName: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")' },
     { name: 'build-arg', kind: 'list', usage: 'Set build-time variables' },
+    { name: 'cache-from', kind: 'list', typeName: 'strings', usage: 'Images to consider as cache sources' },
     { name: 'file', short: 'f', kind: 'string', usage: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
     { name: 'force-rm', kind: 'bool', usage: 'Always remove intermediate containers' },
     { name: 'iidfile', kind: 'string', usage: 'Write the image ID to the file' },
     { name: 'label', kind: 'list', usage: 'Set metadata for an image' },
+    { name: 'network', kind: 'string', default: 'default', usage: 'Set the networking mode for the RUN instructions during build' },
     { name: 'no-cache', kind: 'bool', usage: 'Do not use cache when building the image' },
+    { name: 'platform', kind: 'string', usage: 'Set platform if server is multi-platform capable' },
+    { name: 'progress', kind: 'string', default: 'auto', usage: 'Set type of progress output (auto, plain, tty). Use plain to show container output', hidden: true },
     { name: 'pull', kind: 'bool', usage: 'Always attempt to pull a newer version of the image' },
     { name: 'quiet', short: 'q', kind: 'bool', usage: 'Suppress the build output and print image ID on success' },
     { name: 'rm', kind: 'bool', default: true, usage: 'Remove intermediate containers after a successful build' },
@@ -207,6 +212,10 @@ export default defineCommand({
       query['labels'] = JSON.stringify(labels);
     }
     if (opts.target) query['target'] = opts.target;
+    if (opts.network && opts.network !== 'default') query['networkmode'] = opts.network;
+    if (opts.addHost.length) query['extrahosts'] = opts.addHost;
+    if (opts.cacheFrom.length) query['cachefrom'] = JSON.stringify(opts.cacheFrom);
+    if (opts.platform) query['platform'] = opts.platform;
     if (opts.noCache) query['nocache'] = '1';
     if (opts.forceRm) query['forcerm'] = '1';
     if (opts.pull) query['pull'] = '1';
