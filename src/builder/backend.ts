@@ -54,8 +54,11 @@ export interface BuildBackend {
   newImage(ctx: Ctx, req: NewBuildImage): Promise<BuildImage>;
   /** Creates a container for a RUN step; returns its ID. */
   createContainer(ctx: Ctx, req: RunRequest): Promise<string>;
-  /** Starts the container, passes its output on as it comes, resolves with its exit code. */
-  runContainer(ctx: Ctx, id: string, output: (chunk: Buffer) => void): Promise<number>;
+  /**
+   * Starts the container, passes its output on as it comes (waiting on `output`'s promise
+   * before the next chunk), resolves with its exit code.
+   */
+  runContainer(ctx: Ctx, id: string, output: (chunk: Buffer) => Promise<void>): Promise<number>;
   /** Removes a container (forced). */
   removeContainer(ctx: Ctx, id: string): Promise<void>;
   /**

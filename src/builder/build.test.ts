@@ -17,6 +17,9 @@ class FakeBackend implements BuildBackend {
   readonly all = new Map<string, BuildImage>();
   readonly names = new Map<string, string>();
   readonly runs: RunRequest[] = [];
+  /** Chunks of output per RUN (backpressure test). */
+  chunks = 1;
+  produced = 0;
   constructor(private readonly exitCode: (cmd: string[]) => number = () => 0) {
     const config: ImageConfig = {
       architecture: 'amd64',
@@ -62,9 +65,12 @@ class FakeBackend implements BuildBackend {
     this.runs.push(req);
     return 'c'.repeat(60) + String(this.runs.length).padStart(4, '0');
   }
-  async runContainer(_ctx: unknown, id: string, output: (b: Buffer) => void) {
+  async runContainer(_ctx: unknown, id: string, output: (b: Buffer) => Promise<void>) {
     const req = this.runs[Number(id.slice(-4)) - 1]!;
-    output(Buffer.from(`ran ${req.config.Cmd!.join(' ')}\n`));
+    for (let i = 0; i < this.chunks; i++) {
+      this.produced++;
+      await output(Buffer.from(`ran ${req.config.Cmd!.join(' ')}\n`));
+    }
     return this.exitCode(req.config.Cmd!);
   }
   async removeContainer() {}
@@ -233,4 +239,36 @@ test('errors come as errorDetail messages: parse errors name the file and line, 
   assert.match(noStage.at(-1)!.error!, /failed to reach build target b in Dockerfile/);
   const multi = await runBuild(b, { Dockerfile: 'FROM busybox\nCOPY a b /dst\n', a: '', b: '' });
   assert.match(multi.at(-1)!.error!, /When using COPY with more than one source file, the destination must be a directory and end with a \//);
+});
+
+test('backpressure: RUN output waits for a slow client (at most 256 messages queued)', async () => {
+  const b = new FakeBackend();
+  b.chunks = 2000;
+  const dir = ctxDir({ Dockerfile: 'FROM busybox\nRUN yes\n' });
+  try {
+    let consumed = 0;
+    let maxAhead = 0;
+    const opts: BuildOptions = {
+      contextDir: join(dir, 'context'),
+      buildRoot: dir,
+      dockerfile: 'Dockerfile',
+      tags: [],
+      buildArgs: {},
+      labels: {},
+      target: '',
+      noCache: false,
+      rm: true,
+      forceRm: false,
+      quiet: false,
+    };
+    for await (const _m of build(background(), b, opts)) {
+      consumed++;
+      maxAhead = Math.max(maxAhead, b.produced - consumed);
+      if (consumed % 100 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(b.produced, 2000);
+    assert.ok(maxAhead <= 260, `ran ${maxAhead} messages ahead of the client`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

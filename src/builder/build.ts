@@ -92,14 +92,32 @@ interface StageState {
 const goList = (xs: readonly string[]) => `[${xs.map((x) => JSON.stringify(x)).join(' ')}]`;
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
-/** An async queue the build writes messages into and the HTTP response reads. */
+/** Messages a build may have waiting for a slow client, and that a stage running ahead may hold. */
+const HIGH_WATER = 256;
+
+/**
+ * The queue between the build and the HTTP response. Bound: HIGH_WATER messages; when full,
+ * push() resolves only once the client has read below it (RUN output waits on that, so a slow
+ * client slows the step down rather than filling memory). After `signal` aborts (the client went
+ * away) pushes are dropped and nobody waits.
+ */
 class Channel<T> implements AsyncIterable<T> {
   private items: T[] = [];
   private wake: (() => void) | undefined;
+  private waiting: (() => void)[] = [];
   private closed = false;
-  push(v: T): void {
+  constructor(private readonly signal: AbortSignal) {
+    signal.addEventListener('abort', () => this.release(), { once: true });
+  }
+  push(v: T): Promise<void> {
+    if (this.signal.aborted) return Promise.resolve();
     this.items.push(v);
     this.wake?.();
+    if (this.items.length < HIGH_WATER) return Promise.resolve();
+    return new Promise((r) => this.waiting.push(r));
+  }
+  private release(): void {
+    for (const w of this.waiting.splice(0)) w();
   }
   close(): void {
     this.closed = true;
@@ -107,7 +125,11 @@ class Channel<T> implements AsyncIterable<T> {
   }
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     for (;;) {
-      while (this.items.length) yield this.items.shift()!;
+      while (this.items.length) {
+        const v = this.items.shift()!;
+        if (this.items.length < HIGH_WATER) this.release();
+        yield v;
+      }
       if (this.closed) return;
       await new Promise<void>((r) => (this.wake = r));
       this.wake = undefined;
@@ -117,7 +139,7 @@ class Channel<T> implements AsyncIterable<T> {
 
 /** Runs a build; its messages come out as they are written. Never throws: failures are messages. */
 export function build(ctx: Ctx, backend: BuildBackend, opts: BuildOptions): AsyncIterable<BuildMessage> {
-  const ch = new Channel<BuildMessage>();
+  const ch = new Channel<BuildMessage>(ctx.signal);
   const b = new Builder(ctx, backend, opts, (m) => ch.push(m));
   void b
     .run()
@@ -139,6 +161,8 @@ export class Builder {
   /** Output of stages that run ahead of the one being shown, held until their turn. */
   private readonly held = new Map<number, BuildMessage[]>();
   private shown = -1;
+  /** Stages waiting for their turn to show (their held output is full). */
+  private readonly turn = new Map<number, (() => void)[]>();
   /** Set when an earlier stage failed: the others stop at their next step. */
   private stopped = false;
   private readonly usedArgs = new Set<string>();
@@ -149,21 +173,31 @@ export class Builder {
     private readonly ctx: Ctx,
     private readonly backend: BuildBackend,
     private readonly opts: BuildOptions,
-    private readonly send: (m: BuildMessage) => void,
+    private readonly send: (m: BuildMessage) => Promise<void>,
   ) {}
 
-  private out(s: string): void {
-    if (this.opts.quiet) return;
+  /**
+   * Writes one stream message; the promise resolves when there is room again (callers that
+   * produce much, RUN output, wait on it). A stage running ahead of the one shown holds its
+   * output, at most HIGH_WATER messages, then waits for its turn.
+   */
+  private out(s: string): Promise<void> {
+    if (this.opts.quiet) return Promise.resolve();
     const stage = this.stageCtx.getStore();
-    if (stage === undefined || stage.index === this.shown) this.send({ stream: s });
-    else this.held.get(stage.index)!.push({ stream: s });
+    if (stage === undefined || stage.index === this.shown) return this.send({ stream: s });
+    const held = this.held.get(stage.index)!;
+    held.push({ stream: s });
+    if (held.length < HIGH_WATER) return Promise.resolve();
+    return new Promise((r) => this.turn.set(stage.index, [...(this.turn.get(stage.index) ?? []), r]));
   }
 
   /** Shows stage `index` from now on: what it wrote so far first. */
   private show(index: number): void {
     this.shown = index;
-    for (const m of this.held.get(index) ?? []) this.send(m);
+    for (const m of this.held.get(index) ?? []) void this.send(m);
     this.held.delete(index);
+    for (const r of this.turn.get(index) ?? []) r();
+    this.turn.delete(index);
   }
 
   /** The image of an earlier stage named `ref` (name or index), if any. */

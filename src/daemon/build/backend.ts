@@ -104,19 +104,19 @@ export class DaemonBuildBackend implements BuildBackend {
     return Id;
   }
 
-  async runContainer(ctx: Ctx, id: string, output: (chunk: Buffer) => void): Promise<number> {
+  async runContainer(ctx: Ctx, id: string, output: (chunk: Buffer) => Promise<void>): Promise<number> {
     const c = this.deps.containers;
     const attached = await c.attach(ctx, id, { stream: true, logs: false, stdin: false, stdout: true, stderr: true });
     const { done } = await c.wait(ctx, id, 'next-exit');
     const pumping = (async () => {
-      for await (const chunk of attached.output) output(chunk.data);
+      for await (const chunk of attached.output) await output(chunk.data);
     })();
     await c.start(ctx, id);
     // A build whose client went away kills its RUN step instead of waiting for it.
     const onAbort = () => void c.kill(withoutCancel(ctx), id, 'KILL').catch(() => {});
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const res = await done.finally(() => ctx.signal.removeEventListener('abort', onAbort));
-    await Promise.race([pumping.catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+    await pumping.catch(() => {});
     return res.StatusCode;
   }
 
