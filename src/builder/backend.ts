@@ -32,6 +32,8 @@ export interface NewBuildImage {
   containerConfig: ImageRuntimeConfig;
   /** The history entry's created_by. */
   createdBy: string;
+  /** MAINTAINER of the stage so far (the config's author). */
+  author?: string;
   /** The image's and the history entry's time (fixed for reproducible builds). */
   created: Date;
 }

@@ -86,6 +86,8 @@ interface StageState {
   created: Date;
   /** A CMD was given in this stage (ENTRYPOINT then keeps it). */
   cmdSet?: boolean;
+  /** MAINTAINER, for the images from there on (moby's dispatchState.maintainer). */
+  author?: string;
 }
 
 /** Go's %q of a string slice, as moby formats `CMD ["a" "b"]` in created_by. */
@@ -373,11 +375,11 @@ export class Builder {
     st.config.OnBuild = [];
     for (const t of triggers) {
       const parsed = parseDockerfile(t, 'ONBUILD').instructions;
-      for (const ins of parsed) await this.dispatch(st, ins, ins.original);
+      for (const ins of parsed) await this.dispatch(st, ins);
     }
     for (const ins of [...stage.commands, ...extra]) {
       this.stepHeader(ins.original);
-      await this.dispatch(st, ins, ins.original);
+      await this.dispatch(st, ins);
     }
     if (!st.image) throw invalidParameter('No image was generated. Is your Dockerfile empty?');
     return st.image;
@@ -407,7 +409,7 @@ export class Builder {
     }
   }
 
-  private async dispatch(st: StageState, ins: Instruction, _text: string): Promise<void> {
+  private async dispatch(st: StageState, ins: Instruction): Promise<void> {
     const env = () => this.substEnv(st);
     const fail = (msg: string) => new DockerfileError(this.opts.dockerfile, ins.line, msg);
     const word = (w: string) => {
@@ -452,7 +454,8 @@ export class Builder {
       }
       case 'maintainer':
         if (ins.args.length === 0) throw fail('MAINTAINER requires exactly one argument');
-        return this.commitMeta(st, `MAINTAINER ${ins.args[0]}`, { author: ins.args[0]! });
+        st.author = ins.args[0]!;
+        return this.commitMeta(st, `MAINTAINER ${ins.args[0]}`);
       case 'workdir': {
         if (ins.args.length === 0) throw fail('WORKDIR requires exactly one argument');
         const w = word(ins.args[0]!);
@@ -637,12 +640,13 @@ export class Builder {
       containerConfig: cc,
       createdBy,
       created: st.created,
+      ...(st.author ? { author: st.author } : {}),
     });
     if (print) this.out(` ---> ${short(st.image.id)}\n`);
   }
 
   /** A step that changes only the config (moby commit with `#(nop)`). */
-  private async commitMeta(st: StageState, comment: string, _extra: { author?: string } = {}): Promise<void> {
+  private async commitMeta(st: StageState, comment: string): Promise<void> {
     const cc = this.stepConfig(st, [...DEFAULT_SHELL, `#(nop) `, comment]);
     if (await this.useCache(st, cc)) return;
     // compat: dockerd creates (and removes) a container for these steps; only the lines remain

@@ -341,6 +341,7 @@ describe('docker build (classic builder)', () => {
     const dir = context({
       Dockerfile: [
         'FROM busybox',
+        'MAINTAINER Nigel <nigel@example.com>',
         'WORKDIR /made/here',
         'RUN pwd > /workdir.txt',
         'ADD files.tgz /unpacked/',
@@ -364,6 +365,7 @@ describe('docker build (classic builder)', () => {
     writeFileSync(join(dir, 'files.tgz'), tarball);
     const r = await build(['-t', 'instr', dir]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(await ok(d.docker(['image', 'inspect', '-f', '{{.Author}}', 'instr'])), 'Nigel <nigel@example.com>\n');
     const out = await ok(d.docker(['run', '--rm', 'instr']));
     assert.equal(
       out,

@@ -52,6 +52,7 @@ export class DaemonBuildBackend implements BuildBackend {
         config: req.config,
         containerConfig: req.containerConfig,
         names: [],
+        ...(req.author ? { author: req.author } : {}),
         now: req.created,
         clampMtime: req.created,
         recordLabels,
@@ -70,11 +71,12 @@ export class DaemonBuildBackend implements BuildBackend {
       const base = parent?.config;
       const platform = hostPlatform();
       const created = rfc3339Nano(BigInt(req.created.getTime()) * 1_000_000n);
-      const history: History = { created, created_by: req.createdBy, ...(layer ? {} : { empty_layer: true }) };
+      const history: History = { created, ...(req.author ? { author: req.author } : {}), created_by: req.createdBy, ...(layer ? {} : { empty_layer: true }) };
       // Key order as Go marshals image.Image (as images/commit.ts writes it).
       const config: ImageConfig = {
         created,
         container_config: req.containerConfig,
+        ...(req.author ? { author: req.author } : {}),
         config: req.config,
         architecture: base?.architecture || platform.architecture,
         ...(base?.variant ? { variant: base.variant } : {}),
