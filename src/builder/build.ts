@@ -25,7 +25,8 @@ import { cancelled, invalidParameter, kindOf, messageOf, type Ctx } from '../lib
 import type { ImageRuntimeConfig } from '../oci/index.js';
 import type { HostConfig } from '../api/types/index.js';
 import type { BuildBackend, BuildImage, LayerSource } from './backend.js';
-import { addArchive, copyFromArchive, copyFromContext, isTarArchive, resolveSources, type CopyLayer } from './context.js';
+import { addArchive, copyFromArchive, copyFromContext, isTarArchive, resolveSources, type CopyLayer, type GeneratedFile } from './context.js';
+import { download } from './remote.js';
 import { DockerfileError, parseDockerfile, type Instruction } from './dockerfile/parser.js';
 import { envMap, processWord, processWords, ShellError } from './dockerfile/shell.js';
 
@@ -716,7 +717,7 @@ export class Builder {
     const workdir = st.config.WorkingDir || '/';
     let dest = posix.isAbsolute(rawDest) ? rawDest : posix.join(workdir, rawDest) + (rawDest.endsWith('/') || rawDest === '.' ? '/' : '');
     if (rawDest === '.' || rawDest.endsWith('/.')) dest = dest.replace(/\/?$/, '/');
-    const hasWild = srcs.some((s) => /[*?[]/.test(s));
+    const hasWild = srcs.some((s) => !/^https?:\/\//.test(s) && /[*?[]/.test(s));
     // compat: a destination without a trailing slash is still a directory when one exists there
     const destIsDir = dest.endsWith('/') || (!!st.image && dest !== '/' && (await this.backend.isDirectory(this.ctx, st.image, dest)));
     if (destIsDir && !dest.endsWith('/')) dest += '/';
@@ -749,28 +750,38 @@ export class Builder {
       });
       layer = await copyFromArchive(archive, posix.basename(p), dest, destIsDir, { chown, chmod }, out);
     } else {
-      const heredocs = new Map<string, Buffer>();
+      const generated = new Map<string, GeneratedFile>();
       const names: string[] = [];
       for (const s of srcs) {
         const h = /^<<-?["']?([A-Za-z_][A-Za-z0-9_]*)["']?$/.exec(s);
         const doc = h ? ins.heredocs.find((d) => d.name === h[1]) : undefined;
         if (doc) {
-          const content = doc.expand ? processHeredoc(doc.content, this.substEnv(st)) : doc.content;
-          heredocs.set(doc.name, Buffer.from(content));
-          names.push(doc.name);
+          const body = Buffer.from(doc.expand ? processHeredoc(doc.content, this.substEnv(st)) : doc.content);
+          const key = `<<${doc.name}`;
+          generated.set(key, { base: doc.name, body, size: body.length, mode: 0o644 });
+          names.push(key);
         }
       }
-      const plain = srcs.filter((s) => !/^<<-?/.test(s));
-      if (ins.cmd === 'add' && plain.some((s) => /^https?:\/\//.test(s))) throw new StepError('ADD from a URL is not supported yet (issue 8)');
+      const urls = ins.cmd === 'add' ? srcs.filter((s) => /^https?:\/\//.test(s)) : [];
+      for (const u of urls) {
+        const file = join(this.opts.buildRoot, `download-${this.tarSeq++}`);
+        const got = await download(this.ctx, u, file).catch((e) => {
+          throw new StepError(messageOf(e));
+        });
+        generated.set(u, { ...got, file, mode: 0o600 });
+        names.push(u);
+      }
+      const plain = srcs.filter((s) => !/^<<-?/.test(s) && !urls.includes(s));
       const sources = plain.length ? await resolveSources(this.opts.contextDir, plain, instr) : [];
       if (ins.cmd === 'add' && sources.length === 1 && names.length === 0) {
         const abs = join(this.opts.contextDir, sources[0]!);
         const stat = await fs.stat(abs);
         if (stat.isFile() && (await isTarArchive(abs))) layer = await addArchive(abs, destIsDir ? dest : dest + '/', out, chown);
-        else layer = await copyFromContext(this.opts.contextDir, sources, heredocs, dest, destIsDir, { chown, chmod, mtime: st.created }, out);
+        else layer = await copyFromContext(this.opts.contextDir, sources, generated, dest, destIsDir, { chown, chmod, mtime: st.created }, out);
       } else {
-        layer = await copyFromContext(this.opts.contextDir, [...names, ...sources], heredocs, dest, destIsDir || names.length + sources.length > 1, { chown, chmod, mtime: st.created }, out);
+        layer = await copyFromContext(this.opts.contextDir, [...names, ...sources], generated, dest, destIsDir || names.length + sources.length > 1, { chown, chmod, mtime: st.created }, out);
       }
+      for (const g of generated.values()) if (g.file) await fs.rm(g.file, { force: true });
     }
     const comment = `${instr} ${layer.digestRef} in ${dest} `;
     const cc = this.stepConfig(st, [...DEFAULT_SHELL, `#(nop) ${comment}`]);

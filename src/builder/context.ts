@@ -231,11 +231,27 @@ export interface CopyLayer {
   digestRef: string;
 }
 
-/** Builds the layer of a COPY/ADD from the context. `dest` is absolute. */
+/** A COPY/ADD source that is not in the context: a heredoc, a download (ADD <url>). */
+export interface GeneratedFile {
+  /** Its name under a directory destination. */
+  base: string;
+  body?: Buffer;
+  /** A file on the host holding it (downloads). */
+  file?: string;
+  size: number;
+  /** Default mode (--chmod wins): 0644 for heredocs, 0600 for downloads, as Docker. */
+  mode: number;
+  mtime?: Date;
+}
+
+/**
+ * Builds the layer of a COPY/ADD from the context. `dest` is absolute. A source that is a key
+ * of `generated` is that file instead of a context path.
+ */
 export async function copyFromContext(
   contextDir: string,
   sources: string[],
-  heredocs: Map<string, Buffer>,
+  generated: Map<string, GeneratedFile>,
   dest: string,
   destIsDir: boolean,
   opts: CopyOptions,
@@ -244,13 +260,14 @@ export async function copyFromContext(
   const entries: Entry[] = [];
   let kind = sources.length > 1 ? 'multi' : 'file';
   for (const rel of sources) {
-    const doc = heredocs.get(rel);
-    if (doc) {
-      const name = destIsDir ? `${dest.replace(/\/+$/, '')}/${rel}` : dest;
+    const g = generated.get(rel);
+    if (g) {
+      const name = destIsDir ? `${dest.replace(/\/+$/, '')}/${g.base}` : dest;
       entries.push({
         name,
-        body: doc,
-        header: { name, type: 'file', mode: opts.chmod ?? 0o644, uid: opts.chown?.uid ?? 0, gid: opts.chown?.gid ?? 0, mtime: opts.mtime, size: doc.length, linkname: '', uname: '', gname: '', devmajor: 0, devminor: 0 },
+        body: g.body,
+        file: g.file,
+        header: { name, type: 'file', mode: opts.chmod ?? g.mode, uid: opts.chown?.uid ?? 0, gid: opts.chown?.gid ?? 0, mtime: g.mtime ?? opts.mtime, size: g.size, linkname: '', uname: '', gname: '', devmajor: 0, devminor: 0 },
       });
       continue;
     }

@@ -106,3 +106,25 @@ export async function applyDockerignore(contextDir: string, dockerfile: string):
   };
   await walk('');
 }
+
+/**
+ * ADD <url>: downloads to `file`; the name is the URL path's last element, the time the
+ * Last-Modified header's when there is one (moby's downloadSource). Throws StepError-worthy
+ * invalidParameter on a failed download.
+ */
+export async function download(ctx: Ctx, url: string, file: string): Promise<{ base: string; size: number; mtime?: Date }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: ctx.signal });
+  } catch (e) {
+    throw invalidParameter(`failed to GET ${url}: ${(e as Error).message}`, e);
+  }
+  if (!res.ok || !res.body) throw invalidParameter(`failed to GET ${url} with status ${res.status} ${res.statusText}`);
+  await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(file), { signal: ctx.signal });
+  const size = (await fs.stat(file)).size;
+  const lm = res.headers.get('last-modified');
+  const mtime = lm ? new Date(lm) : undefined;
+  const path = new URL(url).pathname;
+  const base = posix.basename(path) || 'index.html';
+  return { base, size, ...(mtime && !Number.isNaN(mtime.getTime()) ? { mtime } : {}) };
+}

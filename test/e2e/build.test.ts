@@ -435,6 +435,14 @@ describe('docker build (classic builder)', () => {
       const viaDocker = await build(['-t', 'remote:docker', `${base}/ctx.tar.gz`]);
       assert.equal(viaDocker.code, 0, viaDocker.stderr);
       assert.equal(await ok(d.docker(['run', '--rm', 'remote:docker'])), 'from a tarball\n');
+      // ADD <url>: downloaded, not extracted, mode 0600.
+      const add = context({ Dockerfile: `FROM busybox\nADD ${base}/ctx.tar.gz /downloaded/\nRUN stat -c '%a %s' /downloaded/ctx.tar.gz\n` });
+      const a = await build(['--no-cache', add]);
+      assert.equal(a.code, 0, a.stderr + a.stdout);
+      assert.match(a.stdout, new RegExp(`^600 ${statSync(join(root, 'ctx.tar.gz')).size}$`, 'm'));
+      const a404 = await build([context({ Dockerfile: `FROM busybox\nADD ${base}/nope /x\n` })]);
+      assert.notEqual(a404.code, 0);
+      assert.match(a404.stderr, /failed to GET .*nope with status 404/);
       const missing = await d.berth(['build', `${base}/nope.tar.gz`]);
       assert.notEqual(missing.code, 0);
       assert.match(missing.stderr, /error downloading .*status 404/);
