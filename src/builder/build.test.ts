@@ -196,7 +196,7 @@ test('instructions: config, substitution, ARG before FROM, labels option, ENTRYP
         '',
       ].join('\n'),
     },
-    { labels: { 'org.x': 'y' }, buildArgs: { PORT: '8080' } },
+    { labels: { 'org.x': 'y' }, buildArgs: { PORT: '8080', http_proxy: 'http://proxy:3128' } },
   );
   assert.equal(msgs.find((m) => m.errorDetail), undefined, text(msgs));
   assert.match(text(msgs), /Step 16\/16 : LABEL "org.x"="y"/);
@@ -216,6 +216,8 @@ test('instructions: config, substitution, ARG before FROM, labels option, ENTRYP
   const run = b.runs[0]!;
   assert.deepEqual(run.config.Cmd, ['/bin/ash', '-c', 'echo $PORT']);
   assert.ok(run.config.Env!.includes('PORT=8080'));
+  assert.ok(run.config.Env!.includes('http_proxy=http://proxy:3128'));
+  assert.equal(text(msgs).includes('not consumed'), false);
   assert.equal(run.config.Entrypoint, null);
   const hist = (await lastImage(b, msgs)).config.history!.map((h) => h.created_by);
   assert.ok(hist.includes('|1 PORT=8080 /bin/ash -c echo $PORT'), hist.join('\n'));

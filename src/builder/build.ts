@@ -582,15 +582,17 @@ export class Builder {
   }
 
   /** The build args in effect for RUN (declared, with a value, not shadowed by ENV), sorted. */
-  private runArgs(st: StageState): string[] {
+  private runArgs(st: StageState): { saved: string[]; env: string[] } {
     const envKeys = new Set(envMap(st.config.Env ?? []).keys());
-    const out: string[] = [];
-    for (const [k, v] of st.args) if (v !== undefined && !envKeys.has(k)) out.push(`${k}=${v}`);
+    const saved: string[] = [];
+    for (const [k, v] of st.args) if (v !== undefined && !envKeys.has(k)) saved.push(`${k}=${v}`);
+    // compat: the proxy args reach RUN without an ARG, but stay out of the history and cache key
+    const proxies: string[] = [];
     for (const k of BUILTIN_ARGS) {
       const v = this.opts.buildArgs[k];
-      if (v != null && !st.args.has(k)) out.push(`${k}=${v}`);
+      if (v != null && !st.args.has(k) && !envKeys.has(k)) proxies.push(`${k}=${v}`);
     }
-    return out.sort();
+    return { saved: saved.sort(), env: [...saved, ...proxies].sort() };
   }
 
   /** The cache probe: a child of the current image made by the same step. */
@@ -676,10 +678,10 @@ export class Builder {
       cmd = [...shell, script];
     }
     const args = this.runArgs(st);
-    const saved = args.length ? [`|${args.length}`, ...args, ...cmd] : cmd;
+    const saved = args.saved.length ? [`|${args.saved.length}`, ...args.saved, ...cmd] : cmd;
     const cc = this.stepConfig(st, saved);
     if (await this.useCache(st, cc)) return;
-    const runConfig: ImageRuntimeConfig = { ...this.finalConfig(st.config), Cmd: cmd, Entrypoint: null, Env: [...(st.config.Env ?? []), ...args] };
+    const runConfig: ImageRuntimeConfig = { ...this.finalConfig(st.config), Cmd: cmd, Entrypoint: null, Env: [...(st.config.Env ?? []), ...args.env] };
     const hostConfig: HostConfig = { ...(this.opts.hostConfig ?? {}) };
     if (network === 'none' || network === 'host') hostConfig.NetworkMode = network;
     const id = await this.backend.createContainer(this.ctx, { image: st.image, config: runConfig, hostConfig });
