@@ -99,6 +99,10 @@ describe('docker build (classic builder)', () => {
       'Successfully tagged tracebuild:classic',
     ]);
     assert.equal(await ok(d.docker(['run', '--rm', 'tracebuild:classic'])), 'hello from the build context\n29 /hello.txt\n');
+    // Each step's image names its history row, down to the base image (Docker's parent chain).
+    const ids = await ok(d.docker(['history', '-q', 'tracebuild:classic']));
+    const stepIds = [...r.stdout.matchAll(/ ---> ([0-9a-f]{12})\n/g)].map((m) => m[1]);
+    assert.deepEqual(ids.split('\n').slice(0, 4), stepIds.reverse());
     const history = await ok(d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'tracebuild:classic']));
     assert.match(history.split('\n')[0]!, /^\/bin\/sh -c #\(nop\)  CMD \["cat" "\/hello.txt" "\/size.txt"\]$/);
     assert.match(history.split('\n')[1]!, /^\/bin\/sh -c wc -c \/hello.txt > \/size.txt$/);
