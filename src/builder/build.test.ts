@@ -178,7 +178,10 @@ test('instructions: config, substitution, ARG before FROM, labels option, ENTRYP
     {
       Dockerfile: [
         'ARG IMG=busybox',
+        'ARG GLOBAL=from-meta',
         'FROM $IMG',
+        'ARG GLOBAL',
+        'LABEL global=$GLOBAL',
         'ENV DIR=/srv NAME="my app"',
         'WORKDIR $DIR',
         'WORKDIR sub',
@@ -199,12 +202,12 @@ test('instructions: config, substitution, ARG before FROM, labels option, ENTRYP
     { labels: { 'org.x': 'y' }, buildArgs: { PORT: '8080', http_proxy: 'http://proxy:3128' } },
   );
   assert.equal(msgs.find((m) => m.errorDetail), undefined, text(msgs));
-  assert.match(text(msgs), /Step 16\/16 : LABEL "org.x"="y"/);
+  assert.match(text(msgs), /Step 18\/18 : LABEL "org.x"="y"/);
   const c = (await lastImage(b, msgs)).config.config!;
   assert.deepEqual(c.Env, ['PATH=/bin', 'DIR=/srv', 'NAME=my app']);
   assert.equal(c.WorkingDir, '/srv/sub');
   assert.deepEqual(c.ExposedPorts, { '8080/tcp': {}, '9000/udp': {}, '9001/udp': {} });
-  assert.deepEqual(c.Labels, { app: 'my app', other: 'x', 'org.x': 'y' });
+  assert.deepEqual(c.Labels, { global: 'from-meta', app: 'my app', other: 'x', 'org.x': 'y' });
   assert.equal(c.User, '1000:1000');
   assert.deepEqual(c.Volumes, { '/data': {} });
   assert.equal(c.StopSignal, 'SIGINT');
@@ -220,7 +223,7 @@ test('instructions: config, substitution, ARG before FROM, labels option, ENTRYP
   assert.equal(text(msgs).includes('not consumed'), false);
   assert.equal(run.config.Entrypoint, null);
   const hist = (await lastImage(b, msgs)).config.history!.map((h) => h.created_by);
-  assert.ok(hist.includes('|1 PORT=8080 /bin/ash -c echo $PORT'), hist.join('\n'));
+  assert.ok(hist.includes('|2 GLOBAL=from-meta PORT=8080 /bin/ash -c echo $PORT'), hist.join('\n'));
   assert.ok(hist.includes('/bin/sh -c #(nop)  EXPOSE map[8080/tcp:{} 9000/udp:{} 9001/udp:{}]'), hist.join('\n'));
 });
 
@@ -233,6 +236,17 @@ test('errors come as errorDetail messages: parse errors name the file and line, 
   });
   const failed = await runBuild(b, { Dockerfile: 'FROM busybox\nRUN exit 7\n' });
   assert.deepEqual(failed.at(-1)!.errorDetail, { code: 7, message: "The command '/bin/sh -c exit 7' returned a non-zero code: 7" });
+  const linked = ctxDir({});
+  try {
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync('/etc/passwd', join(linked, 'context', 'Dockerfile'));
+    const msgs: BuildMessage[] = [];
+    const o: BuildOptions = { contextDir: join(linked, 'context'), buildRoot: linked, dockerfile: 'Dockerfile', tags: [], buildArgs: {}, labels: {}, target: '', noCache: false, rm: true, forceRm: false, quiet: false };
+    for await (const m of build(background(), b, o)) msgs.push(m);
+    assert.match(msgs.at(-1)!.error!, /forbidden path outside the build context/);
+  } finally {
+    rmSync(linked, { recursive: true, force: true });
+  }
   const missing = await runBuild(b, { Dockerfile: 'FROM busybox\nCOPY nope /x\n' });
   assert.match(missing.at(-1)!.error!, /file not found in build context/);
   const outside = await runBuild(b, { Dockerfile: 'FROM busybox\nCOPY ../../etc/passwd /x\n' });

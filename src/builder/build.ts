@@ -157,6 +157,8 @@ export function build(ctx: Ctx, backend: BuildBackend, opts: BuildOptions): Asyn
 
 export class Builder {
   private total = 0;
+  /** ARGs declared before the first FROM, with their values. */
+  private readonly metaArgs = new Map<string, string | undefined>();
   /** Stage results by name and index, with the stage's index (only earlier stages may be used). */
   private readonly stageImages = new Map<string, { index: number; image: Promise<BuildImage> }>();
   /** The stage a piece of async work belongs to: its output and step numbers. */
@@ -212,14 +214,21 @@ export class Builder {
   async run(): Promise<void> {
     const dfPath = posix.normalize(this.opts.dockerfile || 'Dockerfile');
     if (dfPath.startsWith('../') || dfPath.startsWith('/')) throw invalidParameter(`forbidden path outside the build context: ${this.opts.dockerfile}`);
-    const text = await fs.readFile(join(this.opts.contextDir, dfPath), 'utf8').catch(() => {
-      throw invalidParameter(`Cannot locate specified Dockerfile: ${this.opts.dockerfile || 'Dockerfile'}`);
+    const locate = () => invalidParameter(`Cannot locate specified Dockerfile: ${this.opts.dockerfile || 'Dockerfile'}`);
+    // The Dockerfile may be a symlink: it must resolve inside the context too.
+    const real = await fs.realpath(join(this.opts.contextDir, dfPath)).catch(() => {
+      throw locate();
+    });
+    const root = await fs.realpath(this.opts.contextDir);
+    if (!real.startsWith(root + '/')) throw invalidParameter(`forbidden path outside the build context: ${this.opts.dockerfile}`);
+    const text = await fs.readFile(real, 'utf8').catch(() => {
+      throw locate();
     });
     const parsed = parseDockerfile(text, this.opts.dockerfile || 'Dockerfile');
     for (const w of parsed.warnings) this.out(w + '\n');
     if (parsed.instructions.length === 0) throw invalidParameter('the Dockerfile (Dockerfile) cannot be empty');
     // Meta args (ARG before the first FROM) and stages.
-    const metaArgs = new Map<string, string | undefined>();
+    const metaArgs = this.metaArgs;
     const stages: Stage[] = [];
     for (const ins of parsed.instructions) {
       if (ins.cmd === 'from') {
@@ -527,7 +536,8 @@ export class Builder {
         for (const a of ins.args) {
           const [k, def] = this.argKV(a, new Map([...st.args, ...envMap(c.Env ?? [])]));
           const given = Object.prototype.hasOwnProperty.call(this.opts.buildArgs, k) ? this.opts.buildArgs[k] : undefined;
-          const v = given ?? def ?? undefined;
+          // compat: a stage's `ARG NAME` without a default takes the value of the global ARG NAME
+          const v = given ?? def ?? this.metaArgs.get(k);
           st.args.set(k, v ?? undefined);
           this.usedArgs.add(k);
           parts.push(def !== undefined ? `${k}=${def}` : k);
