@@ -255,6 +255,11 @@ describe('docker build (classic builder)', () => {
     assert.match(r2.stdout, /\[Warning\] One or more build-args \[UNUSED\] were not consumed/);
     const h = await ok(d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'argtest']));
     assert.match(h, /^\|1 CODE=0 \/bin\/sh -c echo failing with \$CODE; exit \$CODE$/m);
+    // Without DOCKER_BUILDKIT and without buildx, docker 28 falls back to this API by itself.
+    const plain = await d.docker(['build', '--build-arg', 'CODE=0', dir], { timeoutMs: 180_000 });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stderr, /Install the buildx component/);
+    assert.match(plain.stdout, /Successfully built/);
     const q = await build(['-q', '--build-arg', 'CODE=0', dir]);
     assert.equal(q.code, 0, q.stderr);
     assert.match(q.stdout, /^sha256:[0-9a-f]{64}\n$/);
