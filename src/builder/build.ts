@@ -89,6 +89,8 @@ interface StageState {
   cmdSet?: boolean;
   /** MAINTAINER, for the images from there on (moby's dispatchState.maintainer). */
   author?: string;
+  /** Running the base image's ONBUILD triggers: the FROM step prints the resulting ID once. */
+  inTriggers?: boolean;
 }
 
 /** Go's %q of a string slice, as moby formats `CMD ["a" "b"]` in created_by. */
@@ -362,7 +364,8 @@ export class Builder {
         throw e;
       }));
     }
-    this.out(` ---> ${image ? short(image.id) : ''}\n`);
+    const triggers = image?.config.config?.OnBuild ?? [];
+    if (triggers.length === 0) this.out(` ---> ${image ? short(image.id) : ''}\n`);
     const base = image?.config.config ?? {};
     const epoch = this.opts.buildArgs['SOURCE_DATE_EPOCH'];
     const created =
@@ -380,12 +383,18 @@ export class Builder {
       created,
     };
     if (!st.config.Env) st.config.Env = image ? [] : [DEFAULT_PATH];
-    // ONBUILD triggers of the base image run first (moby dispatchTriggeredOnBuild).
-    const triggers = base.OnBuild ?? [];
+    // ONBUILD triggers of the base image run first, inside the FROM step, whose ` ---> <id>`
+    // line then shows their result (moby dispatchTriggeredOnBuild).
     st.config.OnBuild = [];
-    for (const t of triggers) {
-      const parsed = parseDockerfile(t, 'ONBUILD').instructions;
-      for (const ins of parsed) await this.dispatch(st, ins);
+    if (triggers.length) {
+      this.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+      st.inTriggers = true;
+      for (const t of triggers) {
+        const parsed = parseDockerfile(t, 'ONBUILD').instructions;
+        for (const ins of parsed) await this.dispatch(st, ins);
+      }
+      st.inTriggers = false;
+      this.out(` ---> ${st.image ? short(st.image.id) : ''}\n`);
     }
     for (const ins of [...stage.commands, ...extra]) {
       this.stepHeader(ins.original);
@@ -640,7 +649,7 @@ export class Builder {
     const hit = await this.probeCache(st, cc);
     if (!hit) return false;
     this.out(' ---> Using cache\n');
-    this.out(` ---> ${short(hit.id)}\n`);
+    if (!st.inTriggers) this.out(` ---> ${short(hit.id)}\n`);
     st.image = hit;
     return true;
   }
@@ -655,7 +664,7 @@ export class Builder {
       created: st.created,
       ...(st.author ? { author: st.author } : {}),
     });
-    if (print) this.out(` ---> ${short(st.image.id)}\n`);
+    if (print && !st.inTriggers) this.out(` ---> ${short(st.image.id)}\n`);
   }
 
   /** A step that changes only the config (moby commit with `#(nop)`). */
@@ -716,7 +725,7 @@ export class Builder {
         this.out(`Removing intermediate container ${short(id)}\n`);
       }
     }
-    this.out(` ---> ${short(st.image!.id)}\n`);
+    if (!st.inTriggers) this.out(` ---> ${short(st.image!.id)}\n`);
   }
 
   private async copyStep(st: StageState, ins: Instruction, word: (w: string) => string, fail: (m: string) => Error): Promise<void> {

@@ -549,4 +549,42 @@ describe('docker build (classic builder)', () => {
     assert.equal(none.code, 0, none.stderr + none.stdout);
     assert.match(none.stdout, /^lo $/m);
   });
+
+  test('ONBUILD triggers run in the child build; HEALTHCHECK, VOLUME, STOPSIGNAL, ENV reach the config', async () => {
+    const base = context({
+      Dockerfile: [
+        'FROM busybox',
+        'ONBUILD COPY app.txt /app/',
+        'ONBUILD RUN wc -c /app/app.txt > /app/size',
+        'HEALTHCHECK --interval=30s --timeout=3s --retries=2 CMD test -f /app/size',
+        'VOLUME /data',
+        'STOPSIGNAL SIGQUIT',
+        'ENV LEVEL=base',
+        '',
+      ].join('\n'),
+    });
+    const rb = await build(['-t', 'onbuild-base', base]);
+    assert.equal(rb.code, 0, rb.stderr + rb.stdout);
+    const cfg = JSON.parse(await ok(d.docker(['image', 'inspect', '-f', '{{json .Config}}', 'onbuild-base'])));
+    assert.deepEqual(cfg.OnBuild, ['COPY app.txt /app/', 'RUN wc -c /app/app.txt > /app/size']);
+    assert.deepEqual(cfg.Healthcheck, { Test: ['CMD-SHELL', 'test -f /app/size'], Interval: 30e9, Timeout: 3e9, Retries: 2 });
+    assert.deepEqual(cfg.Volumes, { '/data': {} });
+    assert.equal(cfg.StopSignal, 'SIGQUIT');
+    const child = context({ Dockerfile: 'FROM onbuild-base\nCMD ["cat", "/app/size"]\n', 'app.txt': 'twelve bytes' });
+    const rc = await build(['-t', 'onbuild-child', child]);
+    assert.equal(rc.code, 0, rc.stderr + rc.stdout);
+    assert.deepEqual(shape(rc.stdout).slice(0, 6), [
+      'Step 1/2 : FROM onbuild-base',
+      ' ---> Running in <id>',
+      'Removing intermediate container <id>',
+      ' ---> <id>',
+      'Step 2/2 : CMD ["cat", "/app/size"]',
+      ' ---> Running in <id>',
+    ]);
+    assert.match(rc.stdout, /# Executing 2 build triggers\n/);
+    assert.equal(await ok(d.docker(['run', '--rm', 'onbuild-child'])), '12 /app/app.txt\n');
+    const childCfg = JSON.parse(await ok(d.docker(['image', 'inspect', '-f', '{{json .Config}}', 'onbuild-child'])));
+    assert.equal(childCfg.OnBuild ?? null, null);
+    assert.ok(childCfg.Env.includes('LEVEL=base'));
+  });
 });
