@@ -142,6 +142,8 @@ interface Entry {
   header: TarHeader;
   file?: string;
   body?: Buffer;
+  /** The body as it streams out of another archive (consumed before the next entry). */
+  stream?: AsyncIterable<Buffer>;
 }
 
 function headerOf(st: Stats, name: string, opts: CopyOptions, linkname?: string): TarHeader {
@@ -205,7 +207,18 @@ async function writeTar(path: string, entries: AsyncIterable<Entry> | Entry[]): 
     const h = { ...e.header, name: e.header.name.replace(/^\/+/, '') };
     if (h.name === '') continue;
     hash.update(JSON.stringify([h.name, h.type, h.mode, h.uid, h.gid, h.size, h.linkname ?? '', h.uname ?? '', h.gname ?? '']) + '\n');
-    if (e.file) {
+    if (e.stream) {
+      await new Promise<void>((resolve, reject) => {
+        const w = pack.entry(h, (err) => (err ? reject(err) : resolve()));
+        void (async () => {
+          for await (const c of e.stream!) {
+            hash.update(c);
+            await writeTo(w, c);
+          }
+          w.end(Buffer.alloc(0));
+        })().catch(reject);
+      });
+    } else if (e.file) {
       await new Promise<void>((resolve, reject) => {
         const w = pack.entry(h, (err) => (err ? reject(err) : resolve()));
         createReadStream(e.file!)
@@ -316,8 +329,6 @@ export async function copyFromArchive(
       const parts = h.name.replace(/^\/+/, '').split('/');
       parts[0] = target;
       const name = parts.filter((p) => p !== '').join('/');
-      const chunks: Buffer[] = [];
-      for await (const c of item) chunks.push(c as Buffer);
       // Only what a layer keeps: pax records (atime, ctime) of the source would change the checksum.
       const header: TarHeader = {
         ...stable(h),
@@ -330,7 +341,7 @@ export async function copyFromArchive(
         lp[0] = target;
         header.linkname = lp.join('/');
       }
-      yield { name, header, body: Buffer.concat(chunks) };
+      yield { name, header, stream: item as AsyncIterable<Buffer> };
     }
     await feeding;
   }
@@ -362,11 +373,9 @@ export async function addArchive(file: string, dest: string, out: string, chown:
       const rel = h.name.replace(/^\/+/, '').replace(/^\.\//, '');
       if (rel.split('/').includes('..')) throw invalidParameter(`ADD failed: invalid tar entry ${JSON.stringify(h.name)}: path escapes the archive root`);
       const name = base === '' ? rel : `${base}/${rel}`;
-      const chunks: Buffer[] = [];
-      for await (const c of item) chunks.push(c as Buffer);
       const header: TarHeader = { ...stable(h), name, ...(chown ? { uid: chown.uid, gid: chown.gid } : {}) };
       if (header.type === 'link' && header.linkname) header.linkname = base === '' ? header.linkname : `${base}/${header.linkname.replace(/^\/+/, '')}`;
-      yield { name, header, body: Buffer.concat(chunks) };
+      yield { name, header, stream: item as AsyncIterable<Buffer> };
     }
     await feeding;
   }
