@@ -255,6 +255,10 @@ describe('docker build (classic builder)', () => {
     assert.match(r2.stdout, /\[Warning\] One or more build-args \[UNUSED\] were not consumed/);
     const h = await ok(d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'argtest']));
     assert.match(h, /^\|1 CODE=0 \/bin\/sh -c echo failing with \$CODE; exit \$CODE$/m);
+    // Failing before any step: an HTTP error, as dockerd answers when it has flushed nothing.
+    const parse = await build([context({ Dockerfile: 'FROM busybox\n\nRUNN x\n' })]);
+    assert.equal(parse.code, 1);
+    assert.match(parse.stderr, /Error response from daemon: dockerfile parse error on line 3 \(Dockerfile\): unknown instruction: RUNN/);
     // Without DOCKER_BUILDKIT and without buildx, docker 28 falls back to this API by itself.
     const plain = await d.docker(['build', '--build-arg', 'CODE=0', dir], { timeoutMs: 180_000 });
     assert.equal(plain.code, 0, plain.stderr);

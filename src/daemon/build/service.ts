@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Ctx, Exec } from '../../lib/index.js';
+import { invalidParameter, type Ctx, type Exec } from '../../lib/index.js';
 import type { HostConfig } from '../../api/types/index.js';
 import { applyDockerignore, build, fetchRemoteContext, receiveContext, type BuildBackend, type BuildMessage } from '../../builder/index.js';
 
@@ -58,10 +58,22 @@ export class BuildService {
       await fs.rm(buildRoot, { recursive: true, force: true });
       throw e;
     }
-    const messages = build(ctx, this.deps.backend, { ...req, contextDir, buildRoot });
+    const messages = build(ctx, this.deps.backend, { ...req, contextDir, buildRoot })[Symbol.asyncIterator]();
+    // compat: a failure before the first message (Dockerfile missing or unparsable, unknown
+    // target) is an HTTP error, as dockerd answers when it has flushed nothing yet
+    const first = await messages.next();
+    if (!first.done && first.value.errorDetail) {
+      await fs.rm(buildRoot, { recursive: true, force: true }).catch(() => {});
+      throw invalidParameter(first.value.errorDetail.message);
+    }
     return (async function* () {
       try {
-        yield* messages;
+        if (!first.done) yield first.value;
+        for (;;) {
+          const n = await messages.next();
+          if (n.done) return;
+          yield n.value;
+        }
       } finally {
         await fs.rm(buildRoot, { recursive: true, force: true }).catch(() => {});
       }
