@@ -247,6 +247,8 @@ test('errors come as errorDetail messages: parse errors name the file and line, 
   } finally {
     rmSync(linked, { recursive: true, force: true });
   }
+  const mount = await runBuild(b, { Dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/x true\n' });
+  assert.match(mount.at(-1)!.error!, /line 2 \(Dockerfile\): the --mount option requires BuildKit/);
   const missing = await runBuild(b, { Dockerfile: 'FROM busybox\nCOPY nope /x\n' });
   assert.match(missing.at(-1)!.error!, /file not found in build context/);
   const outside = await runBuild(b, { Dockerfile: 'FROM busybox\nCOPY ../../etc/passwd /x\n' });

@@ -679,6 +679,12 @@ export class Builder {
   }
 
   private async runStep(st: StageState, ins: Instruction): Promise<void> {
+    for (const f of ['mount', 'security']) {
+      // compat: moby's classic builder names BuildKit for these RUN flags
+      if (this.flag(ins, f) !== undefined) {
+        throw new DockerfileError(this.opts.dockerfile, ins.line, `the --${f} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled`);
+      }
+    }
     this.checkFlags(ins, ['network']);
     const network = this.flag(ins, 'network');
     if (network !== undefined && !['default', 'none', 'host'].includes(network)) {
