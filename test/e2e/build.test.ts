@@ -242,6 +242,13 @@ describe('docker build (classic builder)', () => {
     // The same context from an empty cache gives the same image ID (reproducible by default).
     const id = (out: string) => /Successfully built (\w+)/.exec(out)![1];
     assert.equal(id(nocache.stdout), id(third.stdout));
+    // And from a really empty cache: the image and every intermediate one removed first.
+    await ok(d.docker(['rmi', 'cachetest']));
+    await ok(d.docker(['image', 'prune', '-f']));
+    assert.equal((await ok(d.docker(['images', '-a', '-q', '--filter', 'dangling=true']))).trim(), '');
+    const fresh = await build(['-t', 'cachetest', dir]);
+    assert.deepEqual(cached(fresh.stdout), [false, false, false, false, false, false]);
+    assert.equal(id(fresh.stdout), id(third.stdout));
   });
 
   test('a failing RUN: the error in the stream, its exit code from the CLI; build args and -q', async () => {
