@@ -242,8 +242,15 @@ describe('docker build (classic builder)', () => {
     // The same context from an empty cache gives the same image ID (reproducible by default).
     const id = (out: string) => /Successfully built (\w+)/.exec(out)![1];
     assert.equal(id(nocache.stdout), id(third.stdout));
-    // And from a really empty cache: the image and every intermediate one removed first.
-    await ok(d.docker(['rmi', 'cachetest']));
+    // An intermediate image cannot go while its child is there; rmi of the child prunes its
+    // untagged parents (Docker's rmi): then the cache is really empty.
+    const intermediate = (await ok(d.docker(['history', '-q', 'cachetest']))).split('\n')[1]!;
+    const refused = await d.docker(['rmi', '-f', intermediate]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /image has dependent child images/);
+    const rmi = await ok(d.docker(['rmi', 'cachetest']));
+    // (the image of step 2 stays: the first build's chain still grows from it)
+    assert.equal(rmi.split('\n').filter((l) => l.startsWith('Deleted: ')).length, 4, rmi);
     await ok(d.docker(['image', 'prune', '-f']));
     assert.equal((await ok(d.docker(['images', '-a', '-q', '--filter', 'dangling=true']))).trim(), '');
     const fresh = await build(['-t', 'cachetest', dir]);

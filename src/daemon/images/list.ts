@@ -32,6 +32,11 @@ export async function matchingImages(svc: ImagesServiceBase, ctx: Ctx, filters: 
   let images = await svc.store.list(ctx);
   const dangling = filters.bool('dangling');
   if (dangling !== undefined) images = images.filter((i) => (i.tags.length === 0) === dangling);
+  if (dangling === true) {
+    // compat: dangling means untagged *heads*: an image another was built on never is (moby's imageStore.Heads)
+    const parents = new Set(images.length ? (await svc.store.list(ctx)).flatMap((i) => i.records.map((r) => r.labels[BUILD_PARENT_LABEL]).filter((x): x is string => !!x)) : []);
+    images = images.filter((i) => !parents.has(i.id));
+  }
   images = images.filter((i) => filters.matchKVList('label', i.config.config?.Labels));
   for (const neg of filters.get('label!')) {
     images = images.filter((i) => !Filters.fromEntries({ label: [neg] }).matchKVList('label', i.config.config?.Labels ?? {}));
