@@ -29,6 +29,7 @@ import { addArchive, copyFromArchive, copyFromContext, isTarArchive, resolveSour
 import { download } from './remote.js';
 import { DockerfileError, parseDockerfile, type Instruction } from './dockerfile/parser.js';
 import { envMap, processWord, processWords, ShellError } from './dockerfile/shell.js';
+import { applyConfigInstruction, DEFAULT_SHELL } from './instructions.js';
 
 export interface BuildOptions {
   /** The extracted context (context.ts). */
@@ -60,7 +61,6 @@ export interface BuildMessage {
 
 /** Args that every build accepts without an ARG, and keeps out of the history (moby's BuiltinAllowedBuildArgs). */
 const BUILTIN_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
-const DEFAULT_SHELL = ['/bin/sh', '-c'];
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 class StepError extends Error {
@@ -93,8 +93,6 @@ interface StageState {
   inTriggers?: boolean;
 }
 
-/** Go's %q of a string slice, as moby formats `CMD ["a" "b"]` in created_by. */
-const goList = (xs: readonly string[]) => `[${xs.map((x) => JSON.stringify(x)).join(' ')}]`;
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
 /** Messages a build may have waiting for a slow client, and that a stage running ahead may hold. */
@@ -174,7 +172,6 @@ export class Builder {
   private stopped = false;
   private readonly usedArgs = new Set<string>();
   private tarSeq = 0;
-  private readonly containers: string[] = [];
 
   constructor(
     private readonly ctx: Ctx,
@@ -441,104 +438,23 @@ export class Builder {
     };
     const c = st.config;
     if (!['copy', 'add', 'healthcheck', 'run'].includes(ins.cmd)) this.checkFlags(ins, []);
+    if (ins.cmd === 'healthcheck') this.checkFlags(ins, ['interval', 'timeout', 'start-period', 'start-interval', 'retries']);
+    const applied = applyConfigInstruction(c, ins, {
+      word,
+      words: (raw) => processWords(raw, env()),
+      fail,
+      flag: (name) => this.flag(ins, name),
+      cmdSet: !!st.cmdSet,
+    });
+    if (applied) {
+      if (applied.cmdSet) st.cmdSet = true;
+      return this.commitMeta(st, applied.comment);
+    }
     switch (ins.cmd) {
-      case 'env': {
-        if (ins.args.length === 0) throw fail('ENV requires at least one argument');
-        const list = [...(c.Env ?? [])];
-        const parts: string[] = [];
-        for (let i = 0; i < ins.args.length; i += 2) {
-          const k = word(ins.args[i]!);
-          const v = word(ins.args[i + 1]!);
-          if (k === '') throw fail('ENV names can not be blank');
-          parts.push(`${k}=${v}`);
-          const j = list.findIndex((e) => e.split('=', 1)[0] === k);
-          if (j >= 0) list[j] = `${k}=${v}`;
-          else list.push(`${k}=${v}`);
-        }
-        c.Env = list;
-        return this.commitMeta(st, `ENV ${parts.join(' ')}`);
-      }
-      case 'label': {
-        if (ins.args.length === 0) throw fail('LABEL requires at least one argument');
-        const labels = { ...(c.Labels ?? {}) };
-        const parts: string[] = [];
-        for (let i = 0; i < ins.args.length; i += 2) {
-          const k = word(ins.args[i]!);
-          const v = word(ins.args[i + 1]!);
-          labels[k] = v;
-          parts.push(`${k}=${v}`);
-        }
-        c.Labels = labels;
-        return this.commitMeta(st, `LABEL ${parts.join(' ')}`);
-      }
       case 'maintainer':
         if (ins.args.length === 0) throw fail('MAINTAINER requires exactly one argument');
         st.author = ins.args[0]!;
         return this.commitMeta(st, `MAINTAINER ${ins.args[0]}`);
-      case 'workdir': {
-        if (ins.args.length === 0) throw fail('WORKDIR requires exactly one argument');
-        const w = word(ins.args[0]!);
-        c.WorkingDir = posix.isAbsolute(w) ? posix.normalize(w) : posix.join('/', c.WorkingDir || '/', w);
-        return this.commitMeta(st, `WORKDIR ${c.WorkingDir}`);
-      }
-      case 'user':
-        if (ins.args.length === 0) throw fail('USER requires exactly one argument');
-        c.User = word(ins.args[0]!);
-        return this.commitMeta(st, `USER ${c.User}`);
-      case 'stopsignal':
-        if (ins.args.length === 0) throw fail('STOPSIGNAL requires exactly one argument');
-        c.StopSignal = word(ins.args[0]!);
-        return this.commitMeta(st, `STOPSIGNAL ${c.StopSignal}`);
-      case 'expose': {
-        if (ins.args.length === 0) throw fail('EXPOSE requires at least one argument');
-        const ports = { ...(c.ExposedPorts ?? {}) };
-        for (const raw of ins.args) {
-          for (const p of processWords(raw, env())) {
-            const [range, proto = 'tcp'] = p.split('/');
-            const m = /^(\d+)(?:-(\d+))?$/.exec(range!);
-            if (!m) throw fail(`Invalid containerPort: ${p}`);
-            const lo = Number(m[1]);
-            const hi = m[2] ? Number(m[2]) : lo;
-            for (let n = lo; n <= hi; n++) ports[`${n}/${proto.toLowerCase()}`] = {};
-          }
-        }
-        c.ExposedPorts = ports;
-        const keys = Object.keys(ports).sort();
-        return this.commitMeta(st, `EXPOSE map[${keys.map((k) => `${k}:{}`).join(' ')}]`);
-      }
-      case 'volume': {
-        if (ins.args.length === 0) throw fail('VOLUME requires at least one argument');
-        const vols = { ...(c.Volumes ?? {}) };
-        const list = ins.args.map((a) => word(a).trim());
-        for (const v of list) {
-          if (v === '') throw fail('VOLUME specified can not be an empty string');
-          vols[v] = {};
-        }
-        c.Volumes = vols;
-        return this.commitMeta(st, `VOLUME [${list.join(' ')}]`);
-      }
-      case 'cmd':
-      case 'entrypoint': {
-        const shell = c.Shell ?? DEFAULT_SHELL;
-        const cmd = ins.json ? ins.args : ins.args.length ? [...shell, ins.args[0]!] : [];
-        if (ins.cmd === 'cmd') c.Cmd = cmd;
-        else {
-          c.Entrypoint = cmd.length ? cmd : null;
-          // compat: ENTRYPOINT resets a CMD inherited from the base image
-          if (!st.cmdSet) c.Cmd = null;
-        }
-        if (ins.cmd === 'cmd') st.cmdSet = true;
-        return this.commitMeta(st, `${ins.cmd.toUpperCase()} ${goList(cmd)}`);
-      }
-      case 'shell':
-        if (ins.args.length === 0) throw fail('SHELL requires at least one argument');
-        c.Shell = ins.args;
-        return this.commitMeta(st, `SHELL ${goList(ins.args)}`);
-      case 'onbuild':
-        c.OnBuild = [...(c.OnBuild ?? []), ins.args[0]!];
-        return this.commitMeta(st, `ONBUILD ${ins.args[0]}`);
-      case 'healthcheck':
-        return this.healthcheck(st, ins, fail);
       case 'arg': {
         if (ins.args.length === 0) throw fail('ARG requires exactly one argument');
         const parts: string[] = [];
@@ -561,43 +477,6 @@ export class Builder {
       default:
         throw fail(`unknown instruction: ${ins.cmd.toUpperCase()}`);
     }
-  }
-
-  private healthcheck(st: StageState, ins: Instruction, fail: (m: string) => Error): Promise<void> {
-    this.checkFlags(ins, ['interval', 'timeout', 'start-period', 'start-interval', 'retries']);
-    const kind = ins.args[0];
-    if (!kind) throw fail('HEALTHCHECK requires an argument');
-    if (kind === 'NONE') {
-      if (ins.args.length > 1) throw fail('HEALTHCHECK NONE takes no arguments');
-      st.config.Healthcheck = { Test: ['NONE'] };
-    } else if (kind === 'CMD') {
-      const rest = ins.args.slice(1);
-      if (rest.length === 0) throw fail('Missing command after HEALTHCHECK CMD');
-      const test = ins.json ? ['CMD', ...rest] : ['CMD-SHELL', rest[0]!];
-      const dur = (name: string): number | undefined => {
-        const v = this.flag(ins, name);
-        if (v === undefined || v === '') return undefined;
-        const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v);
-        if (!m) throw fail(`time: invalid duration "${v}"`);
-        const mult = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as 'ns'];
-        return Math.round(Number(m[1]) * mult);
-      };
-      const hc: NonNullable<ImageRuntimeConfig['Healthcheck']> = { Test: test };
-      const interval = dur('interval');
-      const timeout = dur('timeout');
-      const start = dur('start-period');
-      if (interval !== undefined) hc.Interval = interval;
-      if (timeout !== undefined) hc.Timeout = timeout;
-      if (start !== undefined) hc.StartPeriod = start;
-      const retries = this.flag(ins, 'retries');
-      if (retries !== undefined) {
-        if (!/^\d+$/.test(retries) || Number(retries) < 1) throw fail('--retries cannot be 0');
-        hc.Retries = Number(retries);
-      }
-      st.config.Healthcheck = hc;
-    } else throw fail(`Unknown type "${kind}" in HEALTHCHECK (try CMD)`);
-    const h = st.config.Healthcheck!;
-    return this.commitMeta(st, `HEALTHCHECK &{${goList(h.Test ?? [])} "${fmtDur(h.Interval)}" "${fmtDur(h.Timeout)}" "${fmtDur(h.StartPeriod)}" "0s" '\\x${(h.Retries ?? 0).toString(16).padStart(2, '0')}'}`);
   }
 
   /** The build args in effect for RUN (declared, with a value, not shadowed by ENV), sorted. */
@@ -710,7 +589,6 @@ export class Builder {
     const hostConfig: HostConfig = { ...(this.opts.hostConfig ?? {}) };
     if (network === 'none' || network === 'host') hostConfig.NetworkMode = network;
     const id = await this.backend.createContainer(this.ctx, { image: st.image, config: runConfig, hostConfig });
-    this.containers.push(id);
     this.out(` ---> Running in ${short(id)}\n`);
     let code: number;
     try {
@@ -819,17 +697,6 @@ export class Builder {
       await fs.rm(layer.path, { force: true });
     }
   }
-}
-
-function fmtDur(ns: number | undefined): string {
-  if (!ns) return '0s';
-  if (ns % 1e9 === 0) {
-    const s = ns / 1e9;
-    if (s < 60) return `${s}s`;
-    const m = Math.floor(s / 60);
-    return s % 60 ? `${m}m${s % 60}s` : `${m}m0s`;
-  }
-  return `${ns / 1e6}ms`;
 }
 
 function parseChown(v: string, fail: (m: string) => Error): { uid: number; gid: number } {
