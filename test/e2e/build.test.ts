@@ -355,9 +355,11 @@ describe('docker build (classic builder)', () => {
     assert.deepEqual(shape(viaBerth.stdout), shape(viaDocker.stdout).map((l) => l.replace('ctx:docker', 'ctx:berth')));
     // -q prints the ID only; -f outside the context travels inside the tar.
     writeFileSync(join(dir, 'build.dockerfile'), 'FROM busybox\nLABEL from=outside\n');
-    const q = await d.berth(['build', '-q', '-f', join(dir, 'build.dockerfile'), dir]);
+    const iid = join(dir, 'iid.txt');
+    const q = await d.berth(['build', '-q', '--compress', '--iidfile', iid, '-f', join(dir, 'build.dockerfile'), dir]);
     assert.equal(q.code, 0, q.stderr);
     assert.match(q.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    assert.equal(readFileSync(iid, 'utf8'), q.stdout.trim());
     const fail = await d.berth(['build', '-'], { input: 'FROM busybox\nRUN exit 4\n' });
     assert.equal(fail.code, 4, fail.stdout + fail.stderr);
     assert.match(fail.stderr, /returned a non-zero code: 4/);

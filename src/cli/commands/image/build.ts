@@ -10,11 +10,16 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 
 import { CliError, StatusError, defineCommand } from '../../command.js';
 import { isExcluded, parseDockerignore, tarPack, type IgnorePattern, type TarHeader } from '../../../lib/index.js';
 import { JSONMessageError, displayJSONMessagesStream } from '../../jsonmessage.js';
 import { humanSize } from '../../format/units.js';
+import { check } from '../container/flags.js';
+import { memSwapBytes, parseUlimit, ramInBytes, validateExtraHost } from '../container/values.js';
 
 interface ContextFile {
   name: string;
@@ -114,13 +119,24 @@ export default defineCommand({
   usage: 'build [OPTIONS] PATH | URL | -',
   description: 'Build an image from a Dockerfile',
   flags: [
-    { name: 'add-host', kind: 'list', typeName: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")' },
+    { name: 'add-host', kind: 'list', typeName: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")', validate: check(validateExtraHost) },
     { name: 'build-arg', kind: 'list', usage: 'Set build-time variables' },
     { name: 'cache-from', kind: 'list', typeName: 'strings', usage: 'Images to consider as cache sources' },
-    { name: 'file', short: 'f', kind: 'string', usage: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
+    { name: 'cgroup-parent', kind: 'string', usage: 'Set the parent cgroup for the "RUN" instructions during build' },
+    { name: 'compress', kind: 'bool', usage: 'Compress the build context using gzip' },
+    { name: 'cpu-period', kind: 'int', usage: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
+    { name: 'cpu-quota', kind: 'int', usage: 'Limit the CPU CFS (Completely Fair Scheduler) quota' },
+    { name: 'cpu-shares', short: 'c', kind: 'int', usage: 'CPU shares (relative weight)' },
+    { name: 'cpuset-cpus', kind: 'string', usage: 'CPUs in which to allow execution (0-3, 0,1)' },
+    { name: 'cpuset-mems', kind: 'string', usage: 'MEMs in which to allow execution (0-3, 0,1)' },
+    { name: 'disable-content-trust', kind: 'bool', default: true, usage: 'Skip image verification' },
+    { name: 'file', short: 'f', kind: 'string', usage: 'Name of the Dockerfile (Default is "PATH/Dockerfile")' },
     { name: 'force-rm', kind: 'bool', usage: 'Always remove intermediate containers' },
     { name: 'iidfile', kind: 'string', usage: 'Write the image ID to the file' },
+    { name: 'isolation', kind: 'string', usage: 'Container isolation technology' },
     { name: 'label', kind: 'list', usage: 'Set metadata for an image' },
+    { name: 'memory', short: 'm', kind: 'string', typeName: 'bytes', usage: 'Memory limit', validate: check(ramInBytes) },
+    { name: 'memory-swap', kind: 'string', typeName: 'bytes', usage: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap', validate: check(memSwapBytes) },
     { name: 'network', kind: 'string', default: 'default', usage: 'Set the networking mode for the RUN instructions during build' },
     { name: 'no-cache', kind: 'bool', usage: 'Do not use cache when building the image' },
     { name: 'platform', kind: 'string', usage: 'Set platform if server is multi-platform capable' },
@@ -128,8 +144,12 @@ export default defineCommand({
     { name: 'pull', kind: 'bool', usage: 'Always attempt to pull a newer version of the image' },
     { name: 'quiet', short: 'q', kind: 'bool', usage: 'Suppress the build output and print image ID on success' },
     { name: 'rm', kind: 'bool', default: true, usage: 'Remove intermediate containers after a successful build' },
+    { name: 'security-opt', kind: 'list', typeName: 'strings', usage: 'Security options' },
+    { name: 'shm-size', kind: 'string', typeName: 'bytes', usage: 'Size of "/dev/shm"', validate: check(ramInBytes) },
+    { name: 'squash', kind: 'bool', usage: 'Squash newly built layers into a single new layer' },
     { name: 'tag', short: 't', kind: 'list', usage: 'Name and optionally a tag in the "name:tag" format' },
     { name: 'target', kind: 'string', usage: 'Set the target build stage to build.' },
+    { name: 'ulimit', kind: 'list', typeName: 'ulimit', defaultText: '[]', usage: 'Ulimit options', validate: check(parseUlimit) },
   ] as const,
   args: { min: 1, max: 1 },
   async run(cli, opts, args) {
@@ -187,7 +207,7 @@ export default defineCommand({
       dockerfile = dfRel;
     }
     let sent = 0;
-    const body: AsyncIterable<Buffer> = remote
+    const plain: AsyncIterable<Buffer> = remote
       ? (async function* () {})()
       : raw
       ? (async function* () {
@@ -195,6 +215,13 @@ export default defineCommand({
           yield raw!;
         })()
       : tarOf(files, (n) => (sent += n));
+    let body = plain;
+    if (opts.compress && !remote && !raw) {
+      // --compress: the context goes gzipped (the daemon detects it by its magic number)
+      const gz = createGzip();
+      pipeline(Readable.from(plain), gz).catch((e: unknown) => gz.destroy(e as Error));
+      body = gz;
+    }
     const query: Record<string, string | string[]> = {
       t: opts.tag,
       dockerfile: dockerfile || '',
@@ -216,6 +243,17 @@ export default defineCommand({
     if (opts.addHost.length) query['extrahosts'] = opts.addHost;
     if (opts.cacheFrom.length) query['cachefrom'] = JSON.stringify(opts.cacheFrom);
     if (opts.platform) query['platform'] = opts.platform;
+    if (opts.cgroupParent) query['cgroupparent'] = opts.cgroupParent;
+    if (opts.cpuPeriod) query['cpuperiod'] = String(opts.cpuPeriod);
+    if (opts.cpuQuota) query['cpuquota'] = String(opts.cpuQuota);
+    if (opts.cpuShares) query['cpushares'] = String(opts.cpuShares);
+    if (opts.cpusetCpus) query['cpusetcpus'] = opts.cpusetCpus;
+    if (opts.cpusetMems) query['cpusetmems'] = opts.cpusetMems;
+    if (opts.memory) query['memory'] = String(ramInBytes(opts.memory));
+    if (opts.memorySwap) query['memswap'] = String(memSwapBytes(opts.memorySwap));
+    if (opts.shmSize) query['shmsize'] = String(ramInBytes(opts.shmSize));
+    if (opts.squash) query['squash'] = '1';
+    if (opts.isolation) query['isolation'] = opts.isolation;
     if (opts.noCache) query['nocache'] = '1';
     if (opts.forceRm) query['forcerm'] = '1';
     if (opts.pull) query['pull'] = '1';
