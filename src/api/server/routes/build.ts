@@ -86,6 +86,10 @@ export function buildRoutes(backend: ImageBuildBackend): Route[] {
     }
     const cpuset = q.string('cpusetcpus');
     if (cpuset) hostConfig.CpusetCpus = cpuset;
+    const mems = q.string('cpusetmems');
+    if (mems) hostConfig.CpusetMems = mems;
+    const cgroupParent = q.string('cgroupparent');
+    if (cgroupParent) hostConfig.CgroupParent = cgroupParent;
     const stream = await backend.build(req.ctx, {
       context: req.stream(),
       remote: q.get('remote') || undefined,
