@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decompressed, invalidParameter, notFound, ScopedRoot, tarExtract, tarPack, tarValidator, unpackTar, writeTo, type Ctx, type TarHeader } from '../lib/index.js';
+import { decompressed, invalidParameter, notFound, patternRegExp, ScopedRoot, tarExtract, tarPack, tarValidator, unpackTar, writeTo, type Ctx, type TarHeader } from '../lib/index.js';
 
 /** Receives the context into `<buildRoot>/context`; returns that directory. */
 export async function receiveContext(ctx: Ctx, input: Readable, buildRoot: string): Promise<string> {
@@ -51,26 +51,6 @@ export async function receiveContext(ctx: Ctx, input: Readable, buildRoot: strin
   }
   await fs.rm(tarPath, { force: true });
   return dir;
-}
-
-/** Go's filepath.Match as a RegExp over one path (`*` and `?` do not cross `/`). */
-export function globRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) throw invalidParameter(`syntax error in pattern: ${pattern}`);
-      let cls = pattern.slice(i + 1, end);
-      if (cls.startsWith('^')) cls = '!' + cls.slice(1);
-      re += '[' + (cls.startsWith('!') ? '^' + cls.slice(1) : cls).replace(/\\/g, '\\\\') + ']';
-      i = end;
-    } else if (c === '\\' && i + 1 < pattern.length) re += '\\' + pattern[++i];
-    else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 const hasMeta = (s: string) => /[*?[]/.test(s);
@@ -115,7 +95,7 @@ export async function resolveSources(contextDir: string, sources: string[], inst
     const rel = contextRel(src, instr);
     if (hasMeta(rel)) {
       all ??= await walk(contextDir);
-      const re = globRegExp(rel);
+      const re = patternRegExp(rel);
       const hits = all.filter((p) => re.test(p));
       if (hits.length === 0) throw notFound(`${instr} failed: no source files were specified`);
       out.push(...hits);
