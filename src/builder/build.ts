@@ -25,7 +25,7 @@ import { cancelled, invalidParameter, kindOf, messageOf, type Ctx } from '../lib
 import type { ImageRuntimeConfig } from '../oci/index.js';
 import type { HostConfig } from '../api/types/index.js';
 import type { BuildBackend, BuildImage, LayerSource } from './backend.js';
-import { addArchive, copyFromArchive, copyFromContext, isTarArchive, resolveSources, type CopyLayer, type GeneratedFile } from './context.js';
+import { addArchive, copyFromArchive, copyFromContext, firstFileOf, isTarArchive, resolveSources, type CopyLayer, type GeneratedFile } from './context.js';
 import { download } from './remote.js';
 import { DockerfileError, parseDockerfile, type Instruction } from './dockerfile/parser.js';
 import { envMap, processWord, processWords, ShellError } from './dockerfile/shell.js';
@@ -612,6 +612,38 @@ export class Builder {
     if (!st.inTriggers) this.out(` ---> ${short(st.image!.id)}\n`);
   }
 
+  /**
+   * --chown's `user[:group]` as ids (moby parseChownFlag): numbers as they are, names looked up
+   * in the current image's /etc/passwd and /etc/group; a lone user is also the group.
+   */
+  private async resolveChown(st: StageState, spec: string, fail: (m: string) => Error): Promise<{ uid: number; gid: number }> {
+    const parts = spec.split(':');
+    if (parts.length > 2) throw fail(`invalid chown string format: ${spec}`);
+    const [user, group = parts[0]!] = parts as [string, string?];
+    const numeric = (v: string) => (/^\d+$/.test(v) ? Number(v) : undefined);
+    const lookup = async (file: string, name: string, what: string): Promise<number> => {
+      const n = numeric(name);
+      if (n !== undefined) return n;
+      const text = st.image ? await this.readImageFile(st.image, file) : '';
+      for (const line of text.split('\n')) {
+        const f = line.split(':');
+        if (f[0] === name && f.length >= 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
+      }
+      throw fail(`can't find ${what === 'user' ? 'uid' : 'gid'} for ${what} ${name}: no such ${what}: ${name}`);
+    };
+    return { uid: await lookup('/etc/passwd', user, 'user'), gid: await lookup('/etc/group', group, 'group') };
+  }
+
+  /** A small file of an image ('' when missing). */
+  private async readImageFile(image: BuildImage, path: string): Promise<string> {
+    try {
+      const { tar } = await this.backend.archive(this.ctx, image, path);
+      return await firstFileOf(tar);
+    } catch {
+      return '';
+    }
+  }
+
   private async copyStep(st: StageState, ins: Instruction, word: (w: string) => string, fail: (m: string) => Error): Promise<void> {
     const instr = ins.cmd.toUpperCase();
     this.checkFlags(ins, ins.cmd === 'copy' ? ['from', 'chown', 'chmod', 'link'] : ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir']);
@@ -631,7 +663,7 @@ export class Builder {
       if (sources.length > 1) throw fail(`When using ${instr} with more than one source file, the destination must be a directory and end with a /`);
     }
     const chownRaw = this.flag(ins, 'chown');
-    const chown = chownRaw ? parseChown(word(chownRaw), fail) : undefined;
+    const chown = chownRaw ? await this.resolveChown(st, word(chownRaw), fail) : undefined;
     const chmodRaw = this.flag(ins, 'chmod');
     let chmod: number | undefined;
     if (chmodRaw) {
@@ -697,14 +729,6 @@ export class Builder {
       await fs.rm(layer.path, { force: true });
     }
   }
-}
-
-function parseChown(v: string, fail: (m: string) => Error): { uid: number; gid: number } {
-  const [u, g] = v.split(':');
-  if (!/^\d+$/.test(u ?? '') || (g !== undefined && !/^\d+$/.test(g))) {
-    throw fail(`unable to convert uid/gid chown string to host mapping: --chown=${v} (only numeric ids are supported here, issue 8)`);
-  }
-  return { uid: Number(u), gid: Number(g ?? u) };
 }
 
 /** An unquoted heredoc's content with variables expanded line by line, quotes kept. */

@@ -362,3 +362,21 @@ export async function addArchive(file: string, dest: string, out: string, chown:
   const sha = await writeTar(out, entries());
   return { path: out, digestRef: `file:${sha}` };
 }
+
+/** The content of the first regular file of a tar (at most 1 MiB: passwd and group files). */
+export async function firstFileOf(tar: AsyncIterable<Buffer>): Promise<string> {
+  const ex = tarExtract();
+  const feeding = pipeline(tar, ex).catch((e: unknown) => ex.destroy(e as Error));
+  let out = '';
+  for await (const item of ex as AsyncIterable<Readable & { header: TarHeader }>) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of item) {
+      size += (c as Buffer).length;
+      if (size <= 1 << 20) chunks.push(c as Buffer);
+    }
+    if (!out && item.header.type === 'file') out = Buffer.concat(chunks).toString('utf8');
+  }
+  await feeding;
+  return out;
+}

@@ -377,6 +377,8 @@ describe('docker build (classic builder)', () => {
         'COPY --chown=1000:2000 --chmod=0750 *.txt /texts/',
         'COPY one.txt /existing-file-name',
         'COPY two.txt /etc',
+        'COPY --chown=nobody:nogroup one.txt /named-owner.txt',
+        'COPY --chown=65534 one.txt /named-user.txt',
         'RUN <<EOF',
         'echo heredoc-line-1 > /heredoc.txt',
         'echo heredoc-line-2 >> /heredoc.txt',
@@ -385,7 +387,7 @@ describe('docker build (classic builder)', () => {
         'RUN echo shell-ok > /shell.txt',
         'USER 1000',
         'RUN id -u > /tmp/uid.txt',
-        'CMD cat /workdir.txt /heredoc.txt /shell.txt /tmp/uid.txt && ls /unpacked && stat -c "%u:%g %a %n" /texts/one.txt /texts/two.txt && cat /existing-file-name /etc/two.txt',
+        'CMD cat /workdir.txt /heredoc.txt /shell.txt /tmp/uid.txt && ls /unpacked && stat -c "%u:%g %a %n" /texts/one.txt /texts/two.txt && cat /existing-file-name /etc/two.txt && stat -c "%u:%g" /named-owner.txt /named-user.txt',
         '',
       ].join('\n'),
       'one.txt': 'one\n',
@@ -394,6 +396,12 @@ describe('docker build (classic builder)', () => {
     writeFileSync(join(dir, 'files.tgz'), tarball);
     const r = await build(['-t', 'instr', dir]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
+    const unknown = await build([context({ Dockerfile: 'FROM busybox\nCOPY --chown=nosuch Dockerfile /x\n' })]);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /can't find uid for user nosuch: no such user: nosuch/);
+    // compat: a lone user name is the group name too (moby parseChownFlag), so this fails as in Docker
+    const lone = await build([context({ Dockerfile: 'FROM busybox\nCOPY --chown=nobody Dockerfile /x\n' })]);
+    assert.match(lone.stderr, /can't find gid for group nobody: no such group: nobody/);
     assert.equal(await ok(d.docker(['image', 'inspect', '-f', '{{.Author}}', 'instr'])), 'Nigel <nigel@example.com>\n');
     const out = await ok(d.docker(['run', '--rm', 'instr']));
     assert.equal(
@@ -410,6 +418,8 @@ describe('docker build (classic builder)', () => {
         '1000:2000 750 /texts/two.txt',
         'one',
         'two',
+        '65534:65534',
+        '65534:65534',
         '',
       ].join('\n'),
     );
