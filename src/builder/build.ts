@@ -629,7 +629,7 @@ export class Builder {
         const f = line.split(':');
         if (f[0] === name && f.length >= 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
       }
-      throw fail(`can't find ${what === 'user' ? 'uid' : 'gid'} for ${what} ${name}: no such ${what}: ${name}`);
+      throw new StepError(`unable to convert uid/gid chown string to host mapping: can't find ${what === 'user' ? 'uid' : 'gid'} for ${what} ${name}: no such ${what}: ${name}`);
     };
     return { uid: await lookup('/etc/passwd', user, 'user'), gid: await lookup('/etc/group', group, 'group') };
   }
