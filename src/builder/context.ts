@@ -13,43 +13,47 @@
 import { createReadStream, createWriteStream, promises as fs, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { decompressed, invalidParameter, notFound, patternRegExp, ScopedRoot, tarExtract, tarPack, tarValidator, unpackTar, writeTo, type Ctx, type TarHeader } from '../lib/index.js';
 
-/** Receives the context into `<buildRoot>/context`; returns that directory. */
+/**
+ * Receives the context into `<buildRoot>/context`; returns that directory. The upload is
+ * checked (TarChecker: the clear error for a hostile entry) while it is extracted into a
+ * ScopedRoot, which by itself never writes outside the directory; a refused archive fails the
+ * build and its directory is removed with the build's.
+ */
 export async function receiveContext(ctx: Ctx, input: Readable, buildRoot: string): Promise<string> {
-  const tarPath = join(buildRoot, 'context.tar');
   const dir = join(buildRoot, 'context');
   await fs.mkdir(dir, { recursive: true });
   const raw = decompressed(input);
   const v = tarValidator();
   let failure: unknown;
   v.done.catch((e) => (failure = e));
-  let empty = true;
-  async function* checked(): AsyncGenerator<Buffer> {
+  const root = await ScopedRoot.open(dir);
+  const feed = new PassThrough();
+  let unpacking: Promise<void> | undefined;
+  try {
     for await (const chunk of raw) {
       if (failure) throw failure;
-      empty = false;
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      unpacking ??= unpackTar(feed as AsyncIterable<Buffer>, root, { signal: ctx.signal, noLchown: true });
+      unpacking.catch(() => {});
       await writeTo(v.sink, chunk as Buffer);
-      yield chunk as Buffer;
+      await writeTo(feed, chunk as Buffer);
     }
     v.sink.end();
-    if (!empty) await v.done;
-  }
-  try {
-    await pipeline(checked(), createWriteStream(tarPath), { signal: ctx.signal });
+    feed.end();
+    if (!unpacking) return dir; // an empty upload: an empty context
+    await v.done;
+    await unpacking;
   } catch (e) {
+    feed.destroy();
+    await unpacking?.catch(() => {});
     throw failure ?? e;
-  }
-  if (empty) return dir;
-  const root = await ScopedRoot.open(dir);
-  try {
-    await unpackTar(createReadStream(tarPath) as AsyncIterable<Buffer>, root, { signal: ctx.signal, noLchown: true });
   } finally {
     await root.close();
   }
-  await fs.rm(tarPath, { force: true });
   return dir;
 }
 
