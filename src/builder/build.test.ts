@@ -202,7 +202,8 @@ test('instructions: config, substitution, ARG before FROM, labels option, ENTRYP
     { labels: { 'org.x': 'y' }, buildArgs: { PORT: '8080', http_proxy: 'http://proxy:3128' } },
   );
   assert.equal(msgs.find((m) => m.errorDetail), undefined, text(msgs));
-  assert.match(text(msgs), /Step 18\/18 : LABEL "org.x"="y"/);
+  assert.match(text(msgs), /^Step 1\/20 : ARG IMG=busybox\nStep 2\/20 : ARG GLOBAL=from-meta\nStep 3\/20 : FROM \$IMG\n/);
+  assert.match(text(msgs), /Step 20\/20 : LABEL "org.x"="y"/);
   const c = (await lastImage(b, msgs)).config.config!;
   assert.deepEqual(c.Env, ['PATH=/bin', 'DIR=/srv', 'NAME=my app']);
   assert.equal(c.WorkingDir, '/srv/sub');

@@ -228,6 +228,7 @@ export class Builder {
     if (parsed.instructions.length === 0) throw invalidParameter('the Dockerfile (Dockerfile) cannot be empty');
     // Meta args (ARG before the first FROM) and stages.
     const metaArgs = this.metaArgs;
+    const metaSteps: Instruction[] = [];
     const stages: Stage[] = [];
     for (const ins of parsed.instructions) {
       if (ins.cmd === 'from') {
@@ -239,6 +240,7 @@ export class Builder {
         stages.push({ name, index: stages.length, from: ins, commands: [] });
       } else if (stages.length === 0) {
         if (ins.cmd !== 'arg') throw new DockerfileError(this.opts.dockerfile, ins.line, 'no build stage in current context');
+        metaSteps.push(ins);
         for (const a of ins.args) {
           const [k, v] = this.argKV(a, metaArgs);
           metaArgs.set(k, this.opts.buildArgs[k] ?? v);
@@ -256,9 +258,14 @@ export class Builder {
     // Step numbers are fixed up front: stages that do not depend on each other build at once,
     // and their output is shown stage after stage, as a sequential build would print it.
     const labelStep = (i: number) => (i === last && labelKeys.length ? 1 : 0);
-    this.total = needed.reduce((n, i) => n + 1 + stages[i]!.commands.length + labelStep(i), 0);
+    // compat: ARGs before the first FROM count and print as steps, without an image line (moby)
+    this.total = metaSteps.length + needed.reduce((n, i) => n + 1 + stages[i]!.commands.length + labelStep(i), 0);
+    metaSteps.forEach((ins, i) => {
+      this.out(`Step ${i + 1}/${this.total} : ${ins.original}`);
+      this.out('\n');
+    });
     const builds: Promise<BuildImage>[] = [];
-    let offset = 0;
+    let offset = metaSteps.length;
     for (const i of needed) {
       const st = stages[i]!;
       const extra =

@@ -202,12 +202,12 @@ describe('docker build (classic builder)', () => {
     const r = await build(['-t', 'multi:prod', dir]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.doesNotMatch(r.stdout, /echo never/);
-    assert.match(r.stdout, /Step 1\/10 : FROM \$\{BASE\} AS deps/);
+    assert.match(r.stdout, /Step 1\/11 : ARG BASE=busybox\nStep 2\/11 : FROM \$\{BASE\} AS deps\n/);
     assert.equal(await ok(d.docker(['run', '--rm', 'multi:prod'])), 'deps\nmain\ndeps\n');
 
     const t = await build(['--target', 'build', '-t', 'multi:build', dir]);
     assert.equal(t.code, 0, t.stderr + t.stdout);
-    assert.match(t.stdout, /Step 6\/6 : RUN cat/);
+    assert.match(t.stdout, /Step 7\/7 : RUN cat/);
     assert.doesNotMatch(t.stdout, /AS prod|echo never/);
     assert.equal(await ok(d.docker(['run', '--rm', 'multi:build', 'cat', '/app.txt'])), 'deps\nmain\n');
 
