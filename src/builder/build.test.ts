@@ -248,6 +248,10 @@ test('errors come as errorDetail messages: parse errors name the file and line, 
   } finally {
     rmSync(linked, { recursive: true, force: true });
   }
+  const dup = await runBuild(b, { Dockerfile: 'FROM busybox AS a\nFROM busybox AS a\n' });
+  assert.equal(dup.at(-1)!.error, 'a stage name already used');
+  const badName = await runBuild(b, { Dockerfile: 'FROM busybox AS 1st\n' });
+  assert.match(badName.at(-1)!.error!, /invalid name for build stage: "1st"/);
   const mount = await runBuild(b, { Dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/x true\n' });
   assert.match(mount.at(-1)!.error!, /line 2 \(Dockerfile\): the --mount option requires BuildKit/);
   const missing = await runBuild(b, { Dockerfile: 'FROM busybox\nCOPY nope /x\n' });

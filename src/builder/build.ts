@@ -237,6 +237,10 @@ export class Builder {
           throw new DockerfileError(this.opts.dockerfile, ins.line, 'FROM requires either one or three arguments');
         }
         const name = words.length === 3 ? words[2]!.toLowerCase() : '';
+        if (name && !/^[a-z][a-z0-9-_.]*$/.test(name)) {
+          throw new DockerfileError(this.opts.dockerfile, ins.line, `invalid name for build stage: "${words[2]}", name can't start with a number or contain symbols`);
+        }
+        if (name && stages.some((st) => st.name === name)) throw invalidParameter(`${name} stage name already used`);
         stages.push({ name, index: stages.length, from: ins, commands: [] });
       } else if (stages.length === 0) {
         if (ins.cmd !== 'arg') throw new DockerfileError(this.opts.dockerfile, ins.line, 'no build stage in current context');
