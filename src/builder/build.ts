@@ -597,6 +597,7 @@ export class Builder {
     const cc = this.stepConfig(st, saved);
     if (await this.useCache(st, cc)) return;
     const runConfig: ImageRuntimeConfig = { ...this.finalConfig(st.config), Cmd: cmd, Entrypoint: null, Env: [...(st.config.Env ?? []), ...args.env] };
+    if (!st.image) throw new StepError(`the command '${cmd.join(' ')}' cannot run: the stage has no filesystem yet (FROM scratch without a COPY or ADD before it)`);
     const hostConfig: HostConfig = { ...(this.opts.hostConfig ?? {}) };
     if (network === 'none' || network === 'host') hostConfig.NetworkMode = network;
     const id = await this.backend.createContainer(this.ctx, { image: st.image, config: runConfig, hostConfig });
