@@ -617,4 +617,19 @@ describe('docker build (classic builder)', () => {
     assert.equal(childCfg.OnBuild ?? null, null);
     assert.ok(childCfg.Env.includes('LEVEL=base'));
   });
+
+  test('FROM scratch with COPY --from an image (not a stage), and RUN on it afterwards', async () => {
+    const dir = context({
+      Dockerfile: 'FROM scratch\nCOPY --from=busybox /bin/busybox /bin/busybox\nRUN ["/bin/busybox", "mkdir", "/made"]\nCMD ["/bin/busybox", "ls", "/"]\n',
+    });
+    const r = await build(['-t', 'fromscratch', dir]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Step 1\/4 : FROM scratch\n ---> \n/);
+    assert.equal(await ok(d.docker(['run', '--rm', 'fromscratch'])), 'bin\ndev\netc\nmade\nproc\nsys\n');
+    const layers = JSON.parse(await ok(d.docker(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'fromscratch'])));
+    assert.equal(layers.length, 2);
+    const empty = await build([context({ Dockerfile: 'FROM scratch\nRUN true\n' })]);
+    assert.notEqual(empty.code, 0);
+    assert.match(empty.stderr, /the stage has no filesystem yet/);
+  });
 });
