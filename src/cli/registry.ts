@@ -35,6 +35,7 @@ export const SYSTEM: ManagementEntry = {
   subcommands: { df: cmd(() => import('./commands/system/df.js')), events: systemEvents, info: systemInfo },
 };
 
+const imageBuild = cmd(() => import('./commands/image/build.js'), 4);
 const imageHistory = cmd(() => import('./commands/image/history.js'));
 const imageImport = cmd(() => import('./commands/image/import.js'));
 const imageLoad = cmd(() => import('./commands/image/load.js'));
@@ -51,6 +52,7 @@ export const IMAGE: ManagementEntry = {
   kind: 'management',
   description: 'Manage images',
   subcommands: {
+    build: imageBuild,
     history: imageHistory,
     import: imageImport,
     inspect: cmd(() => import('./commands/image/inspect.js')),
@@ -166,6 +168,7 @@ export const VOLUME: ManagementEntry = {
 /** Top-level commands in name order (docker lists them so). */
 export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   attach: containerAttach,
+  build: imageBuild,
   commit: containerCommit,
   container: CONTAINER,
   cp: containerCp,

@@ -97,9 +97,10 @@ export function inspect(img: Image, apiVersion: string, graphDriverData: Record<
 
 /**
  * History rows, newest first. Non-empty history entries take the layer sizes in order; the top
- * row carries the image ID and tags, the others `<missing>` (no parent images are kept).
+ * row carries the image ID and tags; the rows of `ancestors` (the parents the classic builder
+ * recorded, nearest first) carry theirs, the others `<missing>`.
  */
-export function history(img: Image, layerSizes: number[]): ImageHistoryItem[] {
+export function history(img: Image, layerSizes: number[], ancestors: Image[] = []): ImageHistoryItem[] {
   const entries = img.config.history ?? [];
   let layer = 0;
   const rows: ImageHistoryItem[] = entries.map((h) => {
@@ -118,6 +119,15 @@ export function history(img: Image, layerSizes: number[]): ImageHistoryItem[] {
   if (rows.length > 0) {
     rows[0]!.Id = img.id;
     rows[0]!.Tags = repoTags(img);
+  }
+  // An ancestor whose history is a prefix of this one names the row of its last entry.
+  for (const a of ancestors) {
+    const n = a.config.history?.length ?? 0;
+    const row = rows[entries.length - n];
+    if (n > 0 && row && row.Id === '<missing>') {
+      row.Id = a.id;
+      row.Tags = repoTags(a).length ? repoTags(a) : null;
+    }
   }
   return rows;
 }
