@@ -101,6 +101,9 @@ describe('docker build (classic builder)', () => {
     assert.equal(await ok(d.docker(['run', '--rm', 'tracebuild:classic'])), 'hello from the build context\n29 /hello.txt\n');
     // Each step's image names its history row, down to the base image (Docker's parent chain).
     const ids = await ok(d.docker(['history', '-q', 'tracebuild:classic']));
+    // Parent as Docker shows it for built images.
+    const parent = (await ok(d.docker(['image', 'inspect', '-f', '{{.Parent}}', 'tracebuild:classic']))).trim();
+    assert.equal(parent.slice(7, 19), ids.split('\n')[1]);
     const stepIds = [...r.stdout.matchAll(/ ---> ([0-9a-f]{12})\n/g)].map((m) => m[1]);
     assert.deepEqual(ids.split('\n').slice(0, 4), stepIds.reverse());
     const history = await ok(d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'tracebuild:classic']));

@@ -1,8 +1,13 @@
 /** Docker's wire view of an images/ Image: summary, inspect, history rows. */
 import type { ImageInspect, ImageRuntimeConfigWire, ImageSummary, ImageHistoryItem } from '../../api/types/index.js';
 import { familiarString, type ImageRuntimeConfig } from '../../oci/index.js';
-import type { Image } from '../../images/index.js';
+import { BUILD_PARENT_LABEL, type Image } from '../../images/index.js';
 import { versionLessThan } from '../../api/types/index.js';
+
+/** The parent the classic builder recorded (Docker's Parent / ParentId of built images), or ''. */
+export function buildParent(img: Image): string {
+  return img.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x) ?? '';
+}
 
 export function repoTags(img: Image): string[] {
   return img.tags.map(familiarString);
@@ -26,7 +31,7 @@ export function summary(img: Image, apiVersion: string): ImageSummary {
     Created: createdSeconds(img),
     Id: img.id,
     Labels: img.config.config?.Labels ?? null,
-    ParentId: '',
+    ParentId: buildParent(img),
     // compat: 20.10 shows dangling images as <none>:<none> / <none>@<none>.
     RepoDigests: digests.length ? digests : dangling ? ['<none>@<none>'] : [],
     RepoTags: dangling ? ['<none>:<none>'] : tags,
@@ -72,7 +77,7 @@ export function inspect(img: Image, apiVersion: string, graphDriverData: Record<
     Id: img.id,
     RepoTags: repoTags(img),
     RepoDigests: repoDigests(img),
-    Parent: '',
+    Parent: buildParent(img),
     Comment: c.comment ?? '',
     Created: c.created ?? '',
     DockerVersion: c.docker_version ?? '',
