@@ -185,6 +185,45 @@ async function composeSetup(t: Target): Promise<{ dir: string }> {
   return { dir: composeProject() };
 }
 
+/**
+ * A build context under BENCH_WORK (once): a 10-instruction Dockerfile on busybox:bench (issue 8),
+ * or a 200 MB context for the upload.
+ */
+function buildContext(kind: 'ten' | 'big'): string {
+  const dir = join(WORK, `build-${kind}`);
+  mkdirSync(dir, { recursive: true });
+  if (kind === 'ten') {
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      [
+        'FROM busybox:bench',
+        'LABEL bench=build',
+        'ENV APP=/app MODE=bench',
+        'WORKDIR /app',
+        'COPY app/ /app/',
+        'RUN mkdir -p /data && echo built > /data/stamp',
+        'RUN cat /app/*.txt > /data/all.txt',
+        'EXPOSE 8080',
+        'USER 1000',
+        'CMD ["cat", "/data/all.txt"]',
+        '',
+      ].join('\n'),
+    );
+    mkdirSync(join(dir, 'app'), { recursive: true });
+    for (let i = 0; i < 20; i++) writeFileSync(join(dir, 'app', `f${i}.txt`), `file ${i}\n`.repeat(100));
+  } else if (!existsSync(join(dir, 'big.bin'))) {
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox:bench\nLABEL bench=upload\n');
+    const chunk = Buffer.alloc(1 << 20);
+    for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 200; i++) parts.push(chunk);
+    writeFileSync(join(dir, 'big.bin'), Buffer.concat(parts));
+  }
+  return dir;
+}
+
+const CLASSIC = { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 300_000 };
+
 export const scenarios: Scenario<any>[] = [
   // The same client (docker CLI 28) against each engine: ping + /version round trip.
   { name: 'docker version', run: (t) => ok(t.docker(['version'])) },
@@ -402,5 +441,34 @@ export const scenarios: Scenario<any>[] = [
     },
     run: (t, s: PushState) => ok(t.docker(['pull', s.name], { timeoutMs: 300_000 })),
     teardown: registryTeardown,
+  },
+  // Builder (issue 8): the classic builder through the docker CLI (DOCKER_BUILDKIT=0), a
+  // 10-instruction Dockerfile cold (--no-cache: every step runs and commits) and fully cached
+  // (goals: ratio ≤ 0.8 cold, ≤ 1.0 cached), and a 200 MB context upload (reported).
+  {
+    name: 'build 10 instructions (cold, --no-cache)',
+    setup: async (t: Target) => {
+      await busyboxImage(t);
+      return buildContext('ten');
+    },
+    run: (t: Target, dir: string) => ok(t.docker(['build', '--no-cache', '-t', 'bench-build:ten', dir], CLASSIC)),
+  },
+  {
+    name: 'build 10 instructions (cached)',
+    setup: async (t: Target) => {
+      await busyboxImage(t);
+      const dir = buildContext('ten');
+      await ok(t.docker(['build', '-t', 'bench-build:ten', dir], CLASSIC));
+      return dir;
+    },
+    run: (t: Target, dir: string) => ok(t.docker(['build', '-t', 'bench-build:ten', dir], CLASSIC)),
+  },
+  {
+    name: 'build with a 200 MB context (upload)',
+    setup: async (t: Target) => {
+      await busyboxImage(t);
+      return buildContext('big');
+    },
+    run: (t: Target, dir: string) => ok(t.docker(['build', '-t', 'bench-build:upload', dir], CLASSIC)),
   },
 ];

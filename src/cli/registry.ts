@@ -37,6 +37,7 @@ export const SYSTEM: ManagementEntry = {
   subcommands: { df: cmd(() => import('./commands/system/df.js')), events: systemEvents, info: systemInfo },
 };
 
+const imageBuild = cmd(() => import('./commands/image/build.js'), 4);
 const imageHistory = cmd(() => import('./commands/image/history.js'));
 const imageImport = cmd(() => import('./commands/image/import.js'));
 const imageLoad = cmd(() => import('./commands/image/load.js'));
@@ -53,6 +54,7 @@ export const IMAGE: ManagementEntry = {
   kind: 'management',
   description: 'Manage images',
   subcommands: {
+    build: imageBuild,
     history: imageHistory,
     import: imageImport,
     inspect: cmd(() => import('./commands/image/inspect.js')),
@@ -168,6 +170,7 @@ export const VOLUME: ManagementEntry = {
 /** Top-level commands in name order (docker lists them so). */
 export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   attach: containerAttach,
+  build: imageBuild,
   commit: containerCommit,
   compose: { ...cmd(() => import('./commands/compose/compose.js')), management: true },
   container: CONTAINER,

@@ -43,6 +43,8 @@ import {
   setupRemap,
   daemonSeccompProfile,
   VolumesService,
+  BuildService,
+  DaemonBuildBackend,
   buildSpec,
   buildExecSpec,
   USAGE,
@@ -232,6 +234,12 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       userAgent: `berth/${BERTH_VERSION} (linux)`,
     });
     const images = new ImagesService({ store: imageStore, events, usersOf: containers.usersOf, registry });
+    const builds = new BuildService({
+      backend: new DaemonBuildBackend({ store: imageStore, containers, images }),
+      root: join(config.dataRoot, 'builder'),
+      exec: nodeExec,
+    });
+    await builds.cleanup();
     const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);
     const id = await engineId(config.dataRoot);
     const system = new SystemService(
@@ -276,6 +284,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         registry: images,
         containers,
         containerFs: containers,
+        build: { build: (c, o) => builds.build(c, o) },
         networks: new NetworksService({
           controller: network,
           containers: () => containers.store.list(),

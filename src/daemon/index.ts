@@ -6,3 +6,4 @@ export * from './containers/index.js';
 export * from './networks/index.js';
 export * from './userns.js';
 export * from './volumes/index.js';
+export * from './build/index.js';

@@ -35,6 +35,10 @@ export interface CommitOptions {
   /** Layer paths (`proc`) that are the runtime's mount points when empty directories. */
   runtimeDirs?: string[];
   now?: Date;
+  /** Entry times later than this are set to it (reproducible builds: buildkit's rewrite-timestamp). */
+  clampMtime?: Date;
+  /** Labels of the dangling record when `names` is empty. */
+  recordLabels?: Record<string, string>;
 }
 
 interface LayerScan {
@@ -84,9 +88,14 @@ export async function commitImage(ctx: Ctx, store: ImageStore, opts: CommitOptio
     let layer = await leased.snapshotter.diff(ctx, lower, upper);
     const scan = await scanLayer(ctx, store, layer.digest, opts.runtimeFiles ?? [], opts.runtimeDirs ?? []);
     const empty = scan.entries === 0;
-    if (!empty && scan.drop.size > 0) {
+    const clamp = opts.clampMtime;
+    if (!empty && (scan.drop.size > 0 || clamp)) {
       const kept = transformTar(store.content.read(ctx, layer.digest) as AsyncIterable<Buffer>, (h) =>
-        scan.drop.has(h.name.replace(/^\.?\//, '').replace(/\/$/, '')) ? null : h,
+        scan.drop.has(h.name.replace(/^\.?\//, '').replace(/\/$/, ''))
+          ? null
+          : clamp && h.mtime && h.mtime.getTime() > clamp.getTime()
+            ? { ...h, mtime: clamp }
+            : h,
       );
       const written = await leased.content.write(ctx, kept as AsyncIterable<Buffer>);
       layer = { ...layer, digest: written.digest, size: written.size };
@@ -105,7 +114,7 @@ export async function commitImage(ctx: Ctx, store: ImageStore, opts: CommitOptio
     const config: ImageConfig = {
       ...(opts.comment ? { comment: opts.comment } : {}),
       created,
-      container: opts.containerId,
+      ...(opts.containerId ? { container: opts.containerId } : {}),
       container_config: opts.containerConfig,
       ...(opts.author ? { author: opts.author } : {}),
       config: opts.config,
@@ -118,7 +127,7 @@ export async function commitImage(ctx: Ctx, store: ImageStore, opts: CommitOptio
     };
     const layers: Descriptor[] = [...(opts.parent?.layers ?? []), ...(empty ? [] : [{ mediaType: MediaType.DockerLayer, digest: layer.digest, size: layer.size }])];
     const layerSizes = layers.map((_, i) => (i === layers.length - 1 && !empty ? scan.fileBytes : -1));
-    const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: opts.names, layerSizes });
+    const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: opts.names, layerSizes, recordLabels: opts.recordLabels });
     return id;
   } catch (e) {
     if (view) await leased.snapshotter.remove(ctx, viewKey).catch(() => {});

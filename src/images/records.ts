@@ -28,6 +28,13 @@ export interface ImageRecords {
 
 export const DANGLING_PREFIX = 'moby-dangling@';
 
+/**
+ * On the dangling record of an image the classic builder made: its parent's ID (moby's
+ * containerd image store uses the same label). `docker images` hides untagged images that are
+ * some image's parent, as Docker hides intermediate images.
+ */
+export const BUILD_PARENT_LABEL = 'org.mobyproject.image.parent';
+
 export function isDanglingName(name: string): boolean {
   return name.startsWith(DANGLING_PREFIX);
 }

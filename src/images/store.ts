@@ -89,6 +89,8 @@ export interface NewImage {
   manifestMediaType?: string;
   /** Per layer, the bytes of its regular files (Docker's layer size); -1 or absent: the snapshot usage counts. */
   layerSizes?: number[];
+  /** Labels of the dangling record of an unnamed image (the classic builder's parent link). */
+  recordLabels?: Record<string, string>;
 }
 
 const HEX_ID_RE = /^(sha256:)?[a-f0-9]{1,64}$/;
@@ -288,10 +290,10 @@ export class ImageStore {
   }
 
   /** Leaves a dangling record for `target` when no record points at it any more (Docker's <none>:<none>). */
-  async keepIfUnnamed(ctx: Ctx, target: Descriptor): Promise<void> {
+  async keepIfUnnamed(ctx: Ctx, target: Descriptor, labels: Record<string, string> = {}): Promise<void> {
     const all = await this.deps.records.list(ctx);
     if (all.some((r) => r.target.digest === target.digest)) return;
-    await this.deps.records.put(ctx, { name: DANGLING_PREFIX + target.digest, target, labels: {} });
+    await this.deps.records.put(ctx, { name: DANGLING_PREFIX + target.digest, target, labels });
   }
 
   /** Deletes one record; with sync, containerd collects what nothing references any more. */
@@ -389,7 +391,7 @@ export class ImageStore {
     await leased.content.setLabels(ctx, m.digest, gc);
     const target: Descriptor = { mediaType: manifest.mediaType!, digest: m.digest, size: m.size };
     if (img.names.length === 0) {
-      await this.keepIfUnnamed(ctx, target);
+      await this.keepIfUnnamed(ctx, target, img.recordLabels);
     } else {
       for (const n of img.names) await this.setName(ctx, referenceString(n), target);
     }

@@ -19,3 +19,4 @@ export * from './archive.js';
 export * from './mount.js';
 export * from './gopath.js';
 export * from './unpack.js';
+export * from './patternmatcher.js';

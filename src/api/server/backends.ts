@@ -11,6 +11,7 @@ import type { ContainerFsBackend } from './routes/container-fs.js';
 import type { NetworksBackend } from './routes/networks.js';
 import type { VolumesBackend } from './routes/volumes.js';
 import type { RegistryBackend } from './routes/registry.js';
+import type { ImageBuildBackend } from './routes/build.js';
 
 export interface Backends {
   system: SystemBackend;
@@ -22,4 +23,6 @@ export interface Backends {
   volumes?: VolumesBackend;
   /** POST /auth (docker login). */
   registry?: RegistryBackend;
+  /** POST /build (classic builder). */
+  build?: ImageBuildBackend;
 }

@@ -17,7 +17,7 @@ import type {
   PushRequest,
 } from '../../api/types/index.js';
 import { fullName, parseNormalizedNamed, withDefaultTag, parsePlatform, referenceString, type Reference } from '../../oci/index.js';
-import { importImage, loadImages, saveImages, SNAPSHOTTER, type LoadResult, type SaveItem } from '../../images/index.js';
+import { BUILD_PARENT_LABEL, importImage, loadImages, saveImages, SNAPSHOTTER, type Image, type LoadResult, type SaveItem } from '../../images/index.js';
 import { ImagesServiceBase } from './service.js';
 import { listImages } from './list.js';
 import { tagImage } from './tag.js';
@@ -54,7 +54,18 @@ export class ImagesService extends ImagesServiceBase {
     const sizes = await Promise.all(
       chainIds(diffIds, sha256).map((c) => this.store.layerSize(ctx, c).catch(() => 0)),
     );
-    return history(img, sizes);
+    // The builder's parent links name the rows of the images it made (Docker's img.Parent walk).
+    const ancestors: Image[] = [];
+    let cur = img;
+    for (let i = 0; i < 1000; i++) {
+      const parentId = cur.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x);
+      if (!parentId) break;
+      const parent = await this.store.resolve(ctx, parentId).catch(() => undefined);
+      if (!parent) break;
+      ancestors.push(parent);
+      cur = parent;
+    }
+    return history(img, sizes, ancestors);
   }
 
   tag(ctx: Ctx, source: string, repo: string, tag: string): Promise<void> {

@@ -2,7 +2,7 @@
 import { Filters, invalidParameter, type Ctx } from '../../lib/index.js';
 import type { ImageSummary } from '../../api/types/index.js';
 import { parseNormalizedNamed, familiarName, familiarString } from '../../oci/index.js';
-import type { Image } from '../../images/index.js';
+import { BUILD_PARENT_LABEL, type Image } from '../../images/index.js';
 import type { ImagesServiceBase } from './service.js';
 import { createdSeconds, summary } from './view.js';
 
@@ -32,6 +32,11 @@ export async function matchingImages(svc: ImagesServiceBase, ctx: Ctx, filters: 
   let images = await svc.store.list(ctx);
   const dangling = filters.bool('dangling');
   if (dangling !== undefined) images = images.filter((i) => (i.tags.length === 0) === dangling);
+  if (dangling === true) {
+    // compat: dangling means untagged *heads*: an image another was built on never is (moby's imageStore.Heads)
+    const parents = new Set(images.length ? (await svc.store.list(ctx)).flatMap((i) => i.records.map((r) => r.labels[BUILD_PARENT_LABEL]).filter((x): x is string => !!x)) : []);
+    images = images.filter((i) => !parents.has(i.id));
+  }
   images = images.filter((i) => filters.matchKVList('label', i.config.config?.Labels));
   for (const neg of filters.get('label!')) {
     images = images.filter((i) => !Filters.fromEntries({ label: [neg] }).matchKVList('label', i.config.config?.Labels ?? {}));
@@ -69,7 +74,12 @@ export async function listImages(
   ctx: Ctx,
   opts: { all: boolean; filters: Filters; apiVersion: string },
 ): Promise<ImageSummary[]> {
-  const images = await matchingImages(svc, ctx, opts.filters);
+  let images = await matchingImages(svc, ctx, opts.filters);
+  if (!opts.all) {
+    // compat: intermediate images (untagged parents of other images) only show with -a
+    const parents = new Set((await svc.store.list(ctx)).flatMap((i) => i.records.map((r) => r.labels[BUILD_PARENT_LABEL]).filter((x): x is string => !!x)));
+    images = images.filter((i) => i.tags.length > 0 || !parents.has(i.id));
+  }
   return images
     .map((i) => summary(i, opts.apiVersion))
     .sort((a, b) => b.Created - a.Created || a.Id.localeCompare(b.Id));

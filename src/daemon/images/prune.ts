@@ -2,7 +2,7 @@
 import { Filters, type Ctx } from '../../lib/index.js';
 import type { ImagesPruneReport, ImageDeleteItem } from '../../api/types/index.js';
 import type { ImagesServiceBase } from './service.js';
-import { deleteWholeImage } from './remove.js';
+import { buildParentOf, buildParents, deleteWholeImage, pruneParents } from './remove.js';
 import { matchingImages } from './list.js';
 
 export const IMAGE_PRUNE_FILTERS = ['dangling', 'until', 'label', 'label!'] as const;
@@ -17,10 +17,16 @@ export async function pruneImages(svc: ImagesServiceBase, ctx: Ctx, filters: Fil
   const candidates = await matchingImages(svc, ctx, list);
   const deleted: ImageDeleteItem[] = [];
   let reclaimed = 0;
+  // compat: only the heads (images no other image was built on); deleting one prunes its
+  // untagged build parents too, as moby's prune does through image delete
+  const parents = await buildParents(svc, ctx);
   for (const img of candidates) {
+    if (onlyDangling && parents.has(img.id)) continue;
+    if (deleted.some((d) => d.Deleted === img.id)) continue;
     if ((await svc.usersOf(ctx, img.id)).length > 0) continue;
     await deleteWholeImage(svc, ctx, img, deleted);
     reclaimed += img.size;
+    if (onlyDangling) reclaimed += await pruneParents(svc, ctx, buildParentOf(img), deleted);
   }
   svc.deps.events.publish({ type: 'image', action: 'prune', actorId: '', attributes: { reclaimed: String(reclaimed) } });
   return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };

@@ -2,7 +2,7 @@
 import { conflict, shortId, type Ctx } from '../../lib/index.js';
 import type { ImageDeleteItem } from '../../api/types/index.js';
 import { familiarString, parseNormalizedNamed, referenceString, withDefaultTag, type Reference } from '../../oci/index.js';
-import type { Image } from '../../images/index.js';
+import { BUILD_PARENT_LABEL, type Image } from '../../images/index.js';
 import type { ImagesServiceBase } from './service.js';
 
 /** Whether the user named the image by (a prefix of) its ID rather than by a reference. */
@@ -32,6 +32,36 @@ export async function deleteWholeImage(svc: ImagesServiceBase, ctx: Ctx, img: Im
   for (let i = 0; i < names.length; i++) await svc.store.deleteRecord(ctx, names[i]!, i === names.length - 1);
   out.push({ Deleted: img.id });
   svc.emit('delete', img.id, img.id);
+}
+
+/** The parent the classic builder recorded for `img`, if any. */
+export function buildParentOf(img: Image): string | undefined {
+  return img.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x);
+}
+
+/** IDs of the images some other image names as its build parent. */
+export async function buildParents(svc: ImagesServiceBase, ctx: Ctx): Promise<Set<string>> {
+  const all = await svc.store.list(ctx);
+  return new Set(all.map(buildParentOf).filter((x): x is string => !!x));
+}
+
+/**
+ * After `child` was deleted: its untagged build parents that no other image and no container
+ * uses go too, up the chain (moby's imageDeleteHelper with prune, the default of docker rmi).
+ */
+export async function pruneParents(svc: ImagesServiceBase, ctx: Ctx, parentId: string | undefined, out: ImageDeleteItem[]): Promise<number> {
+  let reclaimed = 0;
+  let next = parentId;
+  while (next) {
+    const parent = await svc.store.resolve(ctx, next).catch(() => undefined);
+    if (!parent || parent.tags.length > 0 || parent.digests.length > 0) break;
+    if ((await buildParents(svc, ctx)).has(parent.id)) break;
+    if ((await svc.usersOf(ctx, parent.id)).length > 0) break;
+    next = buildParentOf(parent);
+    await deleteWholeImage(svc, ctx, parent, out);
+    reclaimed += parent.size;
+  }
+  return reclaimed;
 }
 
 export async function removeImage(
@@ -72,12 +102,18 @@ export async function removeImage(
       return out;
     }
     await deleteWholeImage(svc, ctx, img, out);
+    if (!opts.noprune) await pruneParents(svc, ctx, buildParentOf(img), out);
     return out;
   }
   if (img.tags.length > 1 && !opts.force) {
     throw conflict(`conflict: unable to delete ${shortId(img.id)} (must be forced) - image is referenced in multiple repositories`);
   }
   await checkUsers(svc, ctx, img, opts.force);
+  // compat: an image another was built on cannot be deleted by its ID, not even forced (moby)
+  if ((await buildParents(svc, ctx)).has(img.id)) {
+    throw conflict(`conflict: unable to delete ${shortId(img.id)} (cannot be forced) - image has dependent child images`);
+  }
   await deleteWholeImage(svc, ctx, img, out);
+  if (!opts.noprune) await pruneParents(svc, ctx, buildParentOf(img), out);
   return out;
 }

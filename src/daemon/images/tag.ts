@@ -1,6 +1,7 @@
 /** POST /images/{name}/tag */
 import { invalidParameter, type Ctx } from '../../lib/index.js';
 import { isValidTag, parseNormalizedNamed, referenceString, withDefaultTag } from '../../oci/index.js';
+import { BUILD_PARENT_LABEL } from '../../images/index.js';
 import type { ImagesServiceBase } from './service.js';
 
 export async function tagImage(svc: ImagesServiceBase, ctx: Ctx, source: string, repo: string, tag: string): Promise<void> {
@@ -11,7 +12,9 @@ export async function tagImage(svc: ImagesServiceBase, ctx: Ctx, source: string,
   if (ref.tag && tag) throw invalidParameter('refusing to create an ambiguous tag using digest algorithm as name');
   if (tag) ref = { ...ref, tag };
   ref = withDefaultTag(ref);
-  await svc.store.setName(ctx, referenceString(ref), img.manifest);
+  // The builder's parent link travels from the dangling record to the name.
+  const parent = img.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x);
+  await svc.store.setName(ctx, referenceString(ref), img.manifest, parent ? { [BUILD_PARENT_LABEL]: parent } : {});
   // The image lost its dangling record, if it had one.
   for (const r of img.records) if (r.name.startsWith('moby-dangling@')) await svc.store.deleteRecord(ctx, r.name, false);
   svc.emitRef('tag', img, ref);

@@ -1,8 +1,13 @@
 /** Docker's wire view of an images/ Image: summary, inspect, history rows. */
 import type { ImageInspect, ImageRuntimeConfigWire, ImageSummary, ImageHistoryItem } from '../../api/types/index.js';
 import { familiarString, type ImageRuntimeConfig } from '../../oci/index.js';
-import type { Image } from '../../images/index.js';
+import { BUILD_PARENT_LABEL, type Image } from '../../images/index.js';
 import { versionLessThan } from '../../api/types/index.js';
+
+/** The parent the classic builder recorded (Docker's Parent / ParentId of built images), or ''. */
+export function buildParent(img: Image): string {
+  return img.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x) ?? '';
+}
 
 export function repoTags(img: Image): string[] {
   return img.tags.map(familiarString);
@@ -26,7 +31,7 @@ export function summary(img: Image, apiVersion: string): ImageSummary {
     Created: createdSeconds(img),
     Id: img.id,
     Labels: img.config.config?.Labels ?? null,
-    ParentId: '',
+    ParentId: buildParent(img),
     // compat: 20.10 shows dangling images as <none>:<none> / <none>@<none>.
     RepoDigests: digests.length ? digests : dangling ? ['<none>@<none>'] : [],
     RepoTags: dangling ? ['<none>:<none>'] : tags,
@@ -72,7 +77,7 @@ export function inspect(img: Image, apiVersion: string, graphDriverData: Record<
     Id: img.id,
     RepoTags: repoTags(img),
     RepoDigests: repoDigests(img),
-    Parent: '',
+    Parent: buildParent(img),
     Comment: c.comment ?? '',
     Created: c.created ?? '',
     DockerVersion: c.docker_version ?? '',
@@ -97,9 +102,10 @@ export function inspect(img: Image, apiVersion: string, graphDriverData: Record<
 
 /**
  * History rows, newest first. Non-empty history entries take the layer sizes in order; the top
- * row carries the image ID and tags, the others `<missing>` (no parent images are kept).
+ * row carries the image ID and tags; the rows of `ancestors` (the parents the classic builder
+ * recorded, nearest first) carry theirs, the others `<missing>`.
  */
-export function history(img: Image, layerSizes: number[]): ImageHistoryItem[] {
+export function history(img: Image, layerSizes: number[], ancestors: Image[] = []): ImageHistoryItem[] {
   const entries = img.config.history ?? [];
   let layer = 0;
   const rows: ImageHistoryItem[] = entries.map((h) => {
@@ -118,6 +124,15 @@ export function history(img: Image, layerSizes: number[]): ImageHistoryItem[] {
   if (rows.length > 0) {
     rows[0]!.Id = img.id;
     rows[0]!.Tags = repoTags(img);
+  }
+  // An ancestor whose history is a prefix of this one names the row of its last entry.
+  for (const a of ancestors) {
+    const n = a.config.history?.length ?? 0;
+    const row = rows[entries.length - n];
+    if (n > 0 && row && row.Id === '<missing>') {
+      row.Id = a.id;
+      row.Tags = repoTags(a).length ? repoTags(a) : null;
+    }
   }
   return rows;
 }

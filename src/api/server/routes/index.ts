@@ -13,6 +13,7 @@ import { containerFsRoutes } from './container-fs.js';
 import { networkRoutes } from './networks.js';
 import { volumeRoutes } from './volumes.js';
 import { registryRoutes } from './registry.js';
+import { buildRoutes as imageBuildRoutes } from './build.js';
 
 export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
   return [
@@ -23,5 +24,6 @@ export function buildRoutes(b: Backends, env: RouteEnv): Route[] {
     ...(b.networks ? networkRoutes(b.networks) : []),
     ...(b.volumes ? volumeRoutes(b.volumes) : []),
     ...(b.registry ? registryRoutes(b.registry) : []),
+    ...(b.build ? imageBuildRoutes(b.build) : []),
   ];
 }

@@ -1,0 +1,751 @@
+/**
+ * The classic builder (moby builder/dockerfile, API `version=1`): stages, one image per step,
+ * Docker's cache rules and the progress stream the docker CLI prints.
+ *
+ * Stream, as dockerd 20.10 writes it (reference/api-traces/build-classic*.txt):
+ *   {"stream":"Step 1/4 : FROM busybox"} {"stream":"\n"} {"stream":" ---> 6b03d9d8398c\n"}
+ *   {"stream":" ---> Using cache\n"} | {"stream":" ---> Running in <12>\n"} … output …
+ *   {"stream":"Removing intermediate container <12>\n"} {"stream":" ---> <12>\n"}
+ *   {"aux":{"ID":"sha256:…"}} {"stream":"Successfully built <12>\n"} {"stream":"Successfully tagged x\n"}
+ * and failures as {"errorDetail":{"code"?,"message"},"error":…}.
+ *
+ * Cache: a step hits when an image exists whose parent is the current image (same layers and
+ * history plus one entry) and whose container_config equals the step's (Cmd carries the
+ * instruction, the build args in effect and the COPY/ADD content checksum).
+ *
+ * Reproducible: every image of a build is dated SOURCE_DATE_EPOCH (build arg) when given, else the
+ * base image's creation time (the epoch for scratch); the layers of COPY/ADD carry the context's
+ * times. The build arg BERTH_BUILD_TIME=now opts out (the build's wall clock).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join, posix } from 'node:path';
+import { cancelled, invalidParameter, kindOf, messageOf, type Ctx } from '../lib/index.js';
+import type { ImageRuntimeConfig } from '../oci/index.js';
+import type { HostConfig } from '../api/types/index.js';
+import type { BuildBackend, BuildImage, LayerSource } from './backend.js';
+import { addArchive, copyFromArchive, copyFromContext, firstFileOf, isTarArchive, resolveSources, type CopyLayer, type GeneratedFile } from './context.js';
+import { download } from './remote.js';
+import { DockerfileError, parseDockerfile, type Instruction } from './dockerfile/parser.js';
+import { envMap, processWord, processWords, ShellError } from './dockerfile/shell.js';
+import { applyConfigInstruction, DEFAULT_SHELL } from './instructions.js';
+
+export interface BuildOptions {
+  /** The extracted context (context.ts). */
+  contextDir: string;
+  /** Scratch space of this build (layer tars). */
+  buildRoot: string;
+  /** Dockerfile path inside the context. */
+  dockerfile: string;
+  tags: string[];
+  buildArgs: Record<string, string | null>;
+  labels: Record<string, string>;
+  target: string;
+  noCache: boolean;
+  /** Remove intermediate containers after a successful step (default true). */
+  rm: boolean;
+  /** Remove them after a failed one too. */
+  forceRm: boolean;
+  quiet: boolean;
+  /** For RUN containers: network mode, extra hosts, shm size, resource limits. */
+  hostConfig?: HostConfig;
+}
+
+export interface BuildMessage {
+  stream?: string;
+  aux?: { ID: string };
+  error?: string;
+  errorDetail?: { code?: number; message: string };
+}
+
+/** Args that every build accepts without an ARG, and keeps out of the history (moby's BuiltinAllowedBuildArgs). */
+const BUILTIN_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+class StepError extends Error {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Stage {
+  name: string;
+  index: number;
+  from: Instruction;
+  commands: Instruction[];
+}
+
+interface StageState {
+  image?: BuildImage;
+  config: ImageRuntimeConfig;
+  /** Declared ARGs of the stage and their values (undefined: declared without a value). */
+  args: Map<string, string | undefined>;
+  created: Date;
+  /** A CMD was given in this stage (ENTRYPOINT then keeps it). */
+  cmdSet?: boolean;
+  /** MAINTAINER, for the images from there on (moby's dispatchState.maintainer). */
+  author?: string;
+  /** Running the base image's ONBUILD triggers: the FROM step prints the resulting ID once. */
+  inTriggers?: boolean;
+}
+
+const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+/** Messages a build may have waiting for a slow client, and that a stage running ahead may hold. */
+const HIGH_WATER = 256;
+
+/**
+ * The queue between the build and the HTTP response. Bound: HIGH_WATER messages; when full,
+ * push() resolves only once the client has read below it (RUN output waits on that, so a slow
+ * client slows the step down rather than filling memory). After `signal` aborts (the client went
+ * away) pushes are dropped and nobody waits.
+ */
+class Channel<T> implements AsyncIterable<T> {
+  private items: T[] = [];
+  private wake: (() => void) | undefined;
+  private waiting: (() => void)[] = [];
+  private closed = false;
+  constructor(private readonly signal: AbortSignal) {
+    signal.addEventListener('abort', () => this.release(), { once: true });
+  }
+  push(v: T): Promise<void> {
+    if (this.signal.aborted) return Promise.resolve();
+    this.items.push(v);
+    this.wake?.();
+    if (this.items.length < HIGH_WATER) return Promise.resolve();
+    return new Promise((r) => this.waiting.push(r));
+  }
+  private release(): void {
+    for (const w of this.waiting.splice(0)) w();
+  }
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for (;;) {
+      while (this.items.length) {
+        const v = this.items.shift()!;
+        if (this.items.length < HIGH_WATER) this.release();
+        yield v;
+      }
+      if (this.closed) return;
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = undefined;
+    }
+  }
+}
+
+/** Runs a build; its messages come out as they are written. Never throws: failures are messages. */
+export function build(ctx: Ctx, backend: BuildBackend, opts: BuildOptions): AsyncIterable<BuildMessage> {
+  const ch = new Channel<BuildMessage>(ctx.signal);
+  const b = new Builder(ctx, backend, opts, (m) => ch.push(m));
+  void b
+    .run()
+    .catch((e: unknown) => {
+      const code = e instanceof StepError ? e.code : undefined;
+      const message = e instanceof StepError || e instanceof DockerfileError || kindOf(e) !== 'system' ? messageOf(e) : `${messageOf(e)}`;
+      ch.push({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
+    })
+    .finally(() => ch.close());
+  return ch;
+}
+
+export class Builder {
+  private total = 0;
+  /** ARGs declared before the first FROM, with their values. */
+  private readonly metaArgs = new Map<string, string | undefined>();
+  /** Stage results by name and index, with the stage's index (only earlier stages may be used). */
+  private readonly stageImages = new Map<string, { index: number; image: Promise<BuildImage> }>();
+  /** The stage a piece of async work belongs to: its output and step numbers. */
+  private readonly stageCtx = new AsyncLocalStorage<{ index: number; step: number }>();
+  /** Output of stages that run ahead of the one being shown, held until their turn. */
+  private readonly held = new Map<number, BuildMessage[]>();
+  private shown = -1;
+  /** Stages waiting for their turn to show (their held output is full). */
+  private readonly turn = new Map<number, (() => void)[]>();
+  /** Set when an earlier stage failed: the others stop at their next step. */
+  private stopped = false;
+  private readonly usedArgs = new Set<string>();
+  private tarSeq = 0;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly backend: BuildBackend,
+    private readonly opts: BuildOptions,
+    private readonly send: (m: BuildMessage) => Promise<void>,
+  ) {}
+
+  /**
+   * Writes one stream message; the promise resolves when there is room again (callers that
+   * produce much, RUN output, wait on it). A stage running ahead of the one shown holds its
+   * output, at most HIGH_WATER messages, then waits for its turn.
+   */
+  private out(s: string): Promise<void> {
+    if (this.opts.quiet) return Promise.resolve();
+    const stage = this.stageCtx.getStore();
+    if (stage === undefined || stage.index === this.shown) return this.send({ stream: s });
+    const held = this.held.get(stage.index)!;
+    held.push({ stream: s });
+    if (held.length < HIGH_WATER) return Promise.resolve();
+    return new Promise((r) => this.turn.set(stage.index, [...(this.turn.get(stage.index) ?? []), r]));
+  }
+
+  /** Shows stage `index` from now on: what it wrote so far first. */
+  private show(index: number): void {
+    this.shown = index;
+    for (const m of this.held.get(index) ?? []) void this.send(m);
+    this.held.delete(index);
+    for (const r of this.turn.get(index) ?? []) r();
+    this.turn.delete(index);
+  }
+
+  /** The image of an earlier stage named `ref` (name or index), if any. */
+  private stageImage(ref: string, before: number): Promise<BuildImage> | undefined {
+    const s = this.stageImages.get(ref.toLowerCase());
+    return s && s.index < before ? s.image : undefined;
+  }
+
+  async run(): Promise<void> {
+    const dfPath = posix.normalize(this.opts.dockerfile || 'Dockerfile');
+    if (dfPath.startsWith('../') || dfPath.startsWith('/')) throw invalidParameter(`forbidden path outside the build context: ${this.opts.dockerfile}`);
+    const locate = () => invalidParameter(`Cannot locate specified Dockerfile: ${this.opts.dockerfile || 'Dockerfile'}`);
+    // The Dockerfile may be a symlink: it must resolve inside the context too.
+    const real = await fs.realpath(join(this.opts.contextDir, dfPath)).catch(() => {
+      throw locate();
+    });
+    const root = await fs.realpath(this.opts.contextDir);
+    if (!real.startsWith(root + '/')) throw invalidParameter(`forbidden path outside the build context: ${this.opts.dockerfile}`);
+    const text = await fs.readFile(real, 'utf8').catch(() => {
+      throw locate();
+    });
+    const parsed = parseDockerfile(text, this.opts.dockerfile || 'Dockerfile');
+    for (const w of parsed.warnings) this.out(w + '\n');
+    if (parsed.instructions.length === 0) throw invalidParameter('the Dockerfile (Dockerfile) cannot be empty');
+    // Meta args (ARG before the first FROM) and stages.
+    const metaArgs = this.metaArgs;
+    const metaSteps: Instruction[] = [];
+    const stages: Stage[] = [];
+    for (const ins of parsed.instructions) {
+      if (ins.cmd === 'from') {
+        const words = ins.args;
+        if (words.length !== 1 && !(words.length === 3 && words[1]!.toLowerCase() === 'as')) {
+          throw new DockerfileError(this.opts.dockerfile, ins.line, 'FROM requires either one or three arguments');
+        }
+        const name = words.length === 3 ? words[2]!.toLowerCase() : '';
+        if (name && !/^[a-z][a-z0-9-_.]*$/.test(name)) {
+          throw new DockerfileError(this.opts.dockerfile, ins.line, `invalid name for build stage: "${words[2]}", name can't start with a number or contain symbols`);
+        }
+        if (name && stages.some((st) => st.name === name)) throw invalidParameter(`${name} stage name already used`);
+        stages.push({ name, index: stages.length, from: ins, commands: [] });
+      } else if (stages.length === 0) {
+        if (ins.cmd !== 'arg') throw new DockerfileError(this.opts.dockerfile, ins.line, 'no build stage in current context');
+        metaSteps.push(ins);
+        for (const a of ins.args) {
+          const [k, v] = this.argKV(a, metaArgs);
+          metaArgs.set(k, this.opts.buildArgs[k] ?? v);
+          this.usedArgs.add(k);
+        }
+      } else stages[stages.length - 1]!.commands.push(ins);
+    }
+    let last = stages.length - 1;
+    if (this.opts.target) {
+      last = stages.findIndex((s) => s.name === this.opts.target.toLowerCase());
+      if (last < 0) throw invalidParameter(`failed to reach build target ${this.opts.target} in Dockerfile`);
+    }
+    const needed = this.neededStages(stages, last, metaArgs);
+    const labelKeys = Object.keys(this.opts.labels);
+    // Step numbers are fixed up front: stages that do not depend on each other build at once,
+    // and their output is shown stage after stage, as a sequential build would print it.
+    const labelStep = (i: number) => (i === last && labelKeys.length ? 1 : 0);
+    // compat: ARGs before the first FROM count and print as steps, without an image line (moby)
+    this.total = metaSteps.length + needed.reduce((n, i) => n + 1 + stages[i]!.commands.length + labelStep(i), 0);
+    metaSteps.forEach((ins, i) => {
+      this.out(`Step ${i + 1}/${this.total} : ${ins.original}`);
+      this.out('\n');
+    });
+    const builds: Promise<BuildImage>[] = [];
+    let offset = metaSteps.length;
+    for (const i of needed) {
+      const st = stages[i]!;
+      const extra =
+        labelStep(i)
+          ? [{ cmd: 'label', original: 'LABEL ' + labelKeys.map((k) => `${JSON.stringify(k)}=${JSON.stringify(this.opts.labels[k])}`).join(' '), flags: [], args: labelKeys.flatMap((k) => [JSON.stringify(k), JSON.stringify(this.opts.labels[k])]), json: false, heredocs: [], line: 0, endLine: 0 } satisfies Instruction]
+          : [];
+      this.held.set(i, []);
+      const image = this.stageCtx.run({ index: i, step: offset }, () => this.buildStage(st, metaArgs, extra));
+      image.catch(() => {});
+      builds.push(image);
+      this.stageImages.set(String(i), { index: i, image });
+      if (st.name) this.stageImages.set(st.name, { index: i, image });
+      offset += 1 + st.commands.length + labelStep(i);
+    }
+    let final: BuildImage | undefined;
+    for (const [k, i] of needed.entries()) {
+      this.show(i);
+      try {
+        final = await builds[k]!;
+      } catch (e) {
+        this.stopped = true;
+        await Promise.allSettled(builds);
+        throw e;
+      }
+    }
+    this.shown = -1;
+    const unused = Object.keys(this.opts.buildArgs)
+      .filter((k) => !this.usedArgs.has(k) && !BUILTIN_ARGS.has(k) && k !== 'SOURCE_DATE_EPOCH' && k !== 'BERTH_BUILD_TIME')
+      .sort();
+    if (unused.length) this.out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    if (!final) throw invalidParameter('No image was generated. Is your Dockerfile empty?');
+    this.send({ aux: { ID: final.id } });
+    if (this.opts.quiet) this.send({ stream: `${final.id}\n` });
+    this.out(`Successfully built ${short(final.id)}\n`);
+    for (const t of this.opts.tags) {
+      await this.backend.tag(this.ctx, final.id, t);
+      this.out(`Successfully tagged ${t}\n`);
+    }
+  }
+
+  /** The stages `last` depends on through FROM <stage> and COPY --from, in file order. */
+  private neededStages(stages: Stage[], last: number, metaArgs: Map<string, string | undefined>): number[] {
+    const need = new Set<number>();
+    const byName = (ref: string, before: number): number | undefined => {
+      const r = ref.toLowerCase();
+      const i = stages.findIndex((s, j) => j < before && (s.name === r || String(j) === r));
+      return i >= 0 ? i : undefined;
+    };
+    const visit = (i: number) => {
+      if (need.has(i)) return;
+      need.add(i);
+      const s = stages[i]!;
+      const base = byName(this.expandMeta(s.from.args[0]!, metaArgs), i);
+      if (base !== undefined) visit(base);
+      for (const c of s.commands) {
+        for (const f of c.flags) {
+          const m = /^--from=(.*)$/.exec(f);
+          if (m && c.cmd === 'copy') {
+            const dep = byName(m[1]!, i);
+            if (dep !== undefined) visit(dep);
+          }
+        }
+      }
+    };
+    visit(last);
+    return [...need].sort((a, b) => a - b);
+  }
+
+  private expandMeta(word: string, metaArgs: Map<string, string | undefined>): string {
+    const env = new Map<string, string>();
+    for (const [k, v] of metaArgs) if (v !== undefined) env.set(k, v);
+    return processWord(word, env);
+  }
+
+  private argKV(a: string, env: ReadonlyMap<string, string | undefined>): [string, string | undefined] {
+    const i = a.indexOf('=');
+    if (i === 0) throw invalidParameter('ARG names can not be blank');
+    if (i < 0) return [a, undefined];
+    const e = new Map<string, string>();
+    for (const [k, v] of env) if (v !== undefined) e.set(k, v);
+    return [a.slice(0, i), processWord(a.slice(i + 1), e)];
+  }
+
+  private stepHeader(text: string): void {
+    // A client that went away stops the build between steps.
+    if (this.ctx.signal.aborted || this.stopped) throw cancelled();
+    const stage = this.stageCtx.getStore()!;
+    stage.step++;
+    this.out(`Step ${stage.step}/${this.total} : ${text}`);
+    this.out('\n');
+  }
+
+  private async buildStage(stage: Stage, metaArgs: Map<string, string | undefined>, extra: Instruction[]): Promise<BuildImage> {
+    this.stepHeader(stage.from.original);
+    const ref = this.expandMeta(stage.from.args[0]!, metaArgs);
+    let image: BuildImage | undefined;
+    if (ref.toLowerCase() !== 'scratch') {
+      image = (await this.stageImage(ref, this.stageCtx.getStore()!.index)) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
+        if (kindOf(e) === 'notFound') throw new StepError(`pull access denied for ${ref.replace(/:.*$/, '')}, repository does not exist or may require 'docker login': no such image locally (${ref}) and no registry access`);
+        throw e;
+      }));
+    }
+    const triggers = image?.config.config?.OnBuild ?? [];
+    if (triggers.length === 0) this.out(` ---> ${image ? short(image.id) : ''}\n`);
+    const base = image?.config.config ?? {};
+    const epoch = this.opts.buildArgs['SOURCE_DATE_EPOCH'];
+    const created =
+      this.opts.buildArgs['BERTH_BUILD_TIME'] === 'now'
+        ? new Date()
+        : epoch && /^\d+$/.test(epoch)
+          ? new Date(Number(epoch) * 1000)
+          : image?.config.created
+            ? new Date(image.config.created)
+            : new Date(0);
+    const st: StageState = {
+      image,
+      config: { ...structuredClone(base), Env: base.Env ?? (image ? null : [DEFAULT_PATH]) },
+      args: new Map(),
+      created,
+    };
+    if (!st.config.Env) st.config.Env = image ? [] : [DEFAULT_PATH];
+    // ONBUILD triggers of the base image run first, inside the FROM step, whose ` ---> <id>`
+    // line then shows their result (moby dispatchTriggeredOnBuild).
+    st.config.OnBuild = [];
+    if (triggers.length) {
+      this.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+      st.inTriggers = true;
+      for (const t of triggers) {
+        const parsed = parseDockerfile(t, 'ONBUILD').instructions;
+        for (const ins of parsed) await this.dispatch(st, ins);
+      }
+      st.inTriggers = false;
+      this.out(` ---> ${st.image ? short(st.image.id) : ''}\n`);
+    }
+    for (const ins of [...stage.commands, ...extra]) {
+      this.stepHeader(ins.original);
+      await this.dispatch(st, ins);
+    }
+    if (!st.image) throw invalidParameter('No image was generated. Is your Dockerfile empty?');
+    return st.image;
+  }
+
+  /** The variables for substitution: ARGs in effect under the ENV of the config. */
+  private substEnv(st: StageState): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const [k, v] of st.args) if (v !== undefined) m.set(k, v);
+    for (const [k, v] of envMap(st.config.Env ?? [])) m.set(k, v);
+    return m;
+  }
+
+  private flag(ins: Instruction, name: string): string | undefined {
+    let v: string | undefined;
+    for (const f of ins.flags) {
+      const m = /^--([^=]+)(?:=(.*))?$/.exec(f)!;
+      if (m[1] === name) v = m[2] ?? '';
+    }
+    return v;
+  }
+
+  private checkFlags(ins: Instruction, allowed: string[]): void {
+    for (const f of ins.flags) {
+      const name = /^--([^=]+)/.exec(f)![1]!;
+      if (!allowed.includes(name)) throw new DockerfileError(this.opts.dockerfile, ins.line, `Unknown flag: ${name}`);
+    }
+  }
+
+  private async dispatch(st: StageState, ins: Instruction): Promise<void> {
+    const env = () => this.substEnv(st);
+    const fail = (msg: string) => new DockerfileError(this.opts.dockerfile, ins.line, msg);
+    const word = (w: string) => {
+      try {
+        return processWord(w, env());
+      } catch (e) {
+        if (e instanceof ShellError) throw fail(e.message);
+        throw e;
+      }
+    };
+    const c = st.config;
+    if (!['copy', 'add', 'healthcheck', 'run'].includes(ins.cmd)) this.checkFlags(ins, []);
+    if (ins.cmd === 'healthcheck') this.checkFlags(ins, ['interval', 'timeout', 'start-period', 'start-interval', 'retries']);
+    const applied = applyConfigInstruction(c, ins, {
+      word,
+      words: (raw) => processWords(raw, env()),
+      fail,
+      flag: (name) => this.flag(ins, name),
+      cmdSet: !!st.cmdSet,
+    });
+    if (applied) {
+      if (applied.cmdSet) st.cmdSet = true;
+      return this.commitMeta(st, applied.comment);
+    }
+    switch (ins.cmd) {
+      case 'maintainer':
+        if (ins.args.length === 0) throw fail('MAINTAINER requires exactly one argument');
+        st.author = ins.args[0]!;
+        return this.commitMeta(st, `MAINTAINER ${ins.args[0]}`);
+      case 'arg': {
+        if (ins.args.length === 0) throw fail('ARG requires exactly one argument');
+        const parts: string[] = [];
+        for (const a of ins.args) {
+          const [k, def] = this.argKV(a, new Map([...st.args, ...envMap(c.Env ?? [])]));
+          const given = Object.prototype.hasOwnProperty.call(this.opts.buildArgs, k) ? this.opts.buildArgs[k] : undefined;
+          // compat: a stage's `ARG NAME` without a default takes the value of the global ARG NAME
+          const v = given ?? def ?? this.metaArgs.get(k);
+          st.args.set(k, v ?? undefined);
+          this.usedArgs.add(k);
+          parts.push(def !== undefined ? `${k}=${def}` : k);
+        }
+        return this.commitMeta(st, `ARG ${parts.join(' ')}`);
+      }
+      case 'run':
+        return this.runStep(st, ins);
+      case 'copy':
+      case 'add':
+        return this.copyStep(st, ins, word, fail);
+      default:
+        throw fail(`unknown instruction: ${ins.cmd.toUpperCase()}`);
+    }
+  }
+
+  /** The build args in effect for RUN (declared, with a value, not shadowed by ENV), sorted. */
+  private runArgs(st: StageState): { saved: string[]; env: string[] } {
+    const envKeys = new Set(envMap(st.config.Env ?? []).keys());
+    const saved: string[] = [];
+    for (const [k, v] of st.args) if (v !== undefined && !envKeys.has(k)) saved.push(`${k}=${v}`);
+    // compat: the proxy args reach RUN without an ARG, but stay out of the history and cache key
+    const proxies: string[] = [];
+    for (const k of BUILTIN_ARGS) {
+      const v = this.opts.buildArgs[k];
+      if (v != null && !st.args.has(k) && !envKeys.has(k)) proxies.push(`${k}=${v}`);
+    }
+    return { saved: saved.sort(), env: [...saved, ...proxies].sort() };
+  }
+
+  /** The cache probe: a child of the current image made by the same step. */
+  private async probeCache(st: StageState, containerConfig: ImageRuntimeConfig): Promise<BuildImage | undefined> {
+    if (this.opts.noCache) return undefined;
+    const parent = st.image;
+    const ph = JSON.stringify(parent?.config.history ?? []);
+    const pd = parent?.config.rootfs.diff_ids ?? [];
+    const want = JSON.stringify(containerConfig);
+    for (const img of await this.backend.images(this.ctx)) {
+      const h = img.config.history ?? [];
+      if (h.length !== (parent?.config.history?.length ?? 0) + 1) continue;
+      if (JSON.stringify(h.slice(0, -1)) !== ph) continue;
+      const d = img.config.rootfs.diff_ids;
+      if (d.length < pd.length || d.length > pd.length + 1 || pd.some((x, i) => d[i] !== x)) continue;
+      if (JSON.stringify(img.config.container_config ?? {}) !== want) continue;
+      if (JSON.stringify(img.config.config ?? {}) !== JSON.stringify(this.finalConfig(st.config))) continue;
+      return img;
+    }
+    return undefined;
+  }
+
+  private finalConfig(c: ImageRuntimeConfig): ImageRuntimeConfig {
+    const out = structuredClone(c);
+    if (out.OnBuild && out.OnBuild.length === 0) out.OnBuild = null;
+    return out;
+  }
+
+  /** container_config of a step: the config with the step's Cmd (moby copyRunConfig). */
+  private stepConfig(st: StageState, cmd: string[]): ImageRuntimeConfig {
+    return { ...this.finalConfig(st.config), Cmd: cmd };
+  }
+
+  private async useCache(st: StageState, cc: ImageRuntimeConfig): Promise<boolean> {
+    const hit = await this.probeCache(st, cc);
+    if (!hit) return false;
+    this.out(' ---> Using cache\n');
+    if (!st.inTriggers) this.out(` ---> ${short(hit.id)}\n`);
+    st.image = hit;
+    return true;
+  }
+
+  private async commit(st: StageState, cc: ImageRuntimeConfig, layer: LayerSource, createdBy: string, print = true): Promise<void> {
+    st.image = await this.backend.newImage(this.ctx, {
+      parent: st.image,
+      layer,
+      config: this.finalConfig(st.config),
+      containerConfig: cc,
+      createdBy,
+      created: st.created,
+      ...(st.author ? { author: st.author } : {}),
+    });
+    if (print && !st.inTriggers) this.out(` ---> ${short(st.image.id)}\n`);
+  }
+
+  /** A step that changes only the config (moby commit with `#(nop)`). */
+  private async commitMeta(st: StageState, comment: string): Promise<void> {
+    const cc = this.stepConfig(st, [...DEFAULT_SHELL, `#(nop) `, comment]);
+    if (await this.useCache(st, cc)) return;
+    // compat: dockerd creates (and removes) a container for these steps; only the lines remain
+    const fakeId = randomBytes(6).toString('hex');
+    this.out(` ---> Running in ${fakeId}\n`);
+    if (this.opts.rm) this.out(`Removing intermediate container ${fakeId}\n`);
+    await this.commit(st, cc, { kind: 'none' }, cc.Cmd!.join(' '));
+  }
+
+  private async runStep(st: StageState, ins: Instruction): Promise<void> {
+    for (const f of ['mount', 'security']) {
+      // compat: moby's classic builder names BuildKit for these RUN flags
+      if (this.flag(ins, f) !== undefined) {
+        throw new DockerfileError(this.opts.dockerfile, ins.line, `the --${f} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled`);
+      }
+    }
+    this.checkFlags(ins, ['network']);
+    const network = this.flag(ins, 'network');
+    if (network !== undefined && !['default', 'none', 'host'].includes(network)) {
+      throw new DockerfileError(this.opts.dockerfile, ins.line, `unsupported network mode ${JSON.stringify(network)} (default, none or host)`);
+    }
+    const shell = st.config.Shell ?? DEFAULT_SHELL;
+    let cmd: string[];
+    if (ins.json) cmd = ins.args;
+    else {
+      let script = ins.args[0] ?? '';
+      // Heredocs go to the shell as written: it reads them itself.
+      for (const h of ins.heredocs) {
+        if (script.trim() === `<<${h.name}` || script.trim() === `<<-${h.name}`) script = h.content;
+        else script += `\n${h.content}${h.name}`;
+      }
+      cmd = [...shell, script];
+    }
+    const args = this.runArgs(st);
+    const saved = args.saved.length ? [`|${args.saved.length}`, ...args.saved, ...cmd] : cmd;
+    const cc = this.stepConfig(st, saved);
+    if (await this.useCache(st, cc)) return;
+    const runConfig: ImageRuntimeConfig = { ...this.finalConfig(st.config), Cmd: cmd, Entrypoint: null, Env: [...(st.config.Env ?? []), ...args.env] };
+    if (!st.image) throw new StepError(`the command '${cmd.join(' ')}' cannot run: the stage has no filesystem yet (FROM scratch without a COPY or ADD before it)`);
+    const hostConfig: HostConfig = { ...(this.opts.hostConfig ?? {}) };
+    if (network === 'none' || network === 'host') hostConfig.NetworkMode = network;
+    const id = await this.backend.createContainer(this.ctx, { image: st.image, config: runConfig, hostConfig });
+    this.out(` ---> Running in ${short(id)}\n`);
+    let code: number;
+    try {
+      code = await this.backend.runContainer(this.ctx, id, (b) => this.out(b.toString('utf8')));
+    } catch (e) {
+      if (this.opts.forceRm) await this.backend.removeContainer(this.ctx, id).catch(() => {});
+      throw e;
+    }
+    if (code !== 0) {
+      if (this.opts.forceRm) await this.backend.removeContainer(this.ctx, id).catch(() => {});
+      throw new StepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`, code);
+    }
+    try {
+      await this.commit(st, cc, { kind: 'container', id }, saved.join(' '), false);
+    } finally {
+      if (this.opts.rm) {
+        await this.backend.removeContainer(this.ctx, id).catch(() => {});
+        this.out(`Removing intermediate container ${short(id)}\n`);
+      }
+    }
+    if (!st.inTriggers) this.out(` ---> ${short(st.image!.id)}\n`);
+  }
+
+  /**
+   * --chown's `user[:group]` as ids (moby parseChownFlag): numbers as they are, names looked up
+   * in the current image's /etc/passwd and /etc/group; a lone user is also the group.
+   */
+  private async resolveChown(st: StageState, spec: string, fail: (m: string) => Error): Promise<{ uid: number; gid: number }> {
+    const parts = spec.split(':');
+    if (parts.length > 2) throw fail(`invalid chown string format: ${spec}`);
+    const [user, group = parts[0]!] = parts as [string, string?];
+    const numeric = (v: string) => (/^\d+$/.test(v) ? Number(v) : undefined);
+    const lookup = async (file: string, name: string, what: string): Promise<number> => {
+      const n = numeric(name);
+      if (n !== undefined) return n;
+      const text = st.image ? await this.readImageFile(st.image, file) : '';
+      for (const line of text.split('\n')) {
+        const f = line.split(':');
+        if (f[0] === name && f.length >= 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
+      }
+      throw new StepError(`unable to convert uid/gid chown string to host mapping: can't find ${what === 'user' ? 'uid' : 'gid'} for ${what} ${name}: no such ${what}: ${name}`);
+    };
+    return { uid: await lookup('/etc/passwd', user, 'user'), gid: await lookup('/etc/group', group, 'group') };
+  }
+
+  /** A small file of an image ('' when missing). */
+  private async readImageFile(image: BuildImage, path: string): Promise<string> {
+    try {
+      const { tar } = await this.backend.archive(this.ctx, image, path);
+      return await firstFileOf(tar);
+    } catch {
+      return '';
+    }
+  }
+
+  private async copyStep(st: StageState, ins: Instruction, word: (w: string) => string, fail: (m: string) => Error): Promise<void> {
+    const instr = ins.cmd.toUpperCase();
+    this.checkFlags(ins, ins.cmd === 'copy' ? ['from', 'chown', 'chmod', 'link'] : ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir']);
+    const words = ins.args.map((a) => (ins.heredocs.length && /^<<-?/.test(a) ? a : word(a)));
+    if (words.length < 2) throw fail(`${instr} requires at least two arguments, but only one was provided. Destination could not be determined.`);
+    const rawDest = words[words.length - 1]!;
+    const srcs = words.slice(0, -1);
+    const workdir = st.config.WorkingDir || '/';
+    let dest = posix.isAbsolute(rawDest) ? rawDest : posix.join(workdir, rawDest) + (rawDest.endsWith('/') || rawDest === '.' ? '/' : '');
+    if (rawDest === '.' || rawDest.endsWith('/.')) dest = dest.replace(/\/?$/, '/');
+    const hasWild = srcs.some((s) => !/^https?:\/\//.test(s) && /[*?[]/.test(s));
+    // compat: a destination without a trailing slash is still a directory when one exists there
+    const destIsDir = dest.endsWith('/') || (!!st.image && dest !== '/' && (await this.backend.isDirectory(this.ctx, st.image, dest)));
+    if (destIsDir && !dest.endsWith('/')) dest += '/';
+    if ((srcs.length > 1 || hasWild) && !destIsDir) {
+      const sources = hasWild ? await resolveSources(this.opts.contextDir, srcs, instr).catch(() => srcs) : srcs;
+      if (sources.length > 1) throw fail(`When using ${instr} with more than one source file, the destination must be a directory and end with a /`);
+    }
+    const chownRaw = this.flag(ins, 'chown');
+    const chown = chownRaw ? await this.resolveChown(st, word(chownRaw), fail) : undefined;
+    const chmodRaw = this.flag(ins, 'chmod');
+    let chmod: number | undefined;
+    if (chmodRaw) {
+      if (!/^[0-7]{3,4}$/.test(chmodRaw)) throw fail(`invalid chmod parameter ${chmodRaw}`);
+      chmod = parseInt(chmodRaw, 8);
+    }
+    const out = join(this.opts.buildRoot, `step-${this.tarSeq++}.tar`);
+    let layer: CopyLayer;
+    const from = this.flag(ins, 'from');
+    if (from !== undefined && ins.cmd === 'copy') {
+      const ref = word(from);
+      const src = (await this.stageImage(ref, this.stageCtx.getStore()!.index)) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
+        if (kindOf(e) === 'notFound') throw new StepError(`invalid from flag value ${ref}: no such image or build stage`);
+        throw e;
+      }));
+      if (srcs.length !== 1 || hasWild) throw fail(`${instr} --from supports one source path without wildcards here`);
+      const p = posix.join('/', srcs[0]!);
+      const archive = await this.backend.archive(this.ctx, src, p).catch((e) => {
+        if (kindOf(e) === 'notFound') throw new StepError(`${instr} failed: stat ${p}: file does not exist`);
+        throw e;
+      });
+      layer = await copyFromArchive(archive, posix.basename(p), dest, destIsDir, { chown, chmod }, out);
+    } else {
+      const generated = new Map<string, GeneratedFile>();
+      const names: string[] = [];
+      for (const s of srcs) {
+        const h = /^<<-?["']?([A-Za-z_][A-Za-z0-9_]*)["']?$/.exec(s);
+        const doc = h ? ins.heredocs.find((d) => d.name === h[1]) : undefined;
+        if (doc) {
+          const body = Buffer.from(doc.expand ? processHeredoc(doc.content, this.substEnv(st)) : doc.content);
+          const key = `<<${doc.name}`;
+          generated.set(key, { base: doc.name, body, size: body.length, mode: 0o644 });
+          names.push(key);
+        }
+      }
+      const urls = ins.cmd === 'add' ? srcs.filter((s) => /^https?:\/\//.test(s)) : [];
+      for (const u of urls) {
+        const file = join(this.opts.buildRoot, `download-${this.tarSeq++}`);
+        const got = await download(this.ctx, u, file).catch((e) => {
+          throw new StepError(messageOf(e));
+        });
+        generated.set(u, { ...got, file, mode: 0o600 });
+        names.push(u);
+      }
+      const plain = srcs.filter((s) => !/^<<-?/.test(s) && !urls.includes(s));
+      const sources = plain.length ? await resolveSources(this.opts.contextDir, plain, instr) : [];
+      if (ins.cmd === 'add' && sources.length === 1 && names.length === 0) {
+        const abs = join(this.opts.contextDir, sources[0]!);
+        const stat = await fs.stat(abs);
+        if (stat.isFile() && (await isTarArchive(abs))) layer = await addArchive(abs, destIsDir ? dest : dest + '/', out, chown);
+        else layer = await copyFromContext(this.opts.contextDir, sources, generated, dest, destIsDir, { chown, chmod, mtime: st.created }, out);
+      } else {
+        layer = await copyFromContext(this.opts.contextDir, [...names, ...sources], generated, dest, destIsDir || names.length + sources.length > 1, { chown, chmod, mtime: st.created }, out);
+      }
+      for (const g of generated.values()) if (g.file) await fs.rm(g.file, { force: true });
+    }
+    const comment = `${instr} ${layer.digestRef} in ${dest} `;
+    const cc = this.stepConfig(st, [...DEFAULT_SHELL, `#(nop) ${comment}`]);
+    try {
+      if (await this.useCache(st, cc)) return;
+      await this.commit(st, cc, { kind: 'tar', path: layer.path }, cc.Cmd!.join(' '));
+    } finally {
+      await fs.rm(layer.path, { force: true });
+    }
+  }
+}
+
+/** An unquoted heredoc's content with variables expanded line by line, quotes kept. */
+function processHeredoc(content: string, env: Map<string, string>): string {
+  return content.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => env.get((a ?? b)!) ?? '');
+}
+
+

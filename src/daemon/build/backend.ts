@@ -1,0 +1,168 @@
+/**
+ * The builder's BuildBackend over the daemon: images from the image store, layers written to
+ * the content store (COPY/ADD) or committed from a RUN container's rw snapshot (images/commit),
+ * containers through the container service (create, attach, start, wait, remove, archive).
+ */
+import { createReadStream } from 'node:fs';
+import { rfc3339Nano, GoMode, hasModeBit, withoutCancel, type Ctx } from '../../lib/index.js';
+import { BUILD_PARENT_LABEL, commitImage, type ImageStore } from '../../images/index.js';
+import { MediaType, hostPlatform, type Descriptor, type History, type ImageConfig } from '../../oci/index.js';
+import type { BuildBackend, BuildImage, NewBuildImage, RunRequest } from '../../builder/index.js';
+import type { ContainersService } from '../containers/containers.js';
+import { RUNTIME_DIRS, RUNTIME_FILES } from '../containers/changes.js';
+import type { ImagesService } from '../images/index.js';
+
+export interface BuildBackendDeps {
+  store: ImageStore;
+  containers: ContainersService;
+  images: ImagesService;
+}
+
+const toBuildImage = (img: { id: string; config: ImageConfig }): BuildImage => ({ id: img.id, config: img.config });
+
+/** `app:v1`, `reg:5000/app` → repo and tag as POST /images/{name}/tag takes them. */
+export function splitTag(name: string): { repo: string; tag: string } {
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  if (colon > slash) return { repo: name.slice(0, colon), tag: name.slice(colon + 1) };
+  return { repo: name, tag: '' };
+}
+
+export class DaemonBuildBackend implements BuildBackend {
+  constructor(private readonly deps: BuildBackendDeps) {}
+
+  async image(ctx: Ctx, ref: string): Promise<BuildImage> {
+    return toBuildImage(await this.deps.store.resolve(ctx, ref));
+  }
+
+  async images(ctx: Ctx): Promise<BuildImage[]> {
+    return (await this.deps.store.list(ctx)).map(toBuildImage);
+  }
+
+  async newImage(ctx: Ctx, req: NewBuildImage): Promise<BuildImage> {
+    const store = this.deps.store;
+    const parent = req.parent ? await store.resolve(ctx, req.parent.id) : undefined;
+    const recordLabels: Record<string, string> = parent ? { [BUILD_PARENT_LABEL]: parent.id } : {};
+    if (req.layer.kind === 'container') {
+      const rec = this.deps.containers.store.get(req.layer.id);
+      const id = await commitImage(ctx, store, {
+        snapshotKey: rec.SnapshotKey,
+        containerId: '',
+        parent,
+        config: req.config,
+        containerConfig: req.containerConfig,
+        names: [],
+        ...(req.author ? { author: req.author } : {}),
+        now: req.created,
+        clampMtime: req.created,
+        recordLabels,
+        runtimeFiles: RUNTIME_FILES.map((p) => p.slice(1)),
+        runtimeDirs: RUNTIME_DIRS.map((p) => p.slice(1)),
+      });
+      return toBuildImage(await store.resolve(ctx, id));
+    }
+    const leased = await store.lease(ctx, 'build');
+    try {
+      let layer: Descriptor | undefined;
+      if (req.layer.kind === 'tar') {
+        const w = await leased.content.write(ctx, createReadStream(req.layer.path) as AsyncIterable<Buffer>);
+        layer = { mediaType: MediaType.DockerLayer, digest: w.digest, size: w.size };
+      }
+      const base = parent?.config;
+      const platform = hostPlatform();
+      const created = rfc3339Nano(BigInt(req.created.getTime()) * 1_000_000n);
+      const history: History = { created, ...(req.author ? { author: req.author } : {}), created_by: req.createdBy, ...(layer ? {} : { empty_layer: true }) };
+      // Key order as Go marshals image.Image (as images/commit.ts writes it).
+      const config: ImageConfig = {
+        created,
+        container_config: req.containerConfig,
+        ...(req.author ? { author: req.author } : {}),
+        config: req.config,
+        architecture: base?.architecture || platform.architecture,
+        ...(base?.variant ? { variant: base.variant } : {}),
+        os: base?.os || platform.os,
+        rootfs: { type: 'layers', diff_ids: [...(base?.rootfs?.diff_ids ?? []), ...(layer ? [layer.digest] : [])] },
+        history: [...(base?.history ?? []), history],
+      };
+      const layers = [...(parent?.layers ?? []), ...(layer ? [layer] : [])];
+      const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: [], recordLabels });
+      return { id, config };
+    } catch (e) {
+      await leased.release(true);
+      throw e;
+    } finally {
+      await leased.release();
+    }
+  }
+
+  async createContainer(ctx: Ctx, req: RunRequest): Promise<string> {
+    const { Id } = await this.deps.containers.create(ctx, '', {
+      ...req.config,
+      Image: req.image?.id ?? '',
+      AttachStdout: true,
+      AttachStderr: true,
+      HostConfig: req.hostConfig,
+    });
+    return Id;
+  }
+
+  async runContainer(ctx: Ctx, id: string, output: (chunk: Buffer) => Promise<void>): Promise<number> {
+    const c = this.deps.containers;
+    const attached = await c.attach(ctx, id, { stream: true, logs: false, stdin: false, stdout: true, stderr: true });
+    const { done } = await c.wait(ctx, id, 'next-exit');
+    const pumping = (async () => {
+      for await (const chunk of attached.output) await output(chunk.data);
+    })();
+    await c.start(ctx, id);
+    // A build whose client went away kills its RUN step instead of waiting for it.
+    const onAbort = () => void c.kill(withoutCancel(ctx), id, 'KILL').catch(() => {});
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const res = await done.finally(() => ctx.signal.removeEventListener('abort', onAbort));
+    await pumping.catch(() => {});
+    return res.StatusCode;
+  }
+
+  async removeContainer(ctx: Ctx, id: string): Promise<void> {
+    await this.deps.containers.remove(ctx, id, { force: true, volumes: true });
+  }
+
+  async archive(ctx: Ctx, image: BuildImage, path: string): Promise<{ isDir: boolean; tar: AsyncIterable<Buffer> }> {
+    const c = this.deps.containers;
+    const { Id } = await c.create(ctx, '', { Image: image.id, Cmd: ['/nonexistent'], Entrypoint: null, HostConfig: {} });
+    try {
+      const { stat, tar } = await c.archivePath(ctx, Id, path);
+      const isDir = hasModeBit(stat.mode, GoMode.Dir);
+      return {
+        isDir,
+        tar: (async function* () {
+          try {
+            yield* tar;
+          } finally {
+            await c.remove(ctx, Id, { force: true, volumes: true }).catch(() => {});
+          }
+        })(),
+      };
+    } catch (e) {
+      await c.remove(ctx, Id, { force: true, volumes: true }).catch(() => {});
+      throw e;
+    }
+  }
+
+  async isDirectory(ctx: Ctx, image: BuildImage, path: string): Promise<boolean> {
+    const c = this.deps.containers;
+    const { Id } = await c.create(ctx, '', { Image: image.id, Cmd: ['/nonexistent'], Entrypoint: null, HostConfig: {} });
+    try {
+      const stat = await c.statPath(ctx, Id, path.endsWith('/') ? path : `${path}/.`);
+      return hasModeBit(stat.mode, GoMode.Dir);
+    } catch {
+      return false;
+    } finally {
+      await c.remove(ctx, Id, { force: true, volumes: true }).catch(() => {});
+    }
+  }
+
+  async tag(ctx: Ctx, imageId: string, name: string): Promise<void> {
+    const { repo, tag } = splitTag(name);
+    await this.deps.images.tag(ctx, imageId, repo, tag);
+  }
+}
