@@ -6,7 +6,7 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -326,6 +326,61 @@ volumes:
       const down = await c(['down', '--volumes']);
       assert.equal(down.code, 0, down.stderr);
       assert.notEqual((await d.docker(['volume', 'inspect', 'counter_counter-vol'])).code, 0);
+    });
+  }
+
+  // The same shape with `build:` (issue 8's builder): both images built from busybox, the book's
+  // edit-and-`up --build` recreating only the service whose image changed.
+  function builtCounterApp(webPort: number): string {
+    const cdir = mkdtempSync(join(d.dir, 'built-'));
+    mkdirSync(join(cdir, 'web-fe'));
+    mkdirSync(join(cdir, 'redis'));
+    writeFileSync(join(cdir, 'web-fe', 'Dockerfile'), 'FROM busybox\nCOPY index.sh /www/cgi-bin/index\nRUN chmod +x /www/cgi-bin/index\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n');
+    writeFileSync(join(cdir, 'web-fe', 'index.sh'), '#!/bin/sh\nn=$(nc redis 6379 </dev/null)\nprintf \'Content-Type: text/plain\\r\\n\\r\\nHello! I have been seen %s times.\\n\' "$n"\n');
+    writeFileSync(join(cdir, 'redis', 'Dockerfile'), 'FROM busybox\nCOPY incr.sh /incr\nRUN chmod +x /incr\nVOLUME /data\nCMD ["nc", "-ll", "-p", "6379", "-e", "/incr"]\n');
+    writeFileSync(join(cdir, 'redis', 'incr.sh'), '#!/bin/sh\nn=$(cat /data/count 2>/dev/null || echo 0)\nn=$((n+1))\necho $n > /data/count\necho $n\n');
+    writeFileSync(
+      join(cdir, 'docker-compose.yml'),
+      `services:\n  web-fe:\n    build: ./web-fe\n    ports: ["${webPort}:8080"]\n    networks: [counter-net]\n    depends_on: [redis]\n    stop_signal: SIGKILL\n  redis:\n    build: {context: ./redis}\n    networks: [counter-net]\n    volumes: [counter-vol:/data]\n    stop_signal: SIGKILL\nnetworks:\n  counter-net: {}\nvolumes:\n  counter-vol: {}\n`,
+    );
+    return cdir;
+  }
+
+  for (const tool of ['berth compose', 'docker-compose'] as const) {
+    test(`counter-app built with build: and ${tool}; an edit and up --build recreate only web-fe`, async () => {
+      const webPort = await freePort();
+      const cdir = builtCounterApp(webPort);
+      const c = (args: string[]) =>
+        tool === 'berth compose'
+          ? d.berth(['compose', '--project-directory', cdir, '-p', 'built', ...args], { timeoutMs: 180_000 })
+          : // docker-compose 1.29 builds through the docker CLI, which reads DOCKER_HOST (not -H)
+            run('docker-compose', ['--project-directory', cdir, '-f', join(cdir, 'docker-compose.yml'), '-p', 'built', ...args], { timeoutMs: 180_000, env: { DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'cli') } });
+      const hit = async () => {
+        for (let i = 0; ; i++) {
+          try {
+            const r = await fetch(`http://127.0.0.1:${webPort}/cgi-bin/index`);
+            const text = await r.text();
+            if (r.status === 200 && /seen \d+ times/.test(text)) return text;
+            if (i > 40) throw new Error(text);
+          } catch (e) {
+            if (i > 40) throw e;
+          }
+          await sleep(100);
+        }
+      };
+      const up = await c(['up', '-d']);
+      assert.equal(up.code, 0, up.stderr);
+      assert.equal(await hit(), 'Hello! I have been seen 1 times.\n');
+      const svcIds = async () => (await ok(d.docker(['ps', '-q', '--no-trunc', '--filter', 'label=com.docker.compose.project=built', '--filter', 'label=com.docker.compose.service=redis']))).trim();
+      const redisBefore = await svcIds();
+      writeFileSync(join(cdir, 'web-fe', 'index.sh'), '#!/bin/sh\nn=$(nc redis 6379 </dev/null)\nprintf \'Content-Type: text/plain\\r\\n\\r\\nHi! I have been seen %s times.\\n\' "$n"\n');
+      const again = await c(['up', '-d', '--build']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(await hit(), 'Hi! I have been seen 2 times.\n');
+      assert.equal(await svcIds(), redisBefore);
+      const down = await c(['down', '--volumes']);
+      assert.equal(down.code, 0, down.stderr);
+      assert.equal((await ok(d.docker(['ps', '-aq', '--filter', 'label=com.docker.compose.project=built']))).trim(), '');
     });
   }
 });
