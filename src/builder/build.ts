@@ -504,6 +504,8 @@ export class Builder {
     return { saved: saved.sort(), env: [...saved, ...proxies].sort() };
   }
 
+  private imageList: Promise<BuildImage[]> | undefined;
+
   /** The cache probe: a child of the current image made by the same step. */
   private async probeCache(st: StageState, containerConfig: ImageRuntimeConfig): Promise<BuildImage | undefined> {
     if (this.opts.noCache) return undefined;
@@ -511,7 +513,9 @@ export class Builder {
     const ph = JSON.stringify(parent?.config.history ?? []);
     const pd = parent?.config.rootfs.diff_ids ?? [];
     const want = JSON.stringify(containerConfig);
-    for (const img of await this.backend.images(this.ctx)) {
+    // The images are listed once per build (a listing reads every image's manifest and config);
+    // what the build itself makes is added as it is committed.
+    for (const img of await (this.imageList ??= this.backend.images(this.ctx))) {
       const h = img.config.history ?? [];
       if (h.length !== (parent?.config.history?.length ?? 0) + 1) continue;
       if (JSON.stringify(h.slice(0, -1)) !== ph) continue;
@@ -554,6 +558,7 @@ export class Builder {
       created: st.created,
       ...(st.author ? { author: st.author } : {}),
     });
+    if (this.imageList) (await this.imageList).push(st.image);
     if (print && !st.inTriggers) this.out(` ---> ${short(st.image.id)}\n`);
   }
 

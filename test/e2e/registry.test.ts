@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -137,6 +137,22 @@ test('docker pull into a fresh daemon: progress, same image ID, then run it', as
   assert.match(again, new RegExp(`Status: Image is up to date for ${name}\n`));
   const run = await ok(b.docker(['run', '--rm', name, 'echo', 'pulled-and-running']));
   assert.equal(run, 'pulled-and-running\n');
+});
+
+test('a build FROM an image only the registry has pulls it first', async () => {
+  const dir = mkdtempSync('/tmp/be-build-');
+  try {
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${reg.host}/e2e/other:v1\nRUN echo built > /built\n`);
+    await b.docker(['rmi', `${reg.host}/e2e/other:v1`]);
+    const r = await b.docker(['build', '-t', 'from-registry', dir], { env: { DOCKER_BUILDKIT: '0' } });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(await ok(b.docker(['run', '--rm', 'from-registry', 'cat', '/built'])), 'built\n');
+    const missing = await b.docker(['build', '-'], { input: `FROM ${reg.host}/e2e/nosuch:v1\n`, env: { DOCKER_BUILDKIT: '0' } });
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr + missing.stdout, /nosuch/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('pull by digest', async () => {

@@ -4,7 +4,7 @@
  * containers through the container service (create, attach, start, wait, remove, archive).
  */
 import { createReadStream } from 'node:fs';
-import { rfc3339Nano, GoMode, hasModeBit, withoutCancel, type Ctx } from '../../lib/index.js';
+import { isNotFound, rfc3339Nano, GoMode, hasModeBit, withoutCancel, type Ctx } from '../../lib/index.js';
 import { BUILD_PARENT_LABEL, commitImage, type ImageStore } from '../../images/index.js';
 import { MediaType, hostPlatform, type Descriptor, type History, type ImageConfig } from '../../oci/index.js';
 import type { BuildBackend, BuildImage, NewBuildImage, RunRequest } from '../../builder/index.js';
@@ -31,8 +31,21 @@ export function splitTag(name: string): { repo: string; tag: string } {
 export class DaemonBuildBackend implements BuildBackend {
   constructor(private readonly deps: BuildBackendDeps) {}
 
+  /** An image by reference; a FROM naming one only a registry has is pulled first (moby's builder does). */
   async image(ctx: Ctx, ref: string): Promise<BuildImage> {
-    return toBuildImage(await this.deps.store.resolve(ctx, ref));
+    try {
+      return toBuildImage(await this.deps.store.resolve(ctx, ref));
+    } catch (e) {
+      if (!isNotFound(e) || /^(sha256:)?[0-9a-f]{12,64}$/.test(ref)) throw e;
+      let failed: unknown;
+      try {
+        for await (const m of await this.deps.images.pull(ctx, { image: ref, tag: '' })) if (m.error) failed = new Error(m.error);
+      } catch (pullError) {
+        failed = pullError;
+      }
+      if (failed) throw e;
+      return toBuildImage(await this.deps.store.resolve(ctx, ref));
+    }
   }
 
   async images(ctx: Ctx): Promise<BuildImage[]> {
