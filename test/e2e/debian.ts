@@ -27,18 +27,21 @@ async function must(bin: string, args: string[], timeoutMs: number): Promise<str
   return r.stdout;
 }
 
-/** Path of the Debian rootfs tarball, building it first when the cache has none. */
-export async function debianTar(): Promise<string> {
-  const tar = join(CACHE_DIR, 'debian.tar');
+/**
+ * Path of a Debian rootfs tarball, building it first when the cache has none: `debian.tar`
+ * (minbase + procps), or `<name>.tar` with more packages (`include`).
+ */
+export async function debianTar(name = 'debian', include: readonly string[] = []): Promise<string> {
+  const tar = join(CACHE_DIR, `${name}.tar`);
   if (existsSync(tar)) return tar;
   mkdirSync(CACHE_DIR, { recursive: true });
   const build = mkdtempSync(join(CACHE_DIR, 'build-'));
   const root = join(build, 'root');
   try {
-    await must('debootstrap', ['--variant=minbase', '--include=procps', SUITE, root, MIRROR], 600_000);
+    await must('debootstrap', ['--variant=minbase', `--include=${['procps', ...include].join(',')}`, SUITE, root, MIRROR], 900_000);
     await must('sh', ['-c', 'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/* "$1"/dev/* "$1"/proc/* "$1"/sys/*', 'sh', root], 60_000);
-    await must('tar', ['--numeric-owner', '-C', root, '-cf', join(build, 'debian.tar'), '.'], 300_000);
-    renameSync(join(build, 'debian.tar'), tar);
+    await must('tar', ['--numeric-owner', '-C', root, '-cf', join(build, `${name}.tar`), '.'], 300_000);
+    renameSync(join(build, `${name}.tar`), tar);
   } finally {
     // debootstrap mounts /proc and /sys inside the target; a failed run may leave them there.
     await run('sh', ['-c', `grep -F ' ${build}/' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
