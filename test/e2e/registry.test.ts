@@ -139,22 +139,6 @@ test('docker pull into a fresh daemon: progress, same image ID, then run it', as
   assert.equal(run, 'pulled-and-running\n');
 });
 
-test('a build FROM an image only the registry has pulls it first', async () => {
-  const dir = mkdtempSync('/tmp/be-build-');
-  try {
-    writeFileSync(join(dir, 'Dockerfile'), `FROM ${reg.host}/e2e/other:v1\nRUN echo built > /built\n`);
-    await b.docker(['rmi', `${reg.host}/e2e/other:v1`]);
-    const r = await b.docker(['build', '-t', 'from-registry', dir], { env: { DOCKER_BUILDKIT: '0' } });
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.equal(await ok(b.docker(['run', '--rm', 'from-registry', 'cat', '/built'])), 'built\n');
-    const missing = await b.docker(['build', '-'], { input: `FROM ${reg.host}/e2e/nosuch:v1\n`, env: { DOCKER_BUILDKIT: '0' } });
-    assert.notEqual(missing.code, 0);
-    assert.match(missing.stderr + missing.stdout, /nosuch/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 test('pull by digest', async () => {
   await ok(b.docker(['rmi', `${reg.host}/e2e/busybox:v1`]));
   const byDigest = `${reg.host}/e2e/busybox@${pushedDigest}`;
@@ -479,5 +463,21 @@ test('the distribution registry (docker-registry) as a peer: push and pull throu
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a build FROM an image only the registry has pulls it first', async () => {
+  const dir = mkdtempSync('/tmp/be-build-');
+  try {
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${reg.host}/e2e/other:v1\nRUN echo built > /built\n`);
+    await b.docker(['rmi', `${reg.host}/e2e/other:v1`]);
+    const r = await b.docker(['build', '-t', 'from-registry', dir], { env: { DOCKER_BUILDKIT: '0' } });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(await ok(b.docker(['run', '--rm', 'from-registry', 'cat', '/built'])), 'built\n');
+    const missing = await b.docker(['build', '-'], { input: `FROM ${reg.host}/e2e/nosuch:v1\n`, env: { DOCKER_BUILDKIT: '0' } });
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr + missing.stdout, /nosuch/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
