@@ -120,35 +120,40 @@ describe('user-defined networks', () => {
     await ok(d.docker(['rm', '-f', 's1']));
   });
 
-  test('DNS forwards other names to the --dns servers; --mac-address; --add-host host-gateway', async (t) => {
-    // a fake upstream on a loopback address of its own: the forwarder runs in the host namespace
-    const upstream = dgram.createSocket('udp4');
-    const bound = await new Promise<boolean>((resolve) => {
-      upstream.once('error', () => resolve(false));
-      upstream.bind(53, '127.0.0.77', () => resolve(true));
-    });
-    if (!bound) {
-      t.skip('127.0.0.77:53 is taken on this host');
-    } else {
-      const asked: string[] = [];
-      upstream.on('message', (msg, rinfo) => {
-        const q = dnsPacket.decode(msg);
-        const name = q.questions?.[0]?.name ?? '';
-        asked.push(name);
-        const answers = name === 'outside.test' ? [{ type: 'A' as const, name, ttl: 60, data: '192.0.2.10' }] : [];
-        upstream.send(dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_AVAILABLE | (answers.length ? 0 : 3), questions: q.questions, answers }), rinfo.port, rinfo.address);
+  test('DNS forwards other names to the --dns servers; --mac-address; --add-host host-gateway', async () => {
+    // a fake upstream on a loopback address of its own (the first whose port 53 is free): the
+    // forwarder runs in the host namespace
+    let upstream: dgram.Socket | undefined;
+    let addr = '';
+    for (let i = 77; i < 127 && !upstream; i++) {
+      const sock = dgram.createSocket('udp4');
+      const a = `127.0.0.${i}`;
+      const bound = await new Promise<boolean>((resolve) => {
+        sock.once('error', () => resolve(false));
+        sock.bind(53, a, () => resolve(true));
       });
-      try {
-        const out = await ok(d.docker(['run', '--rm', '--network', 'localnet', '--dns', '127.0.0.77', 'busybox', 'sh', '-c', 'cat /etc/resolv.conf; nslookup -type=a outside.test']));
-        assert.match(out, /^nameserver 127\.0\.0\.11\noptions ndots:0\n/);
-        assert.match(out, /Address( 1)?:\s+192\.0\.2\.10/);
-        assert.ok(asked.includes('outside.test'), `upstream asked for ${asked.join(', ')}`);
-        // container names never leave the host
-        await ok(d.docker(['run', '--rm', '--network', 'localnet', '--dns', '127.0.0.77', 'busybox', 'nslookup', 'c2']));
-        assert.ok(!asked.includes('c2'));
-      } finally {
-        upstream.close();
-      }
+      if (bound) [upstream, addr] = [sock, a];
+      else sock.close();
+    }
+    assert.ok(upstream, 'no loopback address with port 53 free for the fake upstream');
+    const asked: string[] = [];
+    upstream.on('message', (msg, rinfo) => {
+      const q = dnsPacket.decode(msg);
+      const name = q.questions?.[0]?.name ?? '';
+      asked.push(name);
+      const answers = name === 'outside.test' ? [{ type: 'A' as const, name, ttl: 60, data: '192.0.2.10' }] : [];
+      upstream.send(dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_AVAILABLE | (answers.length ? 0 : 3), questions: q.questions, answers }), rinfo.port, rinfo.address);
+    });
+    try {
+      const out = await ok(d.docker(['run', '--rm', '--network', 'localnet', '--dns', addr, 'busybox', 'sh', '-c', 'cat /etc/resolv.conf; nslookup -type=a outside.test']));
+      assert.match(out, /^nameserver 127\.0\.0\.11\noptions ndots:0\n/);
+      assert.match(out, /Address( 1)?:\s+192\.0\.2\.10/);
+      assert.ok(asked.includes('outside.test'), `upstream asked for ${asked.join(', ')}`);
+      // container names never leave the host
+      await ok(d.docker(['run', '--rm', '--network', 'localnet', '--dns', addr, 'busybox', 'nslookup', 'c2']));
+      assert.ok(!asked.includes('c2'));
+    } finally {
+      upstream.close();
     }
     assert.equal(await ok(d.docker(['run', '--rm', '--network', 'localnet', '--mac-address', '02:42:de:ad:be:ef', 'busybox', 'cat', '/sys/class/net/eth0/address'])), '02:42:de:ad:be:ef\n');
     const gw = JSON.parse(await ok(d.docker(['network', 'inspect', 'bridge'])))[0].IPAM.Config[0].Gateway ?? '';
