@@ -25,76 +25,19 @@ import { cancelled, invalidParameter, kindOf, messageOf, type Ctx } from '../lib
 import type { ImageRuntimeConfig } from '../oci/index.js';
 import type { HostConfig } from '../api/types/index.js';
 import type { BuildBackend, BuildImage, LayerSource } from './backend.js';
-import { addArchive, copyFromArchive, copyFromContext, firstFileOf, isTarArchive, resolveSources, type CopyLayer, type GeneratedFile } from './context.js';
-import { download } from './remote.js';
 import { DockerfileError, parseDockerfile, type Instruction } from './dockerfile/parser.js';
 import { envMap, processWord, processWords, ShellError } from './dockerfile/shell.js';
 import { applyConfigInstruction, DEFAULT_SHELL } from './instructions.js';
 import { Channel, HIGH_WATER } from './channel.js';
+import { copyStep } from './copy-step.js';
+import { expandMeta, neededStages } from './stages.js';
+import { StepError, short, type BuildMessage, type BuildOptions, type Stage, type StageState } from './build-types.js';
 
-export interface BuildOptions {
-  /** The extracted context (context.ts). */
-  contextDir: string;
-  /** Scratch space of this build (layer tars). */
-  buildRoot: string;
-  /** Dockerfile path inside the context. */
-  dockerfile: string;
-  tags: string[];
-  buildArgs: Record<string, string | null>;
-  labels: Record<string, string>;
-  target: string;
-  noCache: boolean;
-  /** Remove intermediate containers after a successful step (default true). */
-  rm: boolean;
-  /** Remove them after a failed one too. */
-  forceRm: boolean;
-  quiet: boolean;
-  /** For RUN containers: network mode, extra hosts, shm size, resource limits. */
-  hostConfig?: HostConfig;
-}
-
-export interface BuildMessage {
-  stream?: string;
-  aux?: { ID: string };
-  error?: string;
-  errorDetail?: { code?: number; message: string };
-}
+export type { BuildMessage, BuildOptions } from './build-types.js';
 
 /** Args that every build accepts without an ARG, and keeps out of the history (moby's BuiltinAllowedBuildArgs). */
 const BUILTIN_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-class StepError extends Error {
-  constructor(
-    message: string,
-    readonly code?: number,
-  ) {
-    super(message);
-  }
-}
-
-interface Stage {
-  name: string;
-  index: number;
-  from: Instruction;
-  commands: Instruction[];
-}
-
-interface StageState {
-  image?: BuildImage;
-  config: ImageRuntimeConfig;
-  /** Declared ARGs of the stage and their values (undefined: declared without a value). */
-  args: Map<string, string | undefined>;
-  created: Date;
-  /** A CMD was given in this stage (ENTRYPOINT then keeps it). */
-  cmdSet?: boolean;
-  /** MAINTAINER, for the images from there on (moby's dispatchState.maintainer). */
-  author?: string;
-  /** Running the base image's ONBUILD triggers: the FROM step prints the resulting ID once. */
-  inTriggers?: boolean;
-}
-
-const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
 /** Runs a build; its messages come out as they are written. Never throws: failures are messages. */
 export function build(ctx: Ctx, backend: BuildBackend, opts: BuildOptions): AsyncIterable<BuildMessage> {
@@ -118,7 +61,7 @@ export class Builder {
   /** Stage results by name and index, with the stage's index (only earlier stages may be used). */
   private readonly stageImages = new Map<string, { index: number; image: Promise<BuildImage> }>();
   /** The stage a piece of async work belongs to: its output and step numbers. */
-  private readonly stageCtx = new AsyncLocalStorage<{ index: number; step: number }>();
+  readonly stageCtx = new AsyncLocalStorage<{ index: number; step: number }>();
   /** Output of stages that run ahead of the one being shown, held until their turn. */
   private readonly held = new Map<number, BuildMessage[]>();
   private shown = -1;
@@ -127,12 +70,13 @@ export class Builder {
   /** Set when an earlier stage failed: the others stop at their next step. */
   private stopped = false;
   private readonly usedArgs = new Set<string>();
-  private tarSeq = 0;
+  /** Numbers the scratch files of the build (layer tars, downloads). */
+  tarSeq = 0;
 
   constructor(
-    private readonly ctx: Ctx,
-    private readonly backend: BuildBackend,
-    private readonly opts: BuildOptions,
+    readonly ctx: Ctx,
+    readonly backend: BuildBackend,
+    readonly opts: BuildOptions,
     private readonly send: (m: BuildMessage) => Promise<void>,
   ) {}
 
@@ -161,7 +105,7 @@ export class Builder {
   }
 
   /** The image of an earlier stage named `ref` (name or index), if any. */
-  private stageImage(ref: string, before: number): Promise<BuildImage> | undefined {
+  stageImage(ref: string, before: number): Promise<BuildImage> | undefined {
     const s = this.stageImages.get(ref.toLowerCase());
     return s && s.index < before ? s.image : undefined;
   }
@@ -213,7 +157,7 @@ export class Builder {
       last = stages.findIndex((s) => s.name === this.opts.target.toLowerCase());
       if (last < 0) throw invalidParameter(`failed to reach build target ${this.opts.target} in Dockerfile`);
     }
-    const needed = this.neededStages(stages, last, metaArgs);
+    const needed = neededStages(stages, last, metaArgs);
     const labelKeys = Object.keys(this.opts.labels);
     // Step numbers are fixed up front: stages that do not depend on each other build at once,
     // and their output is shown stage after stage, as a sequential build would print it.
@@ -267,38 +211,7 @@ export class Builder {
   }
 
   /** The stages `last` depends on through FROM <stage> and COPY --from, in file order. */
-  private neededStages(stages: Stage[], last: number, metaArgs: Map<string, string | undefined>): number[] {
-    const need = new Set<number>();
-    const byName = (ref: string, before: number): number | undefined => {
-      const r = ref.toLowerCase();
-      const i = stages.findIndex((s, j) => j < before && (s.name === r || String(j) === r));
-      return i >= 0 ? i : undefined;
-    };
-    const visit = (i: number) => {
-      if (need.has(i)) return;
-      need.add(i);
-      const s = stages[i]!;
-      const base = byName(this.expandMeta(s.from.args[0]!, metaArgs), i);
-      if (base !== undefined) visit(base);
-      for (const c of s.commands) {
-        for (const f of c.flags) {
-          const m = /^--from=(.*)$/.exec(f);
-          if (m && c.cmd === 'copy') {
-            const dep = byName(m[1]!, i);
-            if (dep !== undefined) visit(dep);
-          }
-        }
-      }
-    };
-    visit(last);
-    return [...need].sort((a, b) => a - b);
-  }
 
-  private expandMeta(word: string, metaArgs: Map<string, string | undefined>): string {
-    const env = new Map<string, string>();
-    for (const [k, v] of metaArgs) if (v !== undefined) env.set(k, v);
-    return processWord(word, env);
-  }
 
   private argKV(a: string, env: ReadonlyMap<string, string | undefined>): [string, string | undefined] {
     const i = a.indexOf('=');
@@ -320,7 +233,7 @@ export class Builder {
 
   private async buildStage(stage: Stage, metaArgs: Map<string, string | undefined>, extra: Instruction[]): Promise<BuildImage> {
     this.stepHeader(stage.from.original);
-    const ref = this.expandMeta(stage.from.args[0]!, metaArgs);
+    const ref = expandMeta(stage.from.args[0]!, metaArgs);
     let image: BuildImage | undefined;
     if (ref.toLowerCase() !== 'scratch') {
       image = (await this.stageImage(ref, this.stageCtx.getStore()!.index)) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
@@ -369,14 +282,14 @@ export class Builder {
   }
 
   /** The variables for substitution: ARGs in effect under the ENV of the config. */
-  private substEnv(st: StageState): Map<string, string> {
+  substEnv(st: StageState): Map<string, string> {
     const m = new Map<string, string>();
     for (const [k, v] of st.args) if (v !== undefined) m.set(k, v);
     for (const [k, v] of envMap(st.config.Env ?? [])) m.set(k, v);
     return m;
   }
 
-  private flag(ins: Instruction, name: string): string | undefined {
+  flag(ins: Instruction, name: string): string | undefined {
     let v: string | undefined;
     for (const f of ins.flags) {
       const m = /^--([^=]+)(?:=(.*))?$/.exec(f)!;
@@ -385,7 +298,7 @@ export class Builder {
     return v;
   }
 
-  private checkFlags(ins: Instruction, allowed: string[]): void {
+  checkFlags(ins: Instruction, allowed: string[]): void {
     for (const f of ins.flags) {
       const name = /^--([^=]+)/.exec(f)![1]!;
       if (!allowed.includes(name)) throw new DockerfileError(this.opts.dockerfile, ins.line, `Unknown flag: ${name}`);
@@ -440,7 +353,7 @@ export class Builder {
         return this.runStep(st, ins);
       case 'copy':
       case 'add':
-        return this.copyStep(st, ins, word, fail);
+        return copyStep(this, st, ins, word, fail);
       default:
         throw fail(`unknown instruction: ${ins.cmd.toUpperCase()}`);
     }
@@ -491,11 +404,11 @@ export class Builder {
   }
 
   /** container_config of a step: the config with the step's Cmd (moby copyRunConfig). */
-  private stepConfig(st: StageState, cmd: string[]): ImageRuntimeConfig {
+  stepConfig(st: StageState, cmd: string[]): ImageRuntimeConfig {
     return { ...this.finalConfig(st.config), Cmd: cmd };
   }
 
-  private async useCache(st: StageState, cc: ImageRuntimeConfig): Promise<boolean> {
+  async useCache(st: StageState, cc: ImageRuntimeConfig): Promise<boolean> {
     const hit = await this.probeCache(st, cc);
     if (!hit) return false;
     this.out(' ---> Using cache\n');
@@ -504,7 +417,7 @@ export class Builder {
     return true;
   }
 
-  private async commit(st: StageState, cc: ImageRuntimeConfig, layer: LayerSource, createdBy: string, print = true): Promise<void> {
+  async commit(st: StageState, cc: ImageRuntimeConfig, layer: LayerSource, createdBy: string, print = true): Promise<void> {
     st.image = await this.backend.newImage(this.ctx, {
       parent: st.image,
       layer,
@@ -584,129 +497,4 @@ export class Builder {
     }
     if (!st.inTriggers) this.out(` ---> ${short(st.image!.id)}\n`);
   }
-
-  /**
-   * --chown's `user[:group]` as ids (moby parseChownFlag): numbers as they are, names looked up
-   * in the current image's /etc/passwd and /etc/group; a lone user is also the group.
-   */
-  private async resolveChown(st: StageState, spec: string, fail: (m: string) => Error): Promise<{ uid: number; gid: number }> {
-    const parts = spec.split(':');
-    if (parts.length > 2) throw fail(`invalid chown string format: ${spec}`);
-    const [user, group = parts[0]!] = parts as [string, string?];
-    const numeric = (v: string) => (/^\d+$/.test(v) ? Number(v) : undefined);
-    const lookup = async (file: string, name: string, what: string): Promise<number> => {
-      const n = numeric(name);
-      if (n !== undefined) return n;
-      const text = st.image ? await this.readImageFile(st.image, file) : '';
-      for (const line of text.split('\n')) {
-        const f = line.split(':');
-        if (f[0] === name && f.length >= 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
-      }
-      throw new StepError(`unable to convert uid/gid chown string to host mapping: can't find ${what === 'user' ? 'uid' : 'gid'} for ${what} ${name}: no such ${what}: ${name}`);
-    };
-    return { uid: await lookup('/etc/passwd', user, 'user'), gid: await lookup('/etc/group', group, 'group') };
-  }
-
-  /** A small file of an image ('' when missing). */
-  private async readImageFile(image: BuildImage, path: string): Promise<string> {
-    try {
-      const { tar } = await this.backend.archive(this.ctx, image, path);
-      return await firstFileOf(tar);
-    } catch {
-      return '';
-    }
-  }
-
-  private async copyStep(st: StageState, ins: Instruction, word: (w: string) => string, fail: (m: string) => Error): Promise<void> {
-    const instr = ins.cmd.toUpperCase();
-    this.checkFlags(ins, ins.cmd === 'copy' ? ['from', 'chown', 'chmod', 'link'] : ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir']);
-    const words = ins.args.map((a) => (ins.heredocs.length && /^<<-?/.test(a) ? a : word(a)));
-    if (words.length < 2) throw fail(`${instr} requires at least two arguments, but only one was provided. Destination could not be determined.`);
-    const rawDest = words[words.length - 1]!;
-    const srcs = words.slice(0, -1);
-    const workdir = st.config.WorkingDir || '/';
-    let dest = posix.isAbsolute(rawDest) ? rawDest : posix.join(workdir, rawDest) + (rawDest.endsWith('/') || rawDest === '.' ? '/' : '');
-    if (rawDest === '.' || rawDest.endsWith('/.')) dest = dest.replace(/\/?$/, '/');
-    const hasWild = srcs.some((s) => !/^https?:\/\//.test(s) && /[*?[]/.test(s));
-    // compat: a destination without a trailing slash is still a directory when one exists there
-    const destIsDir = dest.endsWith('/') || (!!st.image && dest !== '/' && (await this.backend.isDirectory(this.ctx, st.image, dest)));
-    if (destIsDir && !dest.endsWith('/')) dest += '/';
-    if ((srcs.length > 1 || hasWild) && !destIsDir) {
-      const sources = hasWild ? await resolveSources(this.opts.contextDir, srcs, instr).catch(() => srcs) : srcs;
-      if (sources.length > 1) throw fail(`When using ${instr} with more than one source file, the destination must be a directory and end with a /`);
-    }
-    const chownRaw = this.flag(ins, 'chown');
-    const chown = chownRaw ? await this.resolveChown(st, word(chownRaw), fail) : undefined;
-    const chmodRaw = this.flag(ins, 'chmod');
-    let chmod: number | undefined;
-    if (chmodRaw) {
-      if (!/^[0-7]{3,4}$/.test(chmodRaw)) throw fail(`invalid chmod parameter ${chmodRaw}`);
-      chmod = parseInt(chmodRaw, 8);
-    }
-    const out = join(this.opts.buildRoot, `step-${this.tarSeq++}.tar`);
-    let layer: CopyLayer;
-    const from = this.flag(ins, 'from');
-    if (from !== undefined && ins.cmd === 'copy') {
-      const ref = word(from);
-      const src = (await this.stageImage(ref, this.stageCtx.getStore()!.index)) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
-        if (kindOf(e) === 'notFound') throw new StepError(`invalid from flag value ${ref}: no such image or build stage`);
-        throw e;
-      }));
-      if (srcs.length !== 1 || hasWild) throw fail(`${instr} --from supports one source path without wildcards here`);
-      const p = posix.join('/', srcs[0]!);
-      const archive = await this.backend.archive(this.ctx, src, p).catch((e) => {
-        if (kindOf(e) === 'notFound') throw new StepError(`${instr} failed: stat ${p}: file does not exist`);
-        throw e;
-      });
-      layer = await copyFromArchive(archive, posix.basename(p), dest, destIsDir, { chown, chmod }, out);
-    } else {
-      const generated = new Map<string, GeneratedFile>();
-      const names: string[] = [];
-      for (const s of srcs) {
-        const h = /^<<-?["']?([A-Za-z_][A-Za-z0-9_]*)["']?$/.exec(s);
-        const doc = h ? ins.heredocs.find((d) => d.name === h[1]) : undefined;
-        if (doc) {
-          const body = Buffer.from(doc.expand ? processHeredoc(doc.content, this.substEnv(st)) : doc.content);
-          const key = `<<${doc.name}`;
-          generated.set(key, { base: doc.name, body, size: body.length, mode: 0o644 });
-          names.push(key);
-        }
-      }
-      const urls = ins.cmd === 'add' ? srcs.filter((s) => /^https?:\/\//.test(s)) : [];
-      for (const u of urls) {
-        const file = join(this.opts.buildRoot, `download-${this.tarSeq++}`);
-        const got = await download(this.ctx, u, file).catch((e) => {
-          throw new StepError(messageOf(e));
-        });
-        generated.set(u, { ...got, file, mode: 0o600 });
-        names.push(u);
-      }
-      const plain = srcs.filter((s) => !/^<<-?/.test(s) && !urls.includes(s));
-      const sources = plain.length ? await resolveSources(this.opts.contextDir, plain, instr) : [];
-      if (ins.cmd === 'add' && sources.length === 1 && names.length === 0) {
-        const abs = join(this.opts.contextDir, sources[0]!);
-        const stat = await fs.stat(abs);
-        if (stat.isFile() && (await isTarArchive(abs))) layer = await addArchive(abs, destIsDir ? dest : dest + '/', out, chown);
-        else layer = await copyFromContext(this.opts.contextDir, sources, generated, dest, destIsDir, { chown, chmod, mtime: st.created }, out);
-      } else {
-        layer = await copyFromContext(this.opts.contextDir, [...names, ...sources], generated, dest, destIsDir || names.length + sources.length > 1, { chown, chmod, mtime: st.created }, out);
-      }
-      for (const g of generated.values()) if (g.file) await fs.rm(g.file, { force: true });
-    }
-    const comment = `${instr} ${layer.digestRef} in ${dest} `;
-    const cc = this.stepConfig(st, [...DEFAULT_SHELL, `#(nop) ${comment}`]);
-    try {
-      if (await this.useCache(st, cc)) return;
-      await this.commit(st, cc, { kind: 'tar', path: layer.path }, cc.Cmd!.join(' '));
-    } finally {
-      await fs.rm(layer.path, { force: true });
-    }
-  }
 }
-
-/** An unquoted heredoc's content with variables expanded line by line, quotes kept. */
-function processHeredoc(content: string, env: Map<string, string>): string {
-  return content.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a: string | undefined, b: string | undefined) => env.get((a ?? b)!) ?? '');
-}
-
-

@@ -1,0 +1,66 @@
+/** What a build takes and says, and the state of its stages (build.ts runs them). */
+import type { ImageRuntimeConfig } from '../oci/index.js';
+import type { HostConfig } from '../api/types/index.js';
+import type { BuildImage } from './backend.js';
+import type { Instruction } from './dockerfile/parser.js';
+
+export interface BuildOptions {
+  /** The extracted context (context.ts). */
+  contextDir: string;
+  /** Scratch space of this build (layer tars). */
+  buildRoot: string;
+  /** Dockerfile path inside the context. */
+  dockerfile: string;
+  tags: string[];
+  buildArgs: Record<string, string | null>;
+  labels: Record<string, string>;
+  target: string;
+  noCache: boolean;
+  /** Remove intermediate containers after a successful step (default true). */
+  rm: boolean;
+  /** Remove them after a failed one too. */
+  forceRm: boolean;
+  quiet: boolean;
+  /** For RUN containers: network mode, extra hosts, shm size, resource limits. */
+  hostConfig?: HostConfig;
+}
+
+export interface BuildMessage {
+  stream?: string;
+  aux?: { ID: string };
+  error?: string;
+  errorDetail?: { code?: number; message: string };
+}
+
+/** A failure of a step: its message goes to the client, `code` is a RUN's exit code. */
+export class StepError extends Error {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface Stage {
+  name: string;
+  index: number;
+  from: Instruction;
+  commands: Instruction[];
+}
+
+export interface StageState {
+  image?: BuildImage;
+  config: ImageRuntimeConfig;
+  /** Declared ARGs of the stage and their values (undefined: declared without a value). */
+  args: Map<string, string | undefined>;
+  created: Date;
+  /** A CMD was given in this stage (ENTRYPOINT then keeps it). */
+  cmdSet?: boolean;
+  /** MAINTAINER, for the images from there on (moby's dispatchState.maintainer). */
+  author?: string;
+  /** Running the base image's ONBUILD triggers: the FROM step prints the resulting ID once. */
+  inTriggers?: boolean;
+}
+
+export const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
