@@ -5,7 +5,7 @@
  */
 import type { ContainerConfig, HostConfig, MountPoint, MountPointSpec, NetworkSettings } from '../api/types/index.js';
 import { newState, type StateRecord } from './state.js';
-import { ZERO_TIME } from './timefmt.js';
+import { parseRfc3339Nano, ZERO_TIME } from './timefmt.js';
 
 /** One entry of `MountPoints` (keyed by destination), moby volume/mounts.MountPoint's fields. */
 export interface MountPointRecord extends MountPoint {
@@ -147,4 +147,12 @@ export function normalizeLoaded(raw: unknown, hostConfig: HostConfig): Container
     Image: typeof r.Image === 'string' ? r.Image : '',
     State: state,
   });
+}
+
+/** Creation order (then ID order for the same instant): the order records load in. */
+export function compareCreated(a: ContainerRecord, b: ContainerRecord): number {
+  const ta = parseRfc3339Nano(a.Created) ?? 0n;
+  const tb = parseRfc3339Nano(b.Created) ?? 0n;
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
 }

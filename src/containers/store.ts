@@ -45,7 +45,6 @@ import {
 import type { HostConfig } from '../api/types/index.js';
 import {
   allocationError,
-  ambiguousPrefix,
   invalidIdentifier,
   nameConflict,
   noSuchContainer,
@@ -53,10 +52,11 @@ import {
   renameSame,
 } from './errors.js';
 import { generateId, isFullId, truncateId } from './ids.js';
+import { IdIndex } from './id-index.js';
 import { generateName, nameKey, normalizeName, type RandomInt } from './names.js';
-import { completeRecord, normalizeLoaded, type ContainerInit, type ContainerRecord } from './record.js';
+import { compareCreated, completeRecord, normalizeLoaded, type ContainerInit, type ContainerRecord } from './record.js';
 import { persistedState } from './state.js';
-import { formatDate, parseRfc3339Nano, systemClock, type Clock } from './timefmt.js';
+import { formatDate, systemClock, type Clock } from './timefmt.js';
 
 export const CONFIG_FILE = 'config.v2.json';
 export const HOSTCONFIG_FILE = 'hostconfig.json';
@@ -105,8 +105,8 @@ export class ContainerStore {
   private names = new Map<string, string>();
   /** IDs reserved by creates in flight. */
   private pending = new Set<string>();
-  /** All committed IDs, sorted, for prefix lookup. */
-  private sortedIds: string[] = [];
+  /** All committed IDs, for prefix lookup. */
+  private readonly ids = new IdIndex();
   /** list() answer, newest first; rebuilt lazily after a change. */
   private listCache: readonly Readonly<ContainerRecord>[] | undefined;
   /** The JSON last written per container, to skip writes that change nothing. */
@@ -189,7 +189,7 @@ export class ContainerStore {
     this.names = names;
     this.written = written;
     this.pending.clear();
-    this.sortedIds = [...byId.keys()].sort();
+    this.ids.reset(byId.keys());
     this.listCache = undefined;
     report.loaded = byId.size;
     return report;
@@ -262,7 +262,7 @@ export class ContainerStore {
       const byName = this.byId.get(owner);
       if (byName) return byName;
     }
-    const id = this.idByPrefix(ref);
+    const id = this.ids.byPrefix(ref);
     const rec = id === undefined ? undefined : this.byId.get(id);
     if (!rec) throw noSuchContainer(ref);
     return rec;
@@ -334,7 +334,7 @@ export class ContainerStore {
     this.pending.delete(id);
     const frozen = deepFreeze(rec);
     this.byId.set(id, frozen);
-    insertSorted(this.sortedIds, id);
+    this.ids.add(id);
     this.listCache = undefined;
     return frozen;
   }
@@ -427,7 +427,7 @@ export class ContainerStore {
       this.byId.delete(id);
       this.written.delete(id);
       if (this.names.get(cur.Name) === id) this.names.delete(cur.Name);
-      removeSorted(this.sortedIds, id);
+      this.ids.remove(id);
       this.listCache = undefined;
       await fs.rm(aside, { recursive: true, force: true }).catch((err) => {
         ctx.log.warn('cannot delete a removed container directory; it goes at next start', { dir: aside, err });
@@ -486,44 +486,6 @@ export class ContainerStore {
     return frozen;
   }
 
-  private idByPrefix(prefix: string): string | undefined {
-    const ids = this.sortedIds;
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid]! < prefix) lo = mid + 1;
-      else hi = mid;
-    }
-    const first = ids[lo];
-    if (first === undefined || !first.startsWith(prefix)) return undefined;
-    const next = ids[lo + 1];
-    if (next !== undefined && next.startsWith(prefix)) throw ambiguousPrefix(prefix);
-    return first;
-  }
-}
-
-function compareCreated(a: ContainerRecord, b: ContainerRecord): number {
-  const ta = parseRfc3339Nano(a.Created) ?? 0n;
-  const tb = parseRfc3339Nano(b.Created) ?? 0n;
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
-}
-
-function insertSorted(arr: string[], v: string): void {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (arr[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  arr.splice(lo, 0, v);
-}
-
-function removeSorted(arr: string[], v: string): void {
-  const i = arr.indexOf(v);
-  if (i >= 0) arr.splice(i, 1);
 }
 
 function deepFreeze<T>(o: T): T {
