@@ -12,6 +12,7 @@
  *   tag        := [\w][\w.-]{0,127}
  *   digest     := algorithm ":" hex{32,}
  */
+import { CliError } from './command.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
@@ -188,4 +189,14 @@ export function tagTarget(target: string): { repo: string; tag: string } {
   if (ref.digest !== undefined) throw new InvalidReference('refusing to create a tag with a digest reference');
   const tagged = tagNameOnly(ref);
   return { repo: nameOf(tagged), tag: tagged.tag! };
+}
+
+/** A NAME argument as a reference; docker's invalid-reference message as a CliError. */
+export function parseNamedArg(s: string): Reference {
+  try {
+    return parseNormalizedNamed(s);
+  } catch (e) {
+    if (e instanceof InvalidReference) throw new CliError(e.message);
+    throw e;
+  }
 }

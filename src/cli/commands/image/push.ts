@@ -6,7 +6,7 @@
 import { escapePath } from '../../../client/index.js';
 import { CliError, defineCommand } from '../../command.js';
 import { displayJSONMessagesStream } from '../../jsonmessage.js';
-import { InvalidReference, familiarName, familiarString, nameOf, parseNormalizedNamed, tagNameOnly, type Reference } from '../../reference.js';
+import { familiarName, familiarString, nameOf, parseNamedArg, tagNameOnly } from '../../reference.js';
 import { registryAuth } from '../container/create.js';
 
 export default defineCommand({
@@ -21,13 +21,7 @@ export default defineCommand({
   ] as const,
   args: { min: 1, max: 1 },
   async run(cli, opts, args) {
-    let ref: Reference;
-    try {
-      ref = parseNormalizedNamed(args[0]!);
-    } catch (e) {
-      if (e instanceof InvalidReference) throw new CliError(e.message);
-      throw e;
-    }
+    let ref = parseNamedArg(args[0]!);
     if (ref.digest) throw new CliError('cannot push a digest reference');
     if (opts.allTags && ref.tag) throw new CliError('tag can\'t be used with --all-tags/-a');
     if (!opts.allTags) ref = tagNameOnly(ref);
