@@ -4,9 +4,8 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BERTH, busyboxTar, run, type RunOptions, type RunResult } from '../test/e2e/harness.js';
+import { BERTH, busyboxTar, freePort, run, type RunOptions, type RunResult } from '../test/e2e/harness.js';
 
 const WORK = process.env['BENCH_WORK'] ?? '/tmp/berth-bench';
 
@@ -58,16 +57,6 @@ interface BenchRegistry {
   proc: ChildProcess;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function startRegistry(t: Target): Promise<BenchRegistry> {
   return freePort().then((port) => startRegistryOn(t, port));

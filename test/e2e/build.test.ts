@@ -14,7 +14,7 @@ import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { ok, sleep, startDaemon, type TestDaemon } from './harness.js';
+import { ok, sleep, startDaemon, type TestDaemon, freePort } from './harness.js';
 
 let d: TestDaemon;
 const dirs: string[] = [];
@@ -32,16 +32,6 @@ function context(files: Record<string, string>): string {
 
 const build = (args: string[]) => d.docker(['build', ...args], { env: ENV, timeoutMs: 180_000 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen({ host: '::', port: 0 }, () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function get(url: string, tries = 50): Promise<string> {
   let last: unknown;
@@ -171,7 +161,7 @@ describe('docker build (classic builder)', () => {
     const again = await build(['--no-cache', '-t', 'psweb:again', dir]);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(/Successfully built (\w+)/.exec(again.stdout)![1], /Successfully built (\w+)/.exec(r.stdout)![1]);
-    const port = await freePort();
+    const port = await freePort('::');
     await ok(d.docker(['run', '-d', '--name', 'web1', '-p', `${port}:8080`, 'psweb:latest']));
     try {
       assert.equal(await get(`http://127.0.0.1:${port}/`), '<h1>psweb</h1>\n');

@@ -7,24 +7,13 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { startDaemon, run, type TestDaemon, ok, sleep } from './harness.js';
+import { startDaemon, run, type TestDaemon, ok, sleep, freePort } from './harness.js';
 
 let d: TestDaemon;
 let dir: string;
 let port: number;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 const composeOk = async (args: string[]) => {
   const r = await run('docker-compose', ['-H', d.host, ...args], { timeoutMs: 120_000 });

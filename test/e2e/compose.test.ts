@@ -7,25 +7,14 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { startDaemon, type TestDaemon, ok, sleep, run, BERTH } from './harness.js';
+import { startDaemon, type TestDaemon, ok, sleep, run, BERTH, freePort } from './harness.js';
 
 let d: TestDaemon;
 let dir: string;
 let port: number;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 const compose = (args: string[], env: Record<string, string> = {}) => d.berth(['compose', '--project-directory', dir, '-p', 'shop', ...args], { timeoutMs: 120_000, env });
 const composeOk = async (args: string[], env: Record<string, string> = {}) => {

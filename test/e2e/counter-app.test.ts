@@ -8,9 +8,8 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { startDaemon, type TestDaemon, ok, sleep, run } from './harness.js';
+import { startDaemon, type TestDaemon, ok, sleep, run, freePort } from './harness.js';
 import { debianTar } from './debian.js';
 
 let d: TestDaemon;
@@ -76,16 +75,6 @@ services:
       - counter-vol:/data
 `;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** The count the page reports (it may take the app a moment to listen). */
 async function hits(): Promise<number> {

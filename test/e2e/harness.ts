@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, readdirSync, closeSync, existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -332,4 +333,16 @@ export type CliName = (typeof CLIS)[number];
 
 export function cliRun(d: TestDaemon, cli: CliName, args: string[], opts?: RunOptions): Promise<RunResult> {
   return cli === 'docker' ? d.docker(args, opts) : d.berth(args, opts);
+}
+
+/** A TCP port free on `host` right now (`::` for every address, both families). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen({ host, port: 0 }, () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
 }

@@ -11,7 +11,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { join } from 'node:path';
-import { startDaemon, run, type TestDaemon, ok, sleep } from './harness.js';
+import { startDaemon, run, type TestDaemon, ok, sleep, freePort } from './harness.js';
 
 let d: TestDaemon;
 
@@ -19,17 +19,6 @@ let d: TestDaemon;
 
 const inspect = async (ref: string, fmt: string) => (await ok(d.docker(['inspect', '-f', fmt, ref]))).trim();
 
-/** A TCP port free on every address right now (dual-stack listen on ::, port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen({ host: '::', port: 0 }, () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** GETs a URL until it answers (the server in the container may still be starting). */
 async function get(url: string, tries = 40): Promise<string> {
@@ -211,7 +200,7 @@ describe('networking', () => {
   describe('published ports', () => {
     test('-p HOST:80: from the host on 127.0.0.1, the bridge address, the host address and [::1]; port, ps, inspect; rules come and go', async () => {
       const { gateway } = await bridgeInfo();
-      const port = await freePort();
+      const port = await freePort('::');
       await ok(d.docker(['run', '-d', '--name', 'web', '-p', `${port}:80`, 'busybox', ...HTTPD('hello-web')]));
       try {
         assert.equal(await get(`http://127.0.0.1:${port}/`), 'hello-web\n');
@@ -263,7 +252,7 @@ describe('networking', () => {
     });
 
     test('-p HOST:80 answers an outside client (a namespace of the test behind its own veth)', async () => {
-      const port = await freePort();
+      const port = await freePort('::');
       await ok(d.docker(['run', '-d', '--name', 'web-out', '-p', `${port}:80`, 'busybox', ...HTTPD('hello-outside')]));
       const ns = join(d.dir, 'outside-ns');
       const [hostIf, nsIf] = [`${d.name}o0`, `${d.name}o1`];
@@ -293,7 +282,7 @@ describe('networking', () => {
 
     test('-p 127.0.0.1:HOST:80 publishes on loopback only', async () => {
       const { gateway } = await bridgeInfo();
-      const port = await freePort();
+      const port = await freePort('::');
       await ok(d.docker(['run', '-d', '--name', 'lo-web', '-p', `127.0.0.1:${port}:80`, 'busybox', ...HTTPD('hello-lo')]));
       try {
         assert.equal(await get(`http://127.0.0.1:${port}/`), 'hello-lo\n');
@@ -332,7 +321,7 @@ describe('networking', () => {
     });
 
     test('-p HOST:53/udp relays datagrams into the container\'s namespace', async () => {
-      const port = await freePort();
+      const port = await freePort('::');
       await ok(d.docker(['run', '-d', '--name', 'udp', '-p', `${port}:53/udp`, 'busybox', 'sleep', '60']));
       // busybox has no UDP server: an echo server runs inside the container's network namespace
       const key = await inspect('udp', '{{.NetworkSettings.SandboxKey}}');
@@ -356,7 +345,7 @@ describe('networking', () => {
     });
 
     test('a port already taken: Docker\'s errors, the container stays created, nothing is left', async () => {
-      const port = await freePort();
+      const port = await freePort('::');
       await ok(d.docker(['run', '-d', '--name', 'first', '-p', `${port}:80`, 'busybox', 'sleep', '60']));
       const before = await d.ownRules();
       try {
@@ -366,7 +355,7 @@ describe('networking', () => {
         assert.equal(await inspect('second', '{{.State.Status}} {{.NetworkSettings.IPAddress}}'), 'created');
         // bound by another program
         const taken = net.createServer();
-        const other = await freePort();
+        const other = await freePort('::');
         await new Promise<void>((res) => taken.listen({ host: '0.0.0.0', port: other }, () => res()));
         try {
           const r2 = await d.docker(['run', '-d', '--name', 'third', '-p', `${other}:80`, 'busybox', 'sleep', '60']);
@@ -421,7 +410,7 @@ describe('networking', () => {
         const [b] = JSON.parse(await ok(o.docker(['network', 'inspect', 'bridge'])));
         assert.deepEqual(b.IPAM.Config, [{ Subnet: '10.213.47.0/24', IPRange: '10.213.47.128/25', Gateway: '10.213.47.1' }]);
         assert.equal(b.Options['com.docker.network.bridge.enable_icc'], 'false');
-        const port = await freePort();
+        const port = await freePort('::');
         await ok(o.docker(['run', '-d', '--name', 'hp-web', '-p', `${port}:80`, 'busybox', ...HTTPD('hello-hairpin')]));
         await ok(o.docker(['run', '-d', '--name', 'hp-x', 'busybox', 'sleep', '60']));
         const ipW = (await ok(o.docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'hp-web']))).trim();
@@ -447,8 +436,8 @@ describe('networking', () => {
 
   describe('berthd restarts', () => {
     test('kill -9 and restart: a published container stays reachable, rules match, stale ones go, missing ones come back', async () => {
-      const port = await freePort();
-      const gone = await freePort();
+      const port = await freePort('::');
+      const gone = await freePort('::');
       await ok(d.docker(['run', '-d', '--name', 'keep', '-p', `${port}:80`, 'busybox', ...HTTPD('hello-keep')]));
       await ok(d.docker(['run', '-d', '--name', 'brief', '-p', `${gone}:80`, 'busybox', 'sleep', '2']));
       try {

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { startDaemon, run, CLIS, cliRun, TestDaemon } from './harness.js';
+import { startDaemon, run, CLIS, cliRun, TestDaemon, freePort } from './harness.js';
 
 let d: TestDaemon;
 let certs: string;
@@ -42,14 +41,6 @@ openssl x509 -req -days 30 -sha256 -in rogue.csr -CA rogue-ca.pem -CAkey rogue-c
   );
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 before(async () => {
   certs = mkdtempSync('/tmp/be-certs-');
