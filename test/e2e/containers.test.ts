@@ -110,6 +110,27 @@ describe('lifecycle', () => {
   });
 });
 
+describe('exec', () => {
+  test('a short exec is reported exited with its code, never left Running', async () => {
+    await ok(d.docker(['run', '-d', '--name', 'short-exec', 'busybox', 'sleep', '600']));
+    const json = { 'Content-Type': 'application/json' };
+    for (let i = 0; i < 12; i++) {
+      const code = i % 3;
+      const c = await d.request('POST', '/v1.44/containers/short-exec/exec', JSON.stringify({ Cmd: ['sh', '-c', `exit ${code}`] }), json);
+      assert.equal(c.status, 201, c.body);
+      const id = JSON.parse(c.body).Id as string;
+      assert.equal((await d.request('POST', `/v1.44/exec/${id}/start`, JSON.stringify({ Detach: true }), json)).status, 200);
+      let st: { Running: boolean; ExitCode: number | null } = { Running: true, ExitCode: null };
+      for (const until = Date.now() + 5000; Date.now() < until; await sleep(50)) {
+        st = JSON.parse((await d.request('GET', `/v1.44/exec/${id}/json`)).body);
+        if (!st.Running) break;
+      }
+      assert.deepEqual([st.Running, st.ExitCode], [false, code], `exec ${i}`);
+    }
+    await ok(d.docker(['rm', '-f', 'short-exec']));
+  });
+});
+
 describe('sizes', () => {
   for (const cli of CLIS) {
     test(`${cli} ps -s and inspect -s: what the container wrote, and with the image`, async () => {

@@ -160,8 +160,17 @@ export async function execStart(
   const base = svc.liveOf(rec).spec ?? (await svc.deps.tasks.getSpec(ctx, rec.ID).catch(() => undefined));
   const spec = await svc.deps.buildExecSpec(ctx, rec, e, base);
   e.exited = new Promise((r) => (e.markExited = r));
-  const { pid, io } = await svc.deps.tasks.startExec(ctx, rec.ID, execId, spec, { tty: e.tty, stdin: e.stdin });
+  // Claimed before the await: a second start is refused, and an exit reported while containerd's
+  // start is still answering (a short command) is not overwritten by a late `running = true`.
   e.running = true;
+  let started: Awaited<ReturnType<typeof svc.deps.tasks.startExec>>;
+  try {
+    started = await svc.deps.tasks.startExec(ctx, rec.ID, execId, spec, { tty: e.tty, stdin: e.stdin });
+  } catch (err) {
+    e.running = false;
+    throw err;
+  }
+  const { pid, io } = started;
   e.pid = pid;
   svc.emit('exec_start: ' + e.cmd.join(' '), rec, { execID: execId });
   const ps = new ProcessStreams(io.stdout, io.stderr, io.stdin);
