@@ -22,7 +22,7 @@ import {
   gitCommit,
   messageOf,
   mkdirp,
-  nodeExec,
+  Spawner,
   PidFile,
   which,
   BERTH_VERSION,
@@ -91,6 +91,8 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     await pidfile.release();
   };
 
+  // every run() of the daemon (unshare, umount, iptables, ip …) spawns from the small helper (lib/spawner.ts)
+  const exec = new Spawner();
   let supervisor: ContainerdSupervisor | undefined;
   let client: ContainerdClient | undefined;
   try {
@@ -100,7 +102,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
       if (!binary) throw new Error('containerd not found in PATH: install the Debian package "containerd"');
       const cdRun = join(config.execRoot, 'containerd');
       supervisor = new ContainerdSupervisor(
-        { exec: nodeExec, log: log.with({ module: 'containerd' }) },
+        { exec, log: log.with({ module: 'containerd' }) },
         {
           binary,
           root: join(config.dataRoot, 'containerd', 'daemon'),
@@ -143,7 +145,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     };
     const network = new NetworkController(
       {
-        exec: nodeExec,
+        exec,
         log: log.with({ module: 'network' }),
         bins: {
           ip: bin('ip'),
@@ -190,7 +192,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     await network.init(ctx);
     // Volumes (issue 7): the local driver and the store; who uses a volume is in the containers' records.
     const volumesRoot = join(config.dataRoot, 'volumes');
-    const localVolumes = new LocalDriver({ exec: nodeExec }, { root: volumesRoot });
+    const localVolumes = new LocalDriver({ exec }, { root: volumesRoot });
     await localVolumes.load(ctx);
     // Volume plugins (Docker's protocol): <exec-root>/plugins/<name>.sock, then /run/docker/plugins.
     const volumePlugins = new VolumePluginRegistry({ dirs: [join(config.execRoot, 'plugins'), '/run/docker/plugins'] });
@@ -200,20 +202,20 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     let volumeUsers: (name: string) => string[] = () => [];
     const volumes = new VolumesService({ store: volumeStore, events, usersOf: (n) => volumeUsers(n), log: log.with({ module: 'volumes' }) });
     // --userns-remap: container root is an unprivileged host user (the default one made when needed)
-    const userns = await setupRemap(ctx, nodeExec, config.usernsRemap);
+    const userns = await setupRemap(ctx, exec, config.usernsRemap);
     if (userns) log.info('user namespaces on', { user: userns.user, uid: userns.rootUid, gid: userns.rootGid });
-    const specDeps = { snapshotter: imageStore.snapshotter, exec: nodeExec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir, userns, seccompProfile };
+    const specDeps = { snapshotter: imageStore.snapshotter, exec, initPath, cgroupParent: `/${config.iptablesChainPrefix.toLowerCase()}`, tmpDir, userns, seccompProfile };
     const containers = new ContainersService({
       store: new ContainerStore({ root: join(config.dataRoot, 'containers') }),
       images: imageStore,
-      tasks: new ContainerdTasks(client, nodeExec, {
+      tasks: new ContainerdTasks(client, exec, {
         stateDir,
         runcRoot: join(config.execRoot, 'runtime-runc'),
         snapshotter: 'overlayfs',
         runcBinary: which('runc'),
       }),
       events,
-      exec: nodeExec,
+      exec,
       log: log.with({ module: 'containers' }),
       config: { logDriver: config.logDriver, logOpts: config.logOpts, initPath, cgroupParent: specDeps.cgroupParent, stateDir, tmpDir, userns },
       buildSpec: (c, r, o) => buildSpec(c, specDeps, r, o),
@@ -237,10 +239,10 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     const builds = new BuildService({
       backend: new DaemonBuildBackend({ store: imageStore, containers, images }),
       root: join(config.dataRoot, 'builder'),
-      exec: nodeExec,
+      exec,
     });
     await builds.cleanup();
-    const host = await probeHost(ctx, nodeExec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);
+    const host = await probeHost(ctx, exec, { runc: which('runc'), init: initPath || undefined }, config.dataRoot);
     const id = await engineId(config.dataRoot);
     const system = new SystemService(
       {

@@ -67,7 +67,30 @@ export interface Exec {
   start(ctx: Ctx, bin: string, argv: string[], opts?: StartOptions): Started;
 }
 
-const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** How a finished `run` child ends: its output, or the ExecError for its argv. */
+export interface RunOutcome {
+  bin: string;
+  argv: string[];
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The child process's 'error' (a failed spawn such as ENOENT, or the abort). */
+  spawnError?: Error;
+}
+
+export function settle(o: RunOutcome, resolve: (r: RunResult) => void, reject: (e: Error) => void): void {
+  const { bin, argv, code, signal, stdout, stderr, spawnError } = o;
+  if (spawnError && (spawnError as NodeJS.ErrnoException).code !== undefined && code === null && !signal) {
+    reject(new ExecError([bin, ...argv], null, null, spawnError.message, { cause: spawnError }));
+  } else if (code === 0) {
+    resolve({ stdout, stderr });
+  } else {
+    reject(new ExecError([bin, ...argv], code, signal, stderr || spawnError?.message || '', { cause: spawnError }));
+  }
+}
 
 export const nodeExec: Exec = {
   run(ctx, bin, argv, opts = {}) {
@@ -91,13 +114,7 @@ export const nodeExec: Exec = {
       child.on('close', (code, sig) => {
         const stdout = Buffer.concat(out).toString('utf8');
         const stderr = Buffer.concat(err).toString('utf8');
-        if (spawnError && (spawnError as NodeJS.ErrnoException).code !== undefined && code === null && !sig) {
-          reject(new ExecError([bin, ...argv], null, null, spawnError.message, { cause: spawnError }));
-        } else if (code === 0) {
-          resolve({ stdout, stderr });
-        } else {
-          reject(new ExecError([bin, ...argv], code, sig, stderr || spawnError?.message || '', { cause: spawnError }));
-        }
+        settle({ bin, argv, code, signal: sig, stdout, stderr, spawnError }, resolve, reject);
       });
     });
   },

@@ -20,3 +20,4 @@ export * from './mount.js';
 export * from './gopath.js';
 export * from './unpack.js';
 export * from './patternmatcher.js';
+export * from './spawner.js';
