@@ -6,7 +6,7 @@
  * namespace's mappings, container id 0 on the first host id of the first range.
  */
 import { promises as fs } from 'node:fs';
-import { invalidParameter, type Ctx, type Exec } from '../lib/index.js';
+import { invalidParameter, type Ctx, type Exec, type IdMap } from '../lib/index.js';
 
 export const DEFAULT_REMAP_USER = 'berthremap';
 const RANGE_SIZE = 65536;
@@ -119,6 +119,25 @@ export async function setupRemap(ctx: Ctx, exec: Exec, value: string, files: Rem
   const uidMappings = mappings(uidRanges);
   const gidMappings = mappings(gidRanges);
   return { user: userName, group: groupName, uidMappings, gidMappings, rootUid: uidMappings[0]!.hostID, rootGid: gidMappings[0]!.hostID };
+}
+
+/** The kernel's overflow id: what a process in the namespace sees for a host id it has no mapping for. */
+const OVERFLOW_ID = 65534;
+
+/** A host id as the container sees it: the mapped one, or nobody. */
+export function containerId(maps: readonly IdMapping[], id: number): number {
+  for (const m of maps) if (id >= m.hostID && id < m.hostID + m.size) return m.containerID + id - m.hostID;
+  return OVERFLOW_ID;
+}
+
+/** Owners read on the host, as tars out of a remapped container carry them (cp, export, commit). */
+export function toContainerIds(remap: Remap): IdMap {
+  return { uid: (id) => containerId(remap.uidMappings, id), gid: (id) => containerId(remap.gidMappings, id) };
+}
+
+/** Owners from a tar, as they go onto the host under the remapping (cp into a container). */
+export function toHostIds(remap: Remap): IdMap {
+  return { uid: (id) => hostId(remap.uidMappings, id), gid: (id) => hostId(remap.gidMappings, id) };
 }
 
 /** A container id as the host sees it (ids outside the mappings stay as they are: nobody inside). */

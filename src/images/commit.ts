@@ -13,7 +13,7 @@
  * changed.
  */
 import { randomBytes } from 'node:crypto';
-import { rfc3339Nano, scanTar, transformTar, type Ctx } from '../lib/index.js';
+import { rfc3339Nano, scanTar, transformTar, type Ctx, type IdMap } from '../lib/index.js';
 import { MediaType, hostPlatform, type Descriptor, type History, type ImageConfig, type ImageRuntimeConfig, type Reference } from '../oci/index.js';
 import type { ImageStore, Image } from './store.js';
 
@@ -37,6 +37,8 @@ export interface CommitOptions {
   now?: Date;
   /** Entry times later than this are set to it (reproducible builds: buildkit's rewrite-timestamp). */
   clampMtime?: Date;
+  /** The layer's owners as the image must carry them (a `--userns-remap` container's files hold host ids). */
+  ids?: IdMap;
   /** Labels of the dangling record when `names` is empty. */
   recordLabels?: Record<string, string>;
 }
@@ -89,14 +91,13 @@ export async function commitImage(ctx: Ctx, store: ImageStore, opts: CommitOptio
     const scan = await scanLayer(ctx, store, layer.digest, opts.runtimeFiles ?? [], opts.runtimeDirs ?? []);
     const empty = scan.entries === 0;
     const clamp = opts.clampMtime;
-    if (!empty && (scan.drop.size > 0 || clamp)) {
-      const kept = transformTar(store.content.read(ctx, layer.digest) as AsyncIterable<Buffer>, (h) =>
-        scan.drop.has(h.name.replace(/^\.?\//, '').replace(/\/$/, ''))
-          ? null
-          : clamp && h.mtime && h.mtime.getTime() > clamp.getTime()
-            ? { ...h, mtime: clamp }
-            : h,
-      );
+    const ids = opts.ids;
+    if (!empty && (scan.drop.size > 0 || clamp || ids)) {
+      const kept = transformTar(store.content.read(ctx, layer.digest) as AsyncIterable<Buffer>, (h) => {
+        if (scan.drop.has(h.name.replace(/^\.?\//, '').replace(/\/$/, ''))) return null;
+        const owned = ids ? { ...h, uid: ids.uid(h.uid ?? 0), gid: ids.gid(h.gid ?? 0) } : h;
+        return clamp && h.mtime && h.mtime.getTime() > clamp.getTime() ? { ...owned, mtime: clamp } : owned;
+      });
       const written = await leased.content.write(ctx, kept as AsyncIterable<Buffer>);
       layer = { ...layer, digest: written.digest, size: written.size };
     }

@@ -154,7 +154,15 @@ export interface PackNames {
   prefix: string | null;
 }
 
+/** Translates owners between the host's ids and a user namespace's (`--userns-remap`). */
+export interface IdMap {
+  uid(id: number): number;
+  gid(id: number): number;
+}
+
 export interface PackOptions {
+  /** The entries' owners as the container sees them (files on the host carry host ids). */
+  ids?: IdMap;
   /** Called for an entry that could not be read (it is skipped). */
   onError?: (path: string, err: unknown) => void;
   signal?: AbortSignal;
@@ -188,6 +196,10 @@ export function packTree(root: ScopedRoot, dir: DirRef, name: string | null, nam
     if (st.isSymbolicLink() && n !== null) link = await root.readlink(d, n);
     const h = headerFor(archiveName, st, link);
     if (!h) return;
+    if (opts.ids) {
+      h.uid = opts.ids.uid(st.uid);
+      h.gid = opts.ids.gid(st.gid);
+    }
     if (h.type !== 'directory' && st.nlink > 1) {
       const key = `${st.dev}:${st.ino}`;
       const first = links.get(key);

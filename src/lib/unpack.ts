@@ -10,6 +10,7 @@ import { constants, fchmod as fchmodCb, promises as fs, type Stats } from 'node:
 import { promisify } from 'node:util';
 import { TarChecker, tarExtract, writeTo, type TarHeader } from './tar.js';
 import { ScopedFsError, errnoCode, type DirRef, type ScopedRoot } from './scoped-fs.js';
+import type { IdMap } from './archive.js';
 
 const fchmod = promisify(fchmodCb);
 const { O_WRONLY, O_CREAT, O_TRUNC } = constants;
@@ -51,6 +52,8 @@ export interface UnpackOptions {
   noOverwriteDirNonDir?: boolean;
   /** Owner of every entry (docker cp -a); default: each header's uid and gid. */
   chown?: { uid: number; gid: number };
+  /** The owners (the headers' or `chown`) as the host must write them (`--userns-remap`). */
+  ids?: IdMap;
   /** Leave ownership alone (the CLI, which need not run as root). */
   noLchown?: boolean;
   /** How the extraction directory is named in error messages (`/tmp`). */
@@ -127,7 +130,8 @@ export async function unpackTar(input: AsyncIterable<Buffer>, root: ScopedRoot, 
         if (!existing.isDirectory() || !isDir) await root.removeAll(parent, base);
       }
       const mode = (h.mode ?? 0o644) & 0o7777;
-      const owner = opts.chown ?? { uid: h.uid ?? 0, gid: h.gid ?? 0 };
+      const given = opts.chown ?? { uid: h.uid ?? 0, gid: h.gid ?? 0 };
+      const owner = opts.ids ? { uid: opts.ids.uid(given.uid), gid: opts.ids.gid(given.gid) } : given;
       const mtime = h.mtime ?? new Date();
       switch (h.type) {
         case 'directory': {

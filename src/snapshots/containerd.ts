@@ -49,6 +49,11 @@ export class ContainerdSnapshotter implements Snapshotter {
     return toInfo(await this.cd.snapshots.stat(ctx, this.name, key));
   }
 
+  async holdRef(ctx: Ctx, key: string, ref: string, target: string): Promise<void> {
+    const label = `containerd.io/gc.ref.snapshot.${this.name}/${ref}`;
+    await this.cd.snapshots.update(ctx, this.name, key, { [label]: target }, [`labels.${label}`]);
+  }
+
   async list(ctx: Ctx): Promise<SnapshotInfo[]> {
     return (await this.cd.snapshots.list(ctx, this.name)).map(toInfo);
   }

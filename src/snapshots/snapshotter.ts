@@ -44,6 +44,11 @@ export interface Snapshotter {
   remove(ctx: Ctx, key: string): Promise<void>;
   /** Throws notFound. */
   stat(ctx: Ctx, key: string): Promise<SnapshotInfo>;
+  /**
+   * Keeps snapshot `target` as long as `key` is kept: a GC reference label on `key` (containerd's
+   * `containerd.io/gc.ref.snapshot.<snapshotter>/<ref>`), one per `ref`. Throws notFound.
+   */
+  holdRef(ctx: Ctx, key: string, ref: string, target: string): Promise<void>;
   list(ctx: Ctx): Promise<SnapshotInfo[]>;
   /** Disk usage of one snapshot (its own layer only). Throws notFound. */
   usage(ctx: Ctx, key: string): Promise<{ size: number; inodes: number }>;

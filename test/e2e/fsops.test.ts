@@ -296,7 +296,8 @@ describe('cp safety', () => {
         const names = (await listTar(all.stdout)).map((e) => e.name);
         assert.ok(names.includes('/bin/busybox'));
         assert.ok(names.includes('/proc/'), 'the mount point itself is there');
-        assert.ok(!names.some((n) => /^\/(proc|sys|dev)\/./.test(n)), 'no /proc, /sys or /dev contents');
+        const inside = names.filter((n) => /^\/(proc|sys|dev)\/./.test(n));
+        assert.ok(inside.every((n) => ['/dev/console', '/dev/pts/', '/dev/shm/'].includes(n)), `no /proc, /sys or /dev contents but the init layer's: ${inside}`);
       }
       await ok(d.docker(['rm', '-f', running, stopped]));
       hostIntact();
@@ -380,12 +381,13 @@ describe('export', () => {
         assert.equal(r.code, 0, r.stderr);
         const entries = await listTar(r.stdout);
         const names = entries.map((e) => e.name);
-        assert.equal(names[0], 'added', 'relative names, no entry for the root');
+        assert.deepEqual(names.slice(0, 2), ['.dockerenv', 'added'], 'relative names, no entry for the root; the init layer is part of it');
+        assert.equal(entries.find((e) => e.name === 'etc/mtab')!.linkname, '/proc/mounts');
         assert.ok(names.includes('bin/busybox'));
         assert.ok(names.includes('newdir/'));
         assert.ok(names.includes('etc/passwd'));
         assert.ok(!names.includes('etc/group'), 'deleted files are gone');
-        assert.ok(!names.some((n) => /^(proc|sys|dev)\/./.test(n)));
+        assert.deepEqual(names.filter((n) => /^(proc|sys|dev)\/./.test(n)), ['dev/console', 'dev/pts/', 'dev/shm/'], "the init layer's, and nothing mounted");
         assert.equal(entries.find((e) => e.name === 'added')!.body, 'data\n');
         assert.equal(entries.find((e) => e.name === 'bin/sh')!.linkname, 'busybox');
         const file = join(work, `export-${cli}-${c}.tar`);
@@ -396,6 +398,44 @@ describe('export', () => {
       await ok(d.docker(['rm', '-f', running, stopped]));
     });
   }
+});
+
+describe('init layer', () => {
+  test('/.dockerenv and /etc/mtab as Docker puts them, replacing what the image has there, never following its symlinks', async () => {
+    assert.equal(await ok(d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'test -f /.dockerenv && test ! -s /.dockerenv && readlink /etc/mtab'])), '/proc/mounts\n');
+    // an image whose /etc/mtab is a file and /.dockerenv a symlink to a host file
+    await ok(d.docker(['run', '--name', 'initsrc', 'busybox', 'sh', '-c', `rm -f /etc/mtab; echo junk > /etc/mtab; rm /.dockerenv; ln -s ${hostDir}/dockerenv /.dockerenv`]));
+    await ok(d.docker(['commit', 'initsrc', 'init-img']));
+    assert.equal(await ok(d.docker(['run', '--rm', 'init-img', 'sh', '-c', 'readlink /etc/mtab; test -f /.dockerenv && ! test -L /.dockerenv && wc -c < /.dockerenv'])), '/proc/mounts\n0\n');
+    // an image whose /etc is a symlink to a host directory (busybox's files re-packed with
+    // `etc` as that link): replaced by a directory, nothing lands on the host
+    const exported = await runBin('docker', ['export', 'initsrc']);
+    const ex = extract();
+    const repacked = pack();
+    ex.end(exported.stdout);
+    const chunks: Buffer[] = [];
+    const packed = (async () => {
+      for await (const c of repacked as AsyncIterable<Buffer>) chunks.push(c);
+    })();
+    for await (const e of ex) {
+      const body: Buffer[] = [];
+      for await (const c of e as AsyncIterable<Buffer>) body.push(c);
+      if (e.header.name === 'etc/' || e.header.name.startsWith('etc/')) continue;
+      repacked.entry(e.header, Buffer.concat(body));
+    }
+    repacked.entry({ name: 'etc', type: 'symlink', linkname: hostDir });
+    repacked.finalize();
+    await packed;
+    const imported = await runBin('docker', ['import', '-', 'init-img2'], Buffer.concat(chunks));
+    assert.equal(imported.code, 0, imported.stderr);
+    await ok(d.docker(['run', '--name', 'initsrc2', 'init-img2', 'sh', '-c', 'test -d /etc && ! test -L /etc && readlink /etc/mtab && ls /etc']));
+    assert.equal(await ok(d.docker(['logs', 'initsrc2'])), '/proc/mounts\nhostname\nhosts\nmtab\nresolv.conf\n');
+    assert.deepEqual(readdirSync(hostDir), ['secret.txt']);
+    // diff and commit leave the init layer out
+    assert.equal(await ok(d.docker(['diff', 'initsrc2'])), '');
+    await ok(d.docker(['rm', 'initsrc', 'initsrc2']));
+    await ok(d.docker(['rmi', 'init-img', 'init-img2']));
+  });
 });
 
 describe('commit', () => {

@@ -7,7 +7,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync } from 'node:fs';
-import { startDaemon, run, type TestDaemon, ok } from './harness.js';
+import { startDaemon, run, DOCKER, type TestDaemon, ok } from './harness.js';
 
 let d: TestDaemon;
 
@@ -39,6 +39,25 @@ describe('--userns-remap default', () => {
     assert.equal((await run('stat', ['-c', '%u', `/proc/${pid}`])).stdout.trim(), start);
     assert.match(await ok(d.docker(['exec', 'u1', 'id']), ), /^uid=0\(root\) gid=0\(root\)|^uid=0 gid=0/);
     assert.match(await ok(d.docker(['info', '-f', '{{json .SecurityOptions}}'])), /name=userns/);
+  });
+
+  test('commit, export and cp carry the container\'s ids, not the host\'s', async () => {
+    await ok(d.docker(['run', '-d', '--name', 'u2', 'busybox', 'sh', '-c', 'echo x > /f; echo y > /g; chown 1000:1001 /g; exec sleep 600']));
+    for (let i = 0; i < 50 && (await d.docker(['exec', 'u2', 'test', '-e', '/g'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const cli = `DOCKER_HOST=${d.host} ${DOCKER}`;
+    const owners = async (pipeline: string) => (await ok(run('bash', ['-c', `set -o pipefail; ${pipeline} | tar -tv --numeric-owner | awk '{print $2, $NF}'`]))).trim().split('\n').sort();
+    const exported = await owners(`${cli} export u2`);
+    assert.deepEqual(exported.filter((x) => / (f|g|bin\/busybox)$/.test(x)), ['0/0 bin/busybox', '0/0 f', '1000/1001 g']);
+    assert.deepEqual(await owners(`${cli} cp u2:/g -`), ['1000/1001 g']);
+    await ok(d.docker(['commit', 'u2', 'u2img']));
+    const top = JSON.parse(await ok(d.docker(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'u2img']))).pop().replace('sha256:', '');
+    const layer = await owners(`${cli} save u2img | tar -xO -f - blobs/sha256/${top}`);
+    assert.deepEqual(layer.filter((x) => / (f|g)$/.test(x)), ['0/0 f', '1000/1001 g']);
+    // into the container: the tar's root-owned file is the container's root's
+    await ok(run('sh', ['-c', `echo z > /tmp/be-userns-in && ${cli} cp /tmp/be-userns-in u2:/in && rm /tmp/be-userns-in`]));
+    assert.equal(await ok(d.docker(['exec', 'u2', 'stat', '-c', '%u:%g', '/in'])), '0:0\n');
+    await ok(d.docker(['rm', '-f', 'u2']));
+    await ok(d.docker(['rmi', 'u2img']));
   });
 
   test('a named volume belongs to the remapped root: the container writes into it', async () => {

@@ -10,6 +10,7 @@ import { MediaType, hostPlatform, type Descriptor, type History, type ImageConfi
 import type { BuildBackend, BuildImage, NewBuildImage, RunRequest } from '../../builder/index.js';
 import type { ContainersService } from '../containers/containers.js';
 import { RUNTIME_DIRS, RUNTIME_FILES } from '../containers/changes.js';
+import { layerIds } from '../containers/remap.js';
 import type { ImagesService } from '../images/index.js';
 
 export interface BuildBackendDeps {
@@ -71,6 +72,7 @@ export class DaemonBuildBackend implements BuildBackend {
         recordLabels,
         runtimeFiles: RUNTIME_FILES.map((p) => p.slice(1)),
         runtimeDirs: RUNTIME_DIRS.map((p) => p.slice(1)),
+        ids: layerIds(this.deps.containers, rec.HostConfig),
       });
       return toBuildImage(await store.resolve(ctx, id));
     }

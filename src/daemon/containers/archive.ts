@@ -26,6 +26,8 @@ import { resolveUser } from '../../runtime/index.js';
 import type { ContainerPathStat } from '../../api/types/index.js';
 import type { ContainersServiceBase } from './service.js';
 import { openContainerFs } from './rootfs.js';
+import { remapOf } from './remap.js';
+import { toContainerIds, toHostIds } from '../userns.js';
 import { pathInMountPoint } from './mounts.js';
 
 /** moby's containerFileNotFound (404). */
@@ -96,7 +98,9 @@ export async function archivePath(
     const isDir = hasModeBit(stat.mode, GoMode.Dir);
     const base = goBase(abs);
     const rebased = base === '/' ? '' : base;
+    const remap = remapOf(svc, rec.HostConfig);
     const { stream, done } = packTree(cfs.root, r.dir, r.name, isDir ? { start: rebased, prefix: rebased } : { start: base, prefix: null }, {
+      ids: remap && toContainerIds(remap),
       signal: ctx.signal,
       onError: (p, err) => ctx.log.debug('cp: skipping an entry', { path: p, error: err }),
     });
@@ -147,10 +151,12 @@ export async function extractToDir(svc: ContainersServiceBase, ctx: Ctx, ref: st
     try {
       // moby: a path in a read-only mount point is refused; in a writable one, a read-only rootfs does not matter
       if (!pathInMountPoint(rec, dest.path) && rec.HostConfig.ReadonlyRootfs) throw invalidParameter('container rootfs is marked read-only');
+      const remap = remapOf(svc, rec.HostConfig);
       const chown = opts.copyUIDGID && rec.Config.User ? await containerUser(cfs.root, rec.Config.User) : undefined;
       await unpackTar(decompressed(body) as AsyncIterable<Buffer>, destRoot, {
         noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
         chown,
+        ids: remap && toHostIds(remap),
         destName: dest.path,
         signal: ctx.signal,
       });

@@ -11,6 +11,7 @@ import type { CommitResponse, ContainerConfig } from '../../api/types/index.js';
 import type { ContainersServiceBase } from './service.js';
 import { pauseContainer, unpauseContainer } from './lifecycle.js';
 import { RUNTIME_DIRS, RUNTIME_FILES } from './changes.js';
+import { layerIds } from './remap.js';
 
 export interface CommitRequest {
   container: string;
@@ -117,6 +118,7 @@ export async function commitContainer(svc: ContainersServiceBase, ctx: Ctx, req:
       names: name ? [name] : [],
       runtimeFiles: RUNTIME_FILES.map((p) => p.slice(1)),
       runtimeDirs: RUNTIME_DIRS.map((p) => p.slice(1)),
+      ids: layerIds(svc, rec.HostConfig),
     });
   } finally {
     if (paused) await unpauseContainer(svc, ctx, rec.ID).catch(() => {});

@@ -9,7 +9,7 @@ import { sha256 } from '../../lib/index.js';
 import { parsePolicy } from './restart-policy.js';
 import { adaptSharedNamespaces, validateNamespaceModes } from './namespaces.js';
 import type { ContainersServiceBase } from './service.js';
-import { remapContainerFiles, remapOf, remappedParent } from './remap.js';
+import { prepareRwLayer } from './init-layer.js';
 import { createSettings, hostHostname, linkTarget, modeOf, networkNameOf, normalizeLinks, validateContainerMode, validateEndpoints } from './network.js';
 import { discardAnonymous, populateVolumes, registerMountPoints } from './mounts.js';
 
@@ -215,16 +215,7 @@ export async function ensureRuntime(svc: ContainersServiceBase, ctx: Ctx, rec: R
   await svc.deps.tasks.createContainer(ctx, rec.ID, rec.SnapshotKey, {}, { 'berth.container': 'true' }).catch((e) => {
     if (!isConflict(e)) throw e;
   });
-  const remap = remapOf(svc, rec.HostConfig);
-  const parent = remap ? await remappedParent(svc, ctx, rwParent(image), remap) : { key: rwParent(image), release: async () => {} };
-  try {
-    await svc.deps.images.snapshotter.prepare(ctx, rec.SnapshotKey, parent.key).catch((e) => {
-      if (!isConflict(e)) throw e;
-    });
-    if (remap) await remapContainerFiles(svc, ctx, rec, remap);
-  } finally {
-    await parent.release();
-  }
+  await prepareRwLayer(svc, ctx, rec, rwParent(image));
 }
 
 /** moby verifyPlatformContainerSettings with user namespaces on (and not opted out of). */
