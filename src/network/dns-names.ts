@@ -3,7 +3,8 @@
  * the networks of the container that asks (known by its address): container names, network
  * aliases (with the short ID), `name.network`, `--link` aliases of the asking container, PTR
  * names; and where other names are forwarded (its --dns servers, else the host's resolvers;
- * none for strangers and for containers on internal networks only).
+ * none for strangers and for containers on internal networks only). The asking container's
+ * address is one of its endpoints', or its DNS link's (dns-link.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { SandboxRecord } from './sandbox-store.js';
@@ -21,12 +22,16 @@ export class DnsNames implements DnsBackend {
     private readonly network: (id: string) => (NetworkRecord & { predefined: boolean }) | undefined,
   ) {}
 
+  /** The sandbox an address of the host's DNS listeners sees belongs to. */
+  private client(clientIp: string): SandboxRecord | undefined {
+    for (const l of this.sandboxes()) if (l.dnsLink?.ip === clientIp || l.endpoints.some((e) => e.ip === clientIp)) return l;
+    return undefined;
+  }
+
   /** The live endpoints of the client (by its address) on user-defined networks. */
   private clientNetworks(clientIp: string): Set<string> | undefined {
-    for (const l of this.sandboxes()) {
-      if (l.endpoints.some((e) => e.ip === clientIp)) return new Set(l.endpoints.filter((e) => !this.network(e.networkId)?.predefined).map((e) => e.networkId));
-    }
-    return undefined;
+    const l = this.client(clientIp);
+    return l && new Set(l.endpoints.filter((e) => !this.network(e.networkId)?.predefined).map((e) => e.networkId));
   }
 
   resolve(clientIp: string, raw: string): string[] | undefined {
@@ -34,7 +39,7 @@ export class DnsNames implements DnsBackend {
     if (!nets?.size) return undefined;
     const name = raw.toLowerCase().replace(/\.$/, '');
     // the client's own links first: `--link c1:db` makes db name c1 on the same network
-    const client = [...this.sandboxes()].find((l) => l.endpoints.some((e) => e.ip === clientIp));
+    const client = this.client(clientIp);
     for (const ep of client?.endpoints ?? []) {
       for (const link of ep.links ?? []) {
         const { target, alias } = parseLink(link);
@@ -74,7 +79,7 @@ export class DnsNames implements DnsBackend {
   upstreams(clientIp: string): string[] {
     // compat: nothing is forwarded for a client that is not ours (no open resolver on the
     // gateways) or that is on internal networks only (Docker's resolver has no way out there)
-    const client = [...this.sandboxes()].find((l) => l.endpoints.some((e) => e.ip === clientIp));
+    const client = this.client(clientIp);
     if (!client || client.endpoints.every((e) => this.network(e.networkId)?.internal)) return [];
     if (client.dnsServers?.length) return client.dnsServers;
     const now = Date.now();

@@ -20,3 +20,6 @@ export * from './networks.js';
 export * from './dns-names.js';
 export * from './ipnet6.js';
 export * from './endpoint.js';
+export * from './macvlan.js';
+export * from './dns-link.js';
+export * from './sandbox-dns.js';
