@@ -146,11 +146,17 @@ export class NetworkController {
     return n;
   }
 
-  /** Docker's error for a macvlan network whose parent is gone (moby createMacVlan). */
+  /**
+   * Before macvlan children are made: Docker's error for a parent that is gone (moby
+   * createMacVlan), and the teardowns still under way are waited for, since a child of a
+   * container just removed may still hold the same MAC on the parent (the kernel refuses a
+   * second one: EADDRINUSE), e.g. the same address on a network made again.
+   */
   private async checkParents(nets: readonly Net[]): Promise<void> {
     for (const n of nets) {
       if (n.kind === 'macvlan' && !(await this.nets.parents.has(n.parent))) throw system(`the requested parent interface ${n.parent} was not found on the Docker host`);
     }
+    if (nets.some((n) => n.kind === 'macvlan')) await this.settled();
   }
 
   /**

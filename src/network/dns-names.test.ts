@@ -25,3 +25,15 @@ test('a client known by its DNS link address gets the names of its networks; a s
   nets.set('mv', net('mv', 'macvlan', true));
   assert.deepEqual(names.upstreams('169.254.64.11'), [], 'internal only: nothing forwarded');
 });
+
+test('names resolve to IPv6 addresses too (--ipv6 networks), and an IPv6 address of ours has its PTR name', () => {
+  const sandboxes: SandboxRecord[] = [
+    { containerId: 'a', containerName: 'c1', sandboxId: 'a', netnsPath: '', endpoints: [{ ...ep('v6', '172.20.0.2'), ip6: 'fd00:db8::2', prefixLen6: 64 }] },
+    { containerId: 'b', containerName: 'c2', sandboxId: 'b', netnsPath: '', endpoints: [{ ...ep('v6', '172.20.0.3'), ip6: 'fd00:db8::3', prefixLen6: 64, aliases: ['web'] }] },
+  ];
+  const nets = new Map([['v6', net('v6', 'bridge')]]);
+  const names = new DnsNames(() => sandboxes, (id) => nets.get(id));
+  assert.deepEqual(names.resolve('172.20.0.2', 'web'), ['172.20.0.3', 'fd00:db8::3']);
+  assert.equal(names.reverse('172.20.0.2', 'fd00:db8:0:0::3'), 'c2.v6');
+  assert.equal(names.reverse('172.20.0.2', 'fd00:db8::9'), undefined);
+});

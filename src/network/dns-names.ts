@@ -11,6 +11,16 @@ import type { SandboxRecord } from './sandbox-store.js';
 import type { NetworkRecord } from './network-store.js';
 import type { DnsBackend } from './networks.js';
 import { parseLink } from './endpoint.js';
+import { parseIPv6 } from './ipnet6.js';
+
+/** Whether two IPv6 texts name the same address (false when either is not one). */
+function sameIPv6(a: string, b: string): boolean {
+  try {
+    return parseIPv6(a) === parseIPv6(b);
+  } catch {
+    return false;
+  }
+}
 
 export class DnsNames implements DnsBackend {
   private hostResolvers: { at: number; servers: string[] } | undefined;
@@ -52,7 +62,7 @@ export class DnsNames implements DnsBackend {
     return out.length ? out : undefined;
   }
 
-  /** Addresses of the live endpoints on `nets` that answer to `name` (container name, alias, name.network). */
+  /** Addresses (IPv4, and IPv6 when they have one) of the live endpoints on `nets` that answer to `name` (container name, alias, name.network). */
   private namesOn(nets: ReadonlySet<string>, name: string): string[] {
     const out: string[] = [];
     for (const l of this.sandboxes()) {
@@ -60,7 +70,7 @@ export class DnsNames implements DnsBackend {
         if (!nets.has(ep.networkId)) continue;
         const names = [l.containerName ?? '', ...(ep.aliases ?? [])].filter(Boolean).map((x) => x.toLowerCase());
         const net = ep.networkName.toLowerCase();
-        if (names.some((x) => x === name || `${x}.${net}` === name)) out.push(ep.ip);
+        if (names.some((x) => x === name || `${x}.${net}` === name)) out.push(ep.ip, ...(ep.ip6 ? [ep.ip6] : []));
       }
     }
     return out;
@@ -70,7 +80,7 @@ export class DnsNames implements DnsBackend {
     const nets = this.clientNetworks(clientIp);
     if (!nets?.size) return undefined;
     for (const l of this.sandboxes()) {
-      const ep = l.endpoints.find((e) => e.ip === ip && nets.has(e.networkId));
+      const ep = l.endpoints.find((e) => (e.ip === ip || (e.ip6 !== undefined && sameIPv6(e.ip6, ip))) && nets.has(e.networkId));
       if (ep && l.containerName) return `${l.containerName}.${ep.networkName}`;
     }
     return undefined;

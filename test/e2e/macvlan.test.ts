@@ -113,7 +113,10 @@ describe('macvlan networks', () => {
   });
 
   test('containers: a macvlan eth0 with the IPAM address, Docker\'s MAC, the parent\'s MTU; by name to each other, by address from outside', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
     await ok(d.docker(['run', '-d', '--name', 'c1', '--network', 'mv1', 'busybox', 'sleep', '600']));
+    const events = await ok(d.docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=network', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}']));
+    assert.match(events, /^connect mv1 macvlan$/m);
     await ok(d.docker(['run', '-d', '--name', 'c2', '--network', 'mv1', '--ip', '192.168.213.20', 'busybox', 'sleep', '600']));
     await ok(d.docker(['run', '-d', '--name', 'c3', '--network', 'mv1', '--mac-address', '02:11:22:33:44:55', 'busybox', 'sleep', '600']));
     const c1ip = await inspect('c1', '{{.NetworkSettings.Networks.mv1.IPAddress}}');
@@ -210,7 +213,8 @@ describe('macvlan networks', () => {
     assert.equal(await ok(d.docker(['network', 'ls', '-q', '--filter', 'driver=macvlan'])), '');
     // the parent is the host's: it stays, and can take a new network
     assert.deepEqual(await hostLinks({ prefix: parent }), [parent]);
-    await ok(d.docker(['network', 'create', '-d', 'macvlan', '--subnet', SUBNET, '-o', `parent=${parent}`, '-o', 'macvlan_mode=private', 'mv2']));
+    // (our CLI, the same flags)
+    assert.match(await ok(d.berth(['network', 'create', '-d', 'macvlan', '--subnet', SUBNET, '-o', `parent=${parent}`, '-o', 'macvlan_mode=private', 'mv2'])), /^[0-9a-f]{64}\n$/);
     assert.deepEqual((await netInspect('mv2')).Options, { parent, macvlan_mode: 'private' });
     // private mode: the children do not reach each other through the parent, the outside host reaches both
     await ok(d.docker(['run', '-d', '--name', 'p1', '--network', 'mv2', 'busybox', 'sleep', '600']));
@@ -222,5 +226,39 @@ describe('macvlan networks', () => {
     assert.match(await ok(inOutside(['busybox', 'ping', '-c', '1', '-W', '2', p2ip])), /1 (packets )?received/);
     await ok(d.docker(['rm', '-f', 'p1', 'p2']));
     await ok(d.docker(['network', 'rm', 'mv2']));
+  });
+
+  test('--internal with a parent: the segment but no gateway, no default route, nothing forwarded upstream', async () => {
+    await ok(d.docker(['network', 'create', '-d', 'macvlan', '--internal', '--subnet', SUBNET, '-o', `parent=${parent}`, 'mvi']));
+    assert.equal((await netInspect('mvi')).Internal, true);
+    await ok(d.docker(['run', '-d', '--name', 'i1', '--network', 'mvi', 'busybox', 'sleep', '600']));
+    await ok(d.docker(['run', '-d', '--name', 'i2', '--network', 'mvi', 'busybox', 'sleep', '600']));
+    assert.equal(await inspect('i1', '{{.NetworkSettings.Networks.mvi.Gateway}}'), '');
+    assert.doesNotMatch(await ok(d.docker(['exec', 'i1', 'ip', 'route'])), /default/);
+    assert.match(await eventually(['exec', 'i1', 'ping', '-c', '1', '-W', '2', 'i2']), /1 packets received/);
+    assert.match(await ok(inOutside(['busybox', 'ping', '-c', '1', '-W', '2', await inspect('i2', '{{.NetworkSettings.Networks.mvi.IPAddress}}')])), /1 (packets )?received/);
+    const nx = await d.docker(['exec', 'i1', 'nslookup', 'example.com']);
+    assert.notEqual(nx.code, 0, 'no upstream for an internal network');
+    await ok(d.docker(['rm', '-f', 'i1', 'i2']));
+    await ok(d.docker(['network', 'rm', 'mvi']));
+  });
+
+  test('--ipv6: macvlan endpoints get IPv6 addresses and the IPv6 default route; the embedded DNS answers AAAA over the DNS link', async () => {
+    await ok(d.docker(['network', 'create', '-d', 'macvlan', '--ipv6', '--subnet', SUBNET, '--subnet', 'fd00:213::/64', '--gateway', 'fd00:213::fe', '-o', `parent=${parent}`, 'mv6']));
+    assert.deepEqual((await netInspect('mv6')).IPAM.Config, [{ Subnet: SUBNET }, { Subnet: 'fd00:213::/64', Gateway: 'fd00:213::fe' }]);
+    await ok(d.docker(['run', '-d', '--name', 'm1', '--network', 'mv6', 'busybox', 'sleep', '600']));
+    await ok(d.docker(['run', '-d', '--name', 'm2', '--network', 'mv6', '--ip6', 'fd00:213::20', 'busybox', 'sleep', '600']));
+    assert.equal(await inspect('m2', '{{with .NetworkSettings.Networks.mv6}}{{.GlobalIPv6Address}}/{{.GlobalIPv6PrefixLen}} {{.IPv6Gateway}}{{end}}'), 'fd00:213::20/64 fd00:213::fe');
+    const m1 = await ok(d.docker(['exec', 'm1', 'sh', '-c', 'ip -6 -o addr show eth0 scope global; ip -6 route show default']));
+    assert.match(m1, /inet6 fd00:213::1\/64/);
+    assert.match(m1, /default via fd00:213::fe dev eth0/);
+    const aaaa = await eventually(['exec', 'm1', 'nslookup', '-type=AAAA', 'm2']);
+    assert.match(aaaa, /Address:\s+fd00:213::20\n/);
+    assert.match(await ok(d.docker(['exec', 'm1', 'nslookup', '-type=A', 'm2'])), /Address:\s+192\.168\.213\.\d+\n/);
+    // and over the segment: the outside host reaches m2 by its IPv6 address
+    await ok(inOutside(['ip', '-6', 'addr', 'add', 'fd00:213::fd/64', 'dev', outside, 'nodad']));
+    assert.match(await ok(inOutside(['busybox', 'ping', '-6', '-c', '1', '-W', '2', 'fd00:213::20'])), /1 (packets )?received/);
+    await ok(d.docker(['rm', '-f', 'm1', 'm2']));
+    await ok(d.docker(['network', 'rm', 'mv6']));
   });
 });
