@@ -20,12 +20,12 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
-import { ExecError, forbidden, invalidParameter, isConflict, KeyedMutex, notFound, system, type Ctx, type Exec, type Logger } from '../lib/index.js';
+import { forbidden, invalidParameter, isConflict, KeyedMutex, notFound, system, type Ctx, type Exec, type Logger } from '../lib/index.js';
 import { parseIPv4 } from './ipnet.js';
 import { IpRoute } from './iproute.js';
 import { Iptables } from './iptables.js';
 import { NetnsStore } from './netns.js';
-import { parsePortRange, portMap, wantedBindings, type PublishRequest } from './portmap.js';
+import { parsePortRange, wantedBindings } from './portmap.js';
 import { PortMapper, forwardsOf, type Published } from './port-mapper.js';
 import { reconcileScript, type PortForward } from './rules.js';
 import { SandboxStore, type EndpointRecord, type SandboxRecord } from './sandbox-store.js';
@@ -33,7 +33,8 @@ import { hostEnds, SandboxKernel, type DnsScript } from './sandbox.js';
 import { endpointAttachment, gatewayEndpoint, kernelSpec, newEndpoint, releaseEndpoints, routeOf, type EndpointAttachment, type EndpointRequest } from './endpoint.js';
 import { DnsLinks, type DnsLinkRecord } from './dns-link.js';
 import { SandboxDns } from './sandbox-dns.js';
-import { ipReason } from './macvlan.js';
+import { macvlanPortError } from './macvlan.js';
+import { attachmentOf, type AttachRequest, type Attachment } from './attachment.js';
 import { parseIPv6 } from './ipnet6.js';
 import { Networks, newId, type DnsBackend, type DnsServer, type Net, type NetworkInfo, type NetworksConfig } from './networks.js';
 import { DnsNames } from './dns-names.js';
@@ -51,38 +52,6 @@ export interface NetworkControllerDeps {
   hostPid?: number;
   /** The embedded DNS of user-defined networks, made for this controller (absent: no DNS). */
   dns?: { server: (backend: DnsBackend) => DnsServer; script: DnsScript };
-}
-
-export interface AttachRequest {
-  containerId: string;
-  /** Without the leading slash: the endpoint's name in Docker's errors and in DNS. */
-  containerName: string;
-  /** The networks, in the order they are joined (the first names the kind: bridge, host, none). */
-  networks: EndpointRequest[];
-  publish: PublishRequest;
-  /** `--dns`: where the embedded DNS forwards other names (the host's resolvers when empty). */
-  dnsServers?: string[];
-  /** Chosen by the caller when it needs netnsPath() before attach() resolves (the runtime spec). */
-  sandboxId?: string;
-  /**
-   * The pid of the container's created (not started) task whose network namespace becomes the
-   * sandbox's (containers in a user namespace: runc makes it, owned by that namespace).
-   */
-  adoptPid?: number;
-}
-
-/** What a container gets from its networks (daemon/ turns it into NetworkSettings). */
-export interface Attachment {
-  /** bridge: a sandbox of ours (bridge and macvlan networks). */
-  kind: 'bridge' | 'host' | 'none';
-  sandboxId: string;
-  /** The namespace for runc (bridge only; none and host leave it to runc). */
-  netnsPath?: string;
-  /** Docker's SandboxKey. */
-  sandboxKey: string;
-  endpoints: EndpointAttachment[];
-  /** NetworkSettings.Ports. */
-  ports: Record<string, { HostIp: string; HostPort: string }[] | null>;
 }
 
 interface Live {
@@ -280,7 +249,7 @@ export class NetworkController {
       this.live.set(req.containerId, live);
       kernel = this.kernel
         .create(ctx, sandboxId.slice(0, 12), eps.map((e) => kernelSpec(this.byId, e, !this.cfg.bridge.userlandProxy)), { gateway: routeOf(gw), dns, link: rec.dnsLink }, req.adoptPid)
-        .then(() => this.dns.serve(ctx, rec), macvlanError);
+        .then(() => this.dns.serve(ctx, rec), macvlanPortError);
       const mapped = portNet
         ? ports.map(ctx, portNet.fw, portEp.ip, portEp.ports).then(
             (p) => void (live.published = p),
@@ -305,24 +274,12 @@ export class NetworkController {
       this.live.delete(req.containerId);
       throw e;
     }
-    return this.attachmentOf(rec);
+    return attachmentOf(rec);
   }
 
   /** The sandbox's links in the host namespace: host ends of veths and of its DNS link. */
   private hostLinks(rec: SandboxRecord): string[] {
     return [...hostEnds(rec.endpoints), ...(rec.dnsLink ? [rec.dnsLink.ifHost] : [])];
-  }
-
-  private attachmentOf(rec: SandboxRecord): Attachment {
-    const withPorts = rec.endpoints.find((e) => e.ports.length || e.exposed.length);
-    return {
-      kind: 'bridge',
-      sandboxId: rec.sandboxId,
-      netnsPath: rec.netnsPath,
-      sandboxKey: rec.netnsPath,
-      endpoints: rec.endpoints.map(endpointAttachment),
-      ports: withPorts ? portMap(withPorts.exposed, withPorts.ports) : {},
-    };
   }
 
   /**
@@ -357,7 +314,7 @@ export class NetworkController {
         if (link) rec.dnsLink = link;
         if (!dnsBefore && dnsAfter) rec.dnsPort = dnsAfter.port;
         await this.store.put(rec);
-        await this.kernel.join(ctx, rec.netnsPath, kernelSpec(this.byId, ep, !this.cfg.bridge.userlandProxy), { gateway: after && after !== before ? routeOf(after) : undefined, dns: dnsBefore ? undefined : dnsAfter, link }).catch(macvlanError);
+        await this.kernel.join(ctx, rec.netnsPath, kernelSpec(this.byId, ep, !this.cfg.bridge.userlandProxy), { gateway: after && after !== before ? routeOf(after) : undefined, dns: dnsBefore ? undefined : dnsAfter, link }).catch(macvlanPortError);
         if (link) await this.dns.serve(ctx, rec);
       } catch (e) {
         rec.endpoints = rec.endpoints.filter((x) => x !== ep);
@@ -482,7 +439,7 @@ export class NetworkController {
         live.published = { proxies: await ports.relisten(ep.ip, ep.ports, rec.containerId.slice(0, 12)), rules: ports.rulesOf(this.nets.bridge(ep.networkId)!.fw, ep.ip, ep.ports) };
       }
       this.live.set(rec.containerId, live);
-      kept.set(rec.containerId, this.attachmentOf(rec));
+      kept.set(rec.containerId, attachmentOf(rec));
       await this.dns.restore(ctx, rec);
     }
     const paths = new Set([...this.live.values()].map((l) => l.rec.netnsPath));
@@ -528,13 +485,6 @@ export class NetworkController {
 /** The same context without its cancellation: for work that must finish once begun. */
 function detached(ctx: Ctx): Ctx {
   return { ...ctx, signal: new AbortController().signal };
-}
-
-/** A macvlan child the sandbox's script could not make: Docker's message, with ip's reason. */
-function macvlanError(e: unknown): never {
-  const m = e instanceof ExecError ? /failed to create the macvlan port: ([^\n]*)/.exec(e.stderr) : null;
-  if (m) throw system(`failed to create the macvlan port: ${ipReason(m[1])}`, e);
-  throw e;
 }
 
 function wrapPortError(containerName: string, endpointId: string, e: unknown): Error {

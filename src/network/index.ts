@@ -9,6 +9,7 @@ export * from './iptables.js';
 export * from './netns.js';
 export * from './bridge.js';
 export * from './sandbox-store.js';
+export * from './attachment.js';
 export * from './controller.js';
 export * from './port-mapper.js';
 export * from './sandbox.js';

@@ -118,6 +118,17 @@ export function ipReason(e: unknown): string {
   return line.replace(/^(Error:|RTNETLINK answers:)\s*/, '').replace(/\.\s*$/, '').trim();
 }
 
+/**
+ * A macvlan child a sandbox's script could not make (sandbox.ts stops with `failed to create
+ * the macvlan port: <ip's error>` on stderr): Docker's message with the kernel's reason.
+ * Anything else is thrown as it is.
+ */
+export function macvlanPortError(e: unknown): never {
+  const m = e instanceof ExecError ? /failed to create the macvlan port: ([^\n]*)/.exec(e.stderr) : null;
+  if (m) throw system(`failed to create the macvlan port: ${ipReason(m[1])}`, e);
+  throw e;
+}
+
 export interface MacvlanParentsDeps {
   ip: Pick<IpRoute, 'host'>;
   /** Whether a link exists in the host namespace (default: /sys/class/net/<name>). */
