@@ -162,7 +162,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
               dns: {
                 server: (b) => new EmbeddedDns({ log: log.with({ module: 'dns' }), resolve: (c, n) => b.resolve(c, n), reverse: (c, ip) => b.reverse(c, ip), upstreams: (c) => b.upstreams(c) }),
                 script: (r) =>
-                  sandboxDnsShell(sandboxDnsSetup({ gateway: r.gateway, port: r.port, containerIp: r.containerIp, ifname: r.ifName }), {
+                  sandboxDnsShell(sandboxDnsSetup({ gateway: r.gateway, port: r.port, containerIp: r.containerIp, ifname: r.ifName, onlyDns: r.onlyDns }), {
                     replace: r.replace,
                     bins: { iptables: bin('iptables'), iptablesRestore: bin('iptables-restore') },
                   }),

@@ -1,6 +1,7 @@
 /**
  * The network controller (moby libnetwork's Controller): the networks (networks.ts: the
- * predefined bridge, host and none, and user-defined bridge networks with their embedded DNS),
+ * predefined bridge, host and none, user-defined bridge networks with their embedded DNS, and
+ * macvlan networks),
  * the sandboxes of containers with their endpoints (one per network), the port allocator, the
  * userland proxies and the iptables rules, kept consistent across crashes.
  *
@@ -8,7 +9,8 @@
  *   <exec-root>/netns/<key>                netns.ts
  *
  * Lifecycle of a sandbox: attach (allocate addresses and ports, record, create namespace +
- * veths, bind proxies, add rules) before the container's task starts; connect/disconnect add
+ * veths and macvlan children, bind proxies, add rules; a DNS link when only macvlan networks
+ * would leave it without the embedded DNS: dns-link.ts) before the container's task starts; connect/disconnect add
  * and take endpoints while it runs; detach when its process has exited: the proxies close at
  * once, the rules, host ports, namespace, veths, addresses and record go in the background
  * just after (see detach()). restore at boot keeps the sandboxes of containers still running,
@@ -23,14 +25,18 @@ import { parseIPv4 } from './ipnet.js';
 import { IpRoute } from './iproute.js';
 import { Iptables } from './iptables.js';
 import { NetnsStore } from './netns.js';
-import { parsePortRange, portMap, wantedBindings, type PublishRequest } from './portmap.js';
+import { parsePortRange, wantedBindings } from './portmap.js';
 import { PortMapper, forwardsOf, type Published } from './port-mapper.js';
 import { reconcileScript, type PortForward } from './rules.js';
 import { SandboxStore, type EndpointRecord, type SandboxRecord } from './sandbox-store.js';
-import { SandboxKernel, type DnsScript } from './sandbox.js';
-import { dnsRedirect, endpointAttachment, gatewayEndpoint, kernelSpec, newEndpoint, releaseEndpoints, routeOf, type EndpointAttachment, type EndpointRequest } from './endpoint.js';
+import { hostEnds, SandboxKernel, type DnsScript } from './sandbox.js';
+import { endpointAttachment, gatewayEndpoint, kernelSpec, newEndpoint, releaseEndpoints, routeOf, type EndpointAttachment, type EndpointRequest } from './endpoint.js';
+import { DnsLinks, type DnsLinkRecord } from './dns-link.js';
+import { SandboxDns } from './sandbox-dns.js';
+import { macvlanPortError } from './macvlan.js';
+import { attachmentOf, type AttachRequest, type Attachment } from './attachment.js';
 import { parseIPv6 } from './ipnet6.js';
-import { Networks, newId, type DnsBackend, type DnsServer, type NetworkInfo, type NetworksConfig } from './networks.js';
+import { Networks, newId, type DnsBackend, type DnsServer, type Net, type NetworkInfo, type NetworksConfig } from './networks.js';
 import { DnsNames } from './dns-names.js';
 import type { CreateNetworkRequest } from './network-config.js';
 
@@ -48,37 +54,6 @@ export interface NetworkControllerDeps {
   dns?: { server: (backend: DnsBackend) => DnsServer; script: DnsScript };
 }
 
-export interface AttachRequest {
-  containerId: string;
-  /** Without the leading slash: the endpoint's name in Docker's errors and in DNS. */
-  containerName: string;
-  /** The networks, in the order they are joined (the first names the kind: bridge, host, none). */
-  networks: EndpointRequest[];
-  publish: PublishRequest;
-  /** `--dns`: where the embedded DNS forwards other names (the host's resolvers when empty). */
-  dnsServers?: string[];
-  /** Chosen by the caller when it needs netnsPath() before attach() resolves (the runtime spec). */
-  sandboxId?: string;
-  /**
-   * The pid of the container's created (not started) task whose network namespace becomes the
-   * sandbox's (containers in a user namespace: runc makes it, owned by that namespace).
-   */
-  adoptPid?: number;
-}
-
-/** What a container gets from its networks (daemon/ turns it into NetworkSettings). */
-export interface Attachment {
-  kind: 'bridge' | 'host' | 'none';
-  sandboxId: string;
-  /** The namespace for runc (bridge only; none and host leave it to runc). */
-  netnsPath?: string;
-  /** Docker's SandboxKey. */
-  sandboxKey: string;
-  endpoints: EndpointAttachment[];
-  /** NetworkSettings.Ports. */
-  ports: Record<string, { HostIp: string; HostPort: string }[] | null>;
-}
-
 interface Live {
   rec: SandboxRecord;
   published: Published;
@@ -94,6 +69,8 @@ export class NetworkController {
   private readonly kernel: SandboxKernel;
   private readonly nets: Networks;
   private readonly names: DnsNames;
+  /** Where sandboxes' DNS goes: a bridge's gateway, or their DNS links. */
+  private readonly dns: SandboxDns;
   private readonly hostPid: number;
   private ports: PortMapper | undefined;
   private ipv6 = false;
@@ -119,9 +96,36 @@ export class NetworkController {
     this.kernel = new SandboxKernel({ ip: this.ip, netns: this.netns, exec: deps.exec, hostPid: this.hostPid, nsenter: b.nsenter ?? 'nsenter', sh: b.sh ?? 'sh', mount: b.mount ?? 'mount', dnsScript: deps.dns?.script });
     this.names = new DnsNames(
       () => [...this.live.values()].map((l) => l.rec),
-      (id) => this.nets.bridges.get(id)?.info,
+      (id) => this.nets.byId.get(id)?.info,
     );
-    this.nets = new Networks({ ip: this.ip, iptables: this.iptables, log: deps.log, dns: deps.dns?.server(this.names), reconcile: (c, r) => this.reconcileRules(c, r) }, cfg);
+    const server = deps.dns?.server(this.names);
+    this.nets = new Networks({ ip: this.ip, iptables: this.iptables, log: deps.log, dns: server, reconcile: (c, r) => this.reconcileRules(c, r) }, cfg);
+    const links = server && new DnsLinks({ server }, cfg.dnsLinkPool);
+    this.dns = new SandboxDns({ nets: this.nets.byId, links, kernel: this.kernel, store: this.store, log: deps.log });
+  }
+
+  private get byId(): ReadonlyMap<string, Net> {
+    return this.nets.byId;
+  }
+
+  /** A network containers join, by ID (host and none are not: Docker's message for mixing them). */
+  private joinable(info: NetworkInfo): Net {
+    const n = this.byId.get(info.id);
+    if (!n) throw invalidParameter(`container cannot be connected to network ${info.name} with others of driver ${info.driver}`);
+    return n;
+  }
+
+  /**
+   * Before macvlan children are made: Docker's error for a parent that is gone (moby
+   * createMacVlan), and the teardowns still under way are waited for, since a child of a
+   * container just removed may still hold the same MAC on the parent (the kernel refuses a
+   * second one: EADDRINUSE), e.g. the same address on a network made again.
+   */
+  private async checkParents(nets: readonly Net[]): Promise<void> {
+    for (const n of nets) {
+      if (n.kind === 'macvlan' && !(await this.nets.parents.has(n.parent))) throw system(`the requested parent interface ${n.parent} was not found on the Docker host`);
+    }
+    if (nets.some((n) => n.kind === 'macvlan')) await this.settled();
   }
 
   /**
@@ -179,12 +183,14 @@ export class NetworkController {
   }
 
   /**
-   * Joins a container to its networks before its task starts: for bridge networks a sandbox
-   * namespace with one interface per network, addresses, the default route, the DNS redirect
-   * and published ports (proxies and rules) on the gateway endpoint. On failure nothing is
-   * left. Throws notFound for an unknown network, conflict/forbidden/unavailable from IPAM and
-   * the port allocator, system `driver failed programming external connectivity on endpoint ...`
-   * when a port cannot be bound.
+   * Joins a container to its networks before its task starts: a sandbox namespace with one
+   * interface per network (a veth on a bridge, a macvlan child of the parent), addresses, the
+   * default route, the DNS redirect (through a DNS link when only macvlan networks would leave
+   * it without one) and published ports (proxies and rules) on a bridge gateway endpoint. On
+   * failure nothing is left. Throws notFound for an unknown network, conflict/forbidden/
+   * unavailable from IPAM and the port allocator, system `driver failed programming external
+   * connectivity on endpoint ...` when a port cannot be bound, system `the requested parent
+   * interface <p> was not found on the Docker host` / `failed to create the macvlan port: …`.
    */
   async attach(ctx: Ctx, req: AttachRequest): Promise<Attachment> {
     const sandboxId = req.sandboxId ?? newId();
@@ -200,6 +206,8 @@ export class NetworkController {
         ports: {},
       };
     }
+    const nets = infos.map((info) => this.joinable(info));
+    await this.checkParents(nets);
     const ports = this.ports!;
     await this.teardowns.get(req.containerId);
     const eps: EndpointRecord[] = [];
@@ -207,21 +215,20 @@ export class NetworkController {
     const live: Live = { rec, published: { proxies: [], rules: [] } };
     let kernel: Promise<unknown> | undefined;
     try {
-      infos.forEach((info, i) => {
-        const n = this.nets.bridges.get(info.id);
-        if (!n) throw invalidParameter(`container cannot be connected to network ${info.name} with others of driver ${info.driver}`);
-        if (eps.some((e) => e.networkId === info.id)) return;
+      nets.forEach((n, i) => {
+        if (eps.some((e) => e.networkId === n.info.id)) return;
         eps.push(newEndpoint(n, req.networks[i]!, `eth${eps.length}`));
       });
-      const gw = gatewayEndpoint(this.nets.bridges, eps);
+      const gw = gatewayEndpoint(this.byId, eps);
       const portEp = gw ?? eps[0]!;
-      const portNet = this.nets.bridges.get(portEp.networkId)!;
+      // compat: a macvlan endpoint publishes nothing (moby logs "macvlan driver does not support port mappings")
+      const portNet = this.nets.bridge(portEp.networkId);
       // compat: IPv6 host bindings reach the container's IPv4 address through the proxy only
       // (containers have no IPv6 address yet); without it there are none (libnetwork 20.10).
       const ipv6 = this.ipv6 && this.cfg.bridge.userlandProxy;
-      const { wanted, exposed } = wantedBindings(req.publish, { defaultHostIp: portNet.bindIp, ipv6 });
+      const { wanted, exposed } = wantedBindings(req.publish, { defaultHostIp: portNet?.bindIp ?? '0.0.0.0', ipv6 });
       portEp.exposed = exposed;
-      if (gw) {
+      if (gw && portNet) {
         try {
           portEp.ports = ports.allocate(wanted);
         } catch (e) {
@@ -235,17 +242,22 @@ export class NetworkController {
           }
         }
       }
-      const dns = dnsRedirect(this.nets.bridges, eps);
+      const { dns, link } = this.dns.plan(rec, eps);
+      rec.dnsLink = link;
       rec.dnsPort = dns?.port;
       await this.store.put(rec);
       this.live.set(req.containerId, live);
-      kernel = this.kernel.create(ctx, sandboxId.slice(0, 12), eps.map((e) => kernelSpec(this.nets.bridges, e, !this.cfg.bridge.userlandProxy)), routeOf(gw), dns, req.adoptPid);
-      const mapped = ports.map(ctx, portNet.fw, portEp.ip, portEp.ports).then(
-        (p) => void (live.published = p),
-        (e) => {
-          throw wrapPortError(req.containerName, portEp.id, e);
-        },
-      );
+      kernel = this.kernel
+        .create(ctx, sandboxId.slice(0, 12), eps.map((e) => kernelSpec(this.byId, e, !this.cfg.bridge.userlandProxy)), { gateway: routeOf(gw), dns, link: rec.dnsLink }, req.adoptPid)
+        .then(() => this.dns.serve(ctx, rec), macvlanPortError);
+      const mapped = portNet
+        ? ports.map(ctx, portNet.fw, portEp.ip, portEp.ports).then(
+            (p) => void (live.published = p),
+            (e) => {
+              throw wrapPortError(req.containerName, portEp.id, e);
+            },
+          )
+        : undefined;
       // both settle before any cleanup, so that nothing is made after it
       const settled = await Promise.allSettled([kernel, mapped]);
       for (const r of settled) if (r.status === 'rejected') throw r.reason;
@@ -254,59 +266,64 @@ export class NetworkController {
       const bg = detached(ctx);
       await kernel?.catch(() => {});
       await ports.unmap(bg, live.published, () => this.reconcileRules(bg)).catch(() => {});
-      if (kernel) await this.kernel.remove(bg, rec.netnsPath, eps.map((x) => x.ifHost)).catch((err) => this.deps.log.warn('cleaning up a failed attach', { error: err }));
+      if (kernel) await this.kernel.remove(bg, rec.netnsPath, this.hostLinks(rec)).catch((err) => this.deps.log.warn('cleaning up a failed attach', { error: err }));
+      await this.dns.release(rec.dnsLink).catch(() => {});
       await this.store.remove(req.containerId).catch(() => {});
       for (const ep of eps) ports.release(ep.ports);
-      releaseEndpoints(this.nets.bridges, eps);
+      releaseEndpoints(this.byId, eps);
       this.live.delete(req.containerId);
       throw e;
     }
-    return this.attachmentOf(rec);
+    return attachmentOf(rec);
   }
 
-  private attachmentOf(rec: SandboxRecord): Attachment {
-    const withPorts = rec.endpoints.find((e) => e.ports.length || e.exposed.length);
-    return {
-      kind: 'bridge',
-      sandboxId: rec.sandboxId,
-      netnsPath: rec.netnsPath,
-      sandboxKey: rec.netnsPath,
-      endpoints: rec.endpoints.map(endpointAttachment),
-      ports: withPorts ? portMap(withPorts.exposed, withPorts.ports) : {},
-    };
+  /** The sandbox's links in the host namespace: host ends of veths and of its DNS link. */
+  private hostLinks(rec: SandboxRecord): string[] {
+    return [...hostEnds(rec.endpoints), ...(rec.dnsLink ? [rec.dnsLink.ifHost] : [])];
   }
 
   /**
    * Connects a running container's sandbox to one more network (`network connect`). Throws
    * notFound when the container has no sandbox of ours (host/none/not running: the caller
-   * decides), forbidden `endpoint with name <c> already exists in network <n>` when it is on it.
+   * decides), forbidden `endpoint with name <c> already exists in network <n>` when it is on
+   * it, and attach()'s macvlan errors.
    */
   async connect(ctx: Ctx, containerId: string, req: EndpointRequest): Promise<EndpointAttachment> {
     return this.mutex.run(`c:${containerId}`, async () => {
       const live = this.live.get(containerId);
       if (!live) throw notFound('container has no sandbox');
       const info = this.find(req.network);
-      const n = this.nets.bridges.get(info.id);
-      if (!n) throw invalidParameter(`container cannot be connected to network ${info.name} with others of driver ${info.driver}`);
+      const n = this.joinable(info);
       const rec = live.rec;
       if (rec.endpoints.some((e) => e.networkId === info.id)) throw forbidden(`endpoint with name ${rec.containerName} already exists in network ${info.name}`);
+      await this.checkParents([n]);
       const used = new Set(rec.endpoints.map((e) => e.ifName ?? 'eth0'));
       let i = 0;
       while (used.has(`eth${i}`)) i++;
       const ep = newEndpoint(n, req, `eth${i}`);
-      const before = gatewayEndpoint(this.nets.bridges, rec.endpoints);
-      const dnsBefore = dnsRedirect(this.nets.bridges, rec.endpoints);
+      const before = gatewayEndpoint(this.byId, rec.endpoints);
+      const dnsBefore = this.dns.of(rec);
       const next = [...rec.endpoints, ep];
-      const after = gatewayEndpoint(this.nets.bridges, next);
-      const dnsAfter = dnsRedirect(this.nets.bridges, next);
-      rec.endpoints = next;
-      if (!dnsBefore && dnsAfter) rec.dnsPort = dnsAfter.port;
+      const after = gatewayEndpoint(this.byId, next);
+      let link: DnsLinkRecord | undefined;
       try {
+        const plan = this.dns.plan(rec, next);
+        link = plan.link;
+        const dnsAfter = plan.dns;
+        rec.endpoints = next;
+        if (link) rec.dnsLink = link;
+        if (!dnsBefore && dnsAfter) rec.dnsPort = dnsAfter.port;
         await this.store.put(rec);
-        await this.kernel.join(ctx, rec.netnsPath, kernelSpec(this.nets.bridges, ep, !this.cfg.bridge.userlandProxy), after && after !== before ? routeOf(after) : undefined, dnsBefore ? undefined : dnsAfter);
+        await this.kernel.join(ctx, rec.netnsPath, kernelSpec(this.byId, ep, !this.cfg.bridge.userlandProxy), { gateway: after && after !== before ? routeOf(after) : undefined, dns: dnsBefore ? undefined : dnsAfter, link }).catch(macvlanPortError);
+        if (link) await this.dns.serve(ctx, rec);
       } catch (e) {
         rec.endpoints = rec.endpoints.filter((x) => x !== ep);
-        releaseEndpoints(this.nets.bridges, [ep]);
+        releaseEndpoints(this.byId, [ep]);
+        if (link) {
+          if (rec.dnsLink === link) delete rec.dnsLink;
+          if (!dnsBefore) delete rec.dnsPort;
+          await this.dns.release(link).catch(() => {});
+        }
         await this.store.put(rec).catch(() => {});
         throw e;
       }
@@ -321,19 +338,25 @@ export class NetworkController {
       const ep = live?.rec.endpoints.find((e) => e.networkId === networkId);
       if (!live || !ep) return false;
       const rec = live.rec;
-      const before = gatewayEndpoint(this.nets.bridges, rec.endpoints);
-      const dnsBefore = dnsRedirect(this.nets.bridges, rec.endpoints);
-      rec.endpoints = rec.endpoints.filter((e) => e !== ep);
-      const after = gatewayEndpoint(this.nets.bridges, rec.endpoints);
-      const dnsAfter = dnsRedirect(this.nets.bridges, rec.endpoints);
+      const kind = this.byId.get(networkId)?.kind;
+      const before = gatewayEndpoint(this.byId, rec.endpoints);
+      const dnsBefore = this.dns.of(rec);
+      const rest = rec.endpoints.filter((e) => e !== ep);
+      const after = gatewayEndpoint(this.byId, rest);
+      // the last bridge DNS going while macvlan endpoints stay: a DNS link takes over
+      const { dns: dnsAfter, link } = this.dns.plan(rec, rest);
+      rec.endpoints = rest;
+      if (link) rec.dnsLink = link;
       if (ep.ports.length) {
         await this.ports!.unmap(ctx, live.published, () => this.reconcileRules(ctx));
         this.ports!.release(ep.ports);
       }
       const dnsChanged = dnsAfter && (!dnsBefore || dnsBefore.gateway !== dnsAfter.gateway);
       if (dnsChanged) rec.dnsPort = dnsAfter.port;
-      await this.kernel.leave(ctx, rec.netnsPath, ep.ifHost, after && after !== before ? routeOf(after) : undefined, dnsChanged ? dnsAfter : undefined);
-      releaseEndpoints(this.nets.bridges, [ep]);
+      if (link) await this.store.put(rec);
+      await this.kernel.leave(ctx, rec.netnsPath, { ifName: ep.ifName ?? 'eth0', ifHost: ep.ifHost, kind: kind === 'macvlan' ? 'macvlan' : undefined }, { gateway: after && after !== before ? routeOf(after) : undefined, dns: dnsChanged ? dnsAfter : undefined, link });
+      if (link) await this.dns.serve(ctx, rec);
+      releaseEndpoints(this.byId, [ep]);
       await this.store.put(rec);
       return true;
     });
@@ -362,8 +385,9 @@ export class NetworkController {
       .then(() => ports.unmap(bg, live.published, () => this.reconcileRules(bg)))
       .then(async () => {
         for (const ep of live.rec.endpoints) ports.release(ep.ports);
-        await this.kernel.remove(bg, live.rec.netnsPath, live.rec.endpoints.map((e) => e.ifHost));
-        releaseEndpoints(this.nets.bridges, live.rec.endpoints);
+        await this.kernel.remove(bg, live.rec.netnsPath, this.hostLinks(live.rec));
+        await this.dns.release(live.rec.dnsLink);
+        releaseEndpoints(this.byId, live.rec.endpoints);
         await this.store.remove(containerId);
       })
       .catch((e) => this.deps.log.warn('tearing down a sandbox failed', { container: containerId.slice(0, 12), error: e }))
@@ -380,9 +404,9 @@ export class NetworkController {
 
   /**
    * Boot: keeps the sandboxes of `running` containers (addresses and ports reserved again,
-   * proxies listening again), takes down every other recorded sandbox, unrecorded namespaces
-   * and veths on our bridges, then makes our iptables chains match. Returns the attachments of
-   * the kept ones.
+   * proxies and DNS links listening again; macvlan children live in the namespaces and need
+   * nothing), takes down every other recorded sandbox, unrecorded namespaces and veths on our
+   * bridges, then makes our iptables chains match. Returns the attachments of the kept ones.
    */
   async restore(ctx: Ctx, running: ReadonlySet<string>): Promise<Map<string, Attachment>> {
     const kept = new Map<string, Attachment>();
@@ -391,13 +415,13 @@ export class NetworkController {
       if (!keep) {
         // its addresses were never reserved in this boot: nothing to give back
         await this.kernel
-          .remove(ctx, rec.netnsPath, rec.endpoints.map((e) => e.ifHost))
+          .remove(ctx, rec.netnsPath, this.hostLinks(rec))
           .then(() => this.store.remove(rec.containerId))
           .catch((e) => this.deps.log.warn('removing a stale sandbox failed', { container: rec.containerId.slice(0, 12), error: e }));
         continue;
       }
       rec.endpoints = rec.endpoints.filter((ep) => {
-        const n = this.nets.bridges.get(ep.networkId);
+        const n = this.byId.get(ep.networkId);
         if (!n || !n.subnet.contains(parseIPv4(ep.ip))) return false;
         try {
           n.ipam.request(parseIPv4(ep.ip));
@@ -412,25 +436,18 @@ export class NetworkController {
       for (const ep of rec.endpoints) {
         if (!ep.ports.length) continue;
         ports.reserve(ep.ports);
-        live.published = { proxies: await ports.relisten(ep.ip, ep.ports, rec.containerId.slice(0, 12)), rules: ports.rulesOf(this.nets.bridges.get(ep.networkId)!.fw, ep.ip, ep.ports) };
+        live.published = { proxies: await ports.relisten(ep.ip, ep.ports, rec.containerId.slice(0, 12)), rules: ports.rulesOf(this.nets.bridge(ep.networkId)!.fw, ep.ip, ep.ports) };
       }
       this.live.set(rec.containerId, live);
-      kept.set(rec.containerId, this.attachmentOf(rec));
-      const dns = dnsRedirect(this.nets.bridges, rec.endpoints);
-      if (dns && rec.dnsPort !== dns.port) {
-        // the server could not have its port back: point the redirect at the new one
-        await this.kernel.redirectDns(ctx, rec.netnsPath, dns).then(
-          () => this.store.put({ ...rec, dnsPort: dns.port }),
-          (e) => this.deps.log.warn('cannot point a sandbox at the embedded DNS', { container: rec.containerId.slice(0, 12), error: e }),
-        );
-      }
+      kept.set(rec.containerId, attachmentOf(rec));
+      await this.dns.restore(ctx, rec);
     }
     const paths = new Set([...this.live.values()].map((l) => l.rec.netnsPath));
     for (const p of await this.netns.list()) {
       if (!paths.has(p)) await this.netns.remove(ctx, p).catch((e) => this.deps.log.warn('removing a stale namespace failed', { path: p, error: e }));
     }
-    const veths = new Set([...this.live.values()].flatMap((l) => l.rec.endpoints.map((e) => e.ifHost)));
-    for (const n of this.nets.bridges.values()) {
+    const veths = new Set([...this.live.values()].flatMap((l) => hostEnds(l.rec.endpoints)));
+    for (const n of this.nets.bridges()) {
       const stale = (await n.driver.ports(ctx)).filter((x) => !veths.has(x));
       if (stale.length) await this.ip.host(ctx, stale.map((x) => `link del ${x}`)).catch((e) => this.deps.log.warn('removing stale veths failed', { error: e }));
     }
@@ -443,9 +460,9 @@ export class NetworkController {
   /** Rewrites our chains and our rules in the built-in chains for the networks and live sandboxes. */
   async reconcileRules(ctx: Ctx, retired: readonly string[] = []): Promise<void> {
     if (!this.cfg.bridge.iptables) return;
-    const fws = [...this.nets.bridges.values()].map((n) => n.fw);
+    const fws = this.nets.bridges().map((n) => n.fw);
     if (fws.length === 0 && retired.length === 0) return;
-    const bridgeOf = (id: string) => this.nets.bridges.get(id)?.fw.bridge;
+    const bridgeOf = (id: string) => this.nets.bridge(id)?.fw.bridge;
     const forwards: PortForward[] = [...this.live.values()].flatMap((l) => l.rec.endpoints.flatMap((ep) => forwardsOf(ep.ip, ep.ports, bridgeOf(ep.networkId))));
     const all = fws.length ? fws : [{ prefix: this.cfg.chainPrefix, bridge: retired[0]!, subnet: '', icc: true, ipMasq: false, userlandProxy: this.cfg.bridge.userlandProxy }];
     const script = reconcileScript(all, forwards, await this.iptables.save(ctx), retired);
@@ -460,6 +477,7 @@ export class NetworkController {
     await this.settled();
     await Promise.all([...this.live.values()].map((l) => this.ports?.closeProxies(l.published)));
     await this.nets.closeDns();
+    await this.dns.closeAll([...this.live.values()].map((l) => l.rec));
     this.ip.close();
   }
 }

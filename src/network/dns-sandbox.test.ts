@@ -91,6 +91,25 @@ test('applySandboxDns: one process, nsenter -> sh running iptables-restore on th
   assert.throws(() => applySandboxDnsArgv('/ns', { iptablesRestore: '', sysctls: { '/etc/passwd': 'x' } }), /not a sysctl path/);
 });
 
+test('sandboxDnsSetup on a DNS link: only DNS to the listener may leave through it; replace deletes that jump too', () => {
+  const s = sandboxDnsSetup({ gateway: '169.254.64.10', port: 53, containerIp: '169.254.64.11', ifname: 'dns0', onlyDns: true });
+  const lines = s.iptablesRestore.split('\n');
+  assert.deepEqual(lines.slice(0, lines.indexOf('*raw')), [
+    '*filter',
+    ':BERTH_DNS_FILTER - [0:0]',
+    '-A BERTH_DNS_FILTER -d 169.254.64.10/32 -p udp -m udp --dport 53 -j ACCEPT',
+    '-A BERTH_DNS_FILTER -d 169.254.64.10/32 -p tcp -m tcp --dport 53 -j ACCEPT',
+    '-A BERTH_DNS_FILTER -j DROP',
+    '-I OUTPUT 1 -o dns0 -j BERTH_DNS_FILTER',
+    'COMMIT',
+  ]);
+  assert.deepEqual(s.sysctls, { '/proc/sys/net/ipv4/conf/dns0/route_localnet': '1' });
+  const script = applySandboxDnsArgv('/ns', s, { replace: true }).argv[3]!;
+  assert.match(script, /^-D OUTPUT -o dns0 -j BERTH_DNS_FILTER\n-I OUTPUT 1 -o dns0 -j BERTH_DNS_FILTER$/m);
+  assert.match(script, /^'iptables' -w -t filter -D OUTPUT -o dns0 -j BERTH_DNS_FILTER 2>\/dev\/null \|\| true$/m);
+  assert.ok(!sandboxDnsSetup(spec).iptablesRestore.includes('*filter'), 'none on a bridge');
+});
+
 // ---- integration: a real namespace, a veth pair, the server in this (the host) namespace ----
 
 const missing = ['ip', 'nsenter', 'unshare', 'iptables', 'iptables-restore', 'iptables-save', 'busybox', 'umount'].filter((b) => !which(b));

@@ -21,6 +21,11 @@
  *                    the replies of our NAT still addressed to the container's address (the
  *                    NAT is undone later, at nat PREROUTING), so this drops only such packets.
  *
+ * On a DNS link (dns-link.ts: a veth pair of its own between the sandbox and the host, for
+ * sandboxes whose networks have no gateway of ours, i.e. macvlan) the sandbox may send nothing
+ * else through that link:
+ *   filter OUTPUT    -o <ifname> -> BERTH_DNS_FILTER: ACCEPT udp/tcp to <gw>:<port>, else DROP
+ *
  * The rules live in chains of their own (BERTH_DNS_*), jumped to from the built-in chains as
  * Docker's DOCKER_OUTPUT/DOCKER_POSTROUTING are: iptables-restore --noflush empties a chain it
  * declares, so applying again replaces the rules; with `replace`, the jumps of an earlier apply
@@ -31,7 +36,7 @@ import { invalidParameter, type Ctx, type Exec } from '../lib/index.js';
 
 export const RESOLVER_IP = '127.0.0.11';
 
-export const DNS_CHAINS = { output: 'BERTH_DNS_OUTPUT', postrouting: 'BERTH_DNS_POSTROUTING', prerouting: 'BERTH_DNS_PREROUTING' } as const;
+export const DNS_CHAINS = { output: 'BERTH_DNS_OUTPUT', postrouting: 'BERTH_DNS_POSTROUTING', prerouting: 'BERTH_DNS_PREROUTING', filter: 'BERTH_DNS_FILTER' } as const;
 
 export interface SandboxDnsSpec {
   /** The server's address in the host namespace (the bridge's gateway). */
@@ -42,6 +47,8 @@ export interface SandboxDnsSpec {
   containerIp: string;
   /** The container's interface towards the gateway (eth0). */
   ifname: string;
+  /** The interface is a DNS link: nothing but DNS to gateway:port may leave through it. */
+  onlyDns?: boolean;
 }
 
 export interface SandboxDnsSetup {
@@ -57,6 +64,13 @@ const JUMPS: readonly (readonly string[])[] = [
   ['nat', 'OUTPUT', '-d', `${RESOLVER_IP}/32`, '-j', DNS_CHAINS.output],
   ['nat', 'POSTROUTING', '-s', '127.0.0.0/8', '-j', DNS_CHAINS.postrouting],
 ];
+const filterJump = (ifname: string): readonly string[] => ['filter', 'OUTPUT', '-o', ifname, '-j', DNS_CHAINS.filter];
+
+/** The jumps a setup made (the link's filter jump included): parsed back from its rules. */
+function jumpsOf(restore: string): readonly (readonly string[])[] {
+  const m = new RegExp(`^-I OUTPUT 1 -o (\\S+) -j ${DNS_CHAINS.filter}$`, 'm').exec(restore);
+  return m ? [filterJump(m[1]!), ...JUMPS] : JUMPS;
+}
 
 const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
 
@@ -65,13 +79,20 @@ const IFNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
  * Pure. Throws invalidParameter for addresses that are not IPv4, a bad port or interface name.
  */
 export function sandboxDnsSetup(spec: SandboxDnsSpec): SandboxDnsSetup {
-  const { gateway, port, containerIp, ifname } = spec;
+  const { gateway, port, containerIp, ifname, onlyDns } = spec;
   if (!net.isIPv4(gateway)) throw invalidParameter(`embedded DNS: gateway is not an IPv4 address: ${gateway}`);
   if (!net.isIPv4(containerIp)) throw invalidParameter(`embedded DNS: container address is not IPv4: ${containerIp}`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalidParameter(`embedded DNS: invalid port ${port}`);
   if (!IFNAME.test(ifname)) throw invalidParameter(`embedded DNS: invalid interface name ${JSON.stringify(ifname)}`);
   const jump = (j: readonly string[]) => `-I ${j[1]} 1 ${j.slice(2).join(' ')}`;
-  const lines = [
+  const lines: string[] = [];
+  if (onlyDns) {
+    const f = DNS_CHAINS.filter;
+    lines.push('*filter', `:${f} - [0:0]`);
+    for (const proto of ['udp', 'tcp']) lines.push(`-A ${f} -d ${gateway}/32 -p ${proto} -m ${proto} --dport ${port} -j ACCEPT`);
+    lines.push(`-A ${f} -j DROP`, jump(filterJump(ifname)), 'COMMIT');
+  }
+  lines.push(
     '*raw',
     `:${DNS_CHAINS.prerouting} - [0:0]`,
     `-A ${DNS_CHAINS.prerouting} ! -i lo -j DROP`,
@@ -80,7 +101,7 @@ export function sandboxDnsSetup(spec: SandboxDnsSpec): SandboxDnsSetup {
     '*nat',
     `:${DNS_CHAINS.output} - [0:0]`,
     `:${DNS_CHAINS.postrouting} - [0:0]`,
-  ];
+  );
   for (const proto of ['udp', 'tcp']) {
     lines.push(`-A ${DNS_CHAINS.output} -p ${proto} -m ${proto} --dport 53 -j DNAT --to-destination ${gateway}:${port}`);
   }
@@ -106,7 +127,7 @@ const HEREDOC = 'BERTH_DNS_RULES';
 /** The restore script with each jump deleted right before it is inserted again. */
 function withDeletedJumps(restore: string): string {
   let out = restore;
-  for (const [, chain, ...rest] of JUMPS) {
+  for (const [, chain, ...rest] of jumpsOf(restore)) {
     const match = rest.join(' ');
     out = out.replace(`-I ${chain} 1 ${match}\n`, `-D ${chain} ${match}\n-I ${chain} 1 ${match}\n`);
   }
@@ -138,7 +159,7 @@ export function sandboxDnsShell(setup: SandboxDnsSetup, opts: Pick<ApplySandboxD
     // One transaction that deletes the old jumps and inserts the new ones; it fails as a whole
     // when a jump is missing, and then each one is deleted on its own (slower, a process each).
     script.push(`if ${restore} 2>/dev/null <<'${HEREDOC}'`, ...heredoc(withDeletedJumps(setup.iptablesRestore)), 'then :', 'else');
-    for (const [table, chain, ...rest] of JUMPS) {
+    for (const [table, chain, ...rest] of jumpsOf(setup.iptablesRestore)) {
       script.push(`${shQuote(b.iptables ?? 'iptables')} -w -t ${table} -D ${chain} ${rest.join(' ')} 2>/dev/null || true`);
     }
     script.push(`${restore} <<'${HEREDOC}'`, ...heredoc(setup.iptablesRestore), 'fi');

@@ -14,7 +14,7 @@ const TC = dnsPacket.TRUNCATED_RESPONSE;
 const rcode = (m: DecodedPacket) => (m.flags ?? 0) & 0xf;
 
 const MANY = Array.from({ length: 60 }, (_, i) => `10.1.${i >> 8}.${i & 255}`);
-const RECORDS: Record<string, string[]> = { web: ['10.0.0.2'], db: ['10.0.0.3', '10.0.0.4', '10.0.0.5'], many: MANY, 'web.mynet': ['10.0.0.2'] };
+const RECORDS: Record<string, string[]> = { web: ['10.0.0.2'], db: ['10.0.0.3', '10.0.0.4', '10.0.0.5'], many: MANY, 'web.mynet': ['10.0.0.2'], dual: ['10.0.0.7', 'fd00:db8::7', '10.0.0.8', 'fd00:db8::8'] };
 
 // ---- helpers: a fake upstream nameserver and clients, all on loopback ----
 
@@ -218,6 +218,27 @@ test('AAAA and MX for our names: NOERROR without answers, never forwarded', asyn
     assert.ok(r.flag_ra && !r.flag_aa, type);
     assert.deepEqual(r.questions, [{ name: 'web', type, class: 'IN' }]);
   }
+  assert.equal(up.seen.length, 0);
+});
+
+test('A and AAAA of a name with IPv6 addresses (--ipv6 networks): each family its own answers, round robin, never forwarded', async () => {
+  const up = await upstream((q) => answerA(q, ['9.9.9.9']));
+  const { port } = await server([up.addr]);
+  const six = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    const r = (await udpAsk(port, query('Dual', 'AAAA', i)))!.msg;
+    assert.equal(rcode(r), 0);
+    assert.ok(r.flag_ra && !r.flag_aa);
+    assert.deepEqual(r.answers!.map((a) => [a.name, a.type, (a as dnsPacket.StringAnswer).ttl]), [['Dual', 'AAAA', 600], ['Dual', 'AAAA', 600]]);
+    const ips = r.answers!.map((a) => (a as dnsPacket.StringAnswer).data);
+    assert.deepEqual([...ips].sort(), ['fd00:db8::7', 'fd00:db8::8']);
+    six.add(ips[0]!);
+  }
+  assert.equal(six.size, 2, 'shuffled');
+  const a = (await udpAsk(port, query('dual', 'A')))!.msg;
+  assert.deepEqual(a.answers!.map((x) => (x as dnsPacket.StringAnswer).data).sort(), ['10.0.0.7', '10.0.0.8']);
+  const tcp = (await tcpAsk(port, [frame(query('dual', 'AAAA'))], 1))[0]!;
+  assert.equal(tcp.answers!.length, 2);
   assert.equal(up.seen.length, 0);
 });
 

@@ -1,13 +1,14 @@
 /**
  * The embedded DNS server of user-defined networks (moby libnetwork resolver.go), run in
- * berthd's (the host's) network namespace: one listener per bridge gateway address, UDP and
- * TCP on the same ephemeral port. Inside each sandbox, NAT rules send 127.0.0.11:53 there
- * (dns-sandbox.ts), and the source address the server sees is the container's: every lookup is
- * made on behalf of that client address.
+ * berthd's (the host's) network namespace: one listener per bridge gateway address (and per
+ * sandbox DNS link: dns-link.ts), UDP and TCP on the same ephemeral port. Inside each sandbox,
+ * NAT rules send 127.0.0.11:53 there (dns-sandbox.ts), and the source address the server sees
+ * is the container's (or its DNS link's): every lookup is made on behalf of that client.
  *
  * Per query (one question, opcode QUERY, class IN):
- *   A      a name of ours: all its addresses, TTL 600, shuffled per query (round robin)
- *   AAAA   a name of ours: NOERROR without answers (our containers have IPv4 only)
+ *   A      a name of ours: all its IPv4 addresses, TTL 600, shuffled per query (round robin)
+ *   AAAA   a name of ours: all its IPv6 addresses (endpoints on --ipv6 networks) likewise;
+ *          NOERROR without answers when it has none (moby's ipv6Miss: never forwarded)
  *   MX     a name of ours: NOERROR without answers ("implicit MX", RFC 5321 5.1)
  *   PTR    <a.b.c.d>.in-addr.arpa / ip6.arpa of an address of ours: its name
  *   other  forwarded to the client's upstreams, in order (at most 3), over the transport the
@@ -41,9 +42,10 @@ import { frame, FrameReader, MAX_MESSAGE, parseUpstream, tcpExchange, udpExchang
 export interface EmbeddedDnsDeps {
   log: Logger;
   /**
-   * The IPv4 addresses of a container name, alias or short id on the networks of the client
-   * (the container whose address is clientIp); undefined when the name is not ours. `name` is
-   * lowercased, without a trailing dot; `name.<network>` is passed through as is.
+   * The addresses (IPv4, and IPv6 of endpoints on --ipv6 networks) of a container name, alias
+   * or short id on the networks of the client (the container whose address is clientIp);
+   * undefined when the name is not ours. `name` is lowercased, without a trailing dot;
+   * `name.<network>` is passed through as is.
    */
   resolve(clientIp: string, name: string): string[] | undefined;
   /** PTR: the name for an address on the client's networks, undefined when it is not ours. */
@@ -321,13 +323,13 @@ export class EmbeddedDns {
           if (!name.includes('.') && this.deps.ndotsSet?.(clientIp)) return reply(q);
           return undefined;
         }
-        if (question.type === 'AAAA') return reply(q);
-        const shuffled = addrs.filter((a) => net.isIPv4(a));
+        const type = question.type;
+        const shuffled = addrs.filter((a) => (type === 'A' ? net.isIPv4(a) : net.isIPv6(a)));
         for (let i = shuffled.length - 1; i > 0; i--) {
           const j = Math.floor(this.random() * (i + 1));
           [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
         }
-        return reply(q, shuffled.map((a): Answer => ({ type: 'A', name: question.name, ttl: TTL, class: 'IN', data: a })));
+        return reply(q, shuffled.map((a): Answer => ({ type, name: question.name, ttl: TTL, class: 'IN', data: a })));
       }
       case 'MX':
         return this.deps.resolve(clientIp, name) === undefined ? undefined : reply(q);

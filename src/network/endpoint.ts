@@ -1,7 +1,7 @@
 /**
- * Endpoints of bridge networks (moby libnetwork endpoint.go): allocating one (address, MAC,
- * IPv6), giving addresses back, what the kernel side needs of it, which endpoint's gateway is
- * the sandbox's default route, and where its DNS redirect points.
+ * Endpoints of bridge and macvlan networks (moby libnetwork endpoint.go): allocating one
+ * (address, MAC, IPv6), giving addresses back, what the kernel side needs of it, which
+ * endpoint's gateway is the sandbox's default route, and where its DNS redirect points.
  */
 import { forbidden, invalidParameter, isConflict, system } from '../lib/index.js';
 import { formatIPv4, macFromIPv4, parseIPv4 } from './ipnet.js';
@@ -42,36 +42,36 @@ export interface EndpointAttachment {
 }
 
 /** The endpoint whose gateway is the default route: first by network name, internal ones last (libnetwork). */
-export function gatewayEndpoint(bridges: ReadonlyMap<string, Net>, eps: readonly EndpointRecord[]): EndpointRecord | undefined {
-  const ok = eps.filter((e) => !bridges.get(e.networkId)?.info.internal);
+export function gatewayEndpoint(nets: ReadonlyMap<string, Net>, eps: readonly EndpointRecord[]): EndpointRecord | undefined {
+  const ok = eps.filter((e) => !nets.get(e.networkId)?.info.internal);
   return ok.sort((a, b) => (a.networkName < b.networkName ? -1 : a.networkName > b.networkName ? 1 : 0))[0];
 }
 
-/** The DNS redirect of a sandbox: to the first user-defined network's embedded DNS. */
-export function dnsRedirect(bridges: ReadonlyMap<string, Net>, eps: readonly EndpointRecord[]): DnsRedirect | undefined {
+/**
+ * The DNS redirect of a sandbox through a bridge: to the first user-defined bridge network's
+ * embedded DNS (a sandbox with a DNS link uses that instead: dns-link.ts).
+ */
+export function dnsRedirect(nets: ReadonlyMap<string, Net>, eps: readonly EndpointRecord[]): DnsRedirect | undefined {
   for (const e of eps) {
-    const n = bridges.get(e.networkId);
-    if (n && !n.info.predefined && n.dnsPort !== undefined) return { gateway: formatIPv4(n.gateway), port: n.dnsPort, containerIp: e.ip, ifName: e.ifName ?? 'eth0' };
+    const n = nets.get(e.networkId);
+    if (n?.kind === 'bridge' && !n.info.predefined && n.dnsPort !== undefined) return { gateway: formatIPv4(n.gateway), port: n.dnsPort, containerIp: e.ip, ifName: e.ifName ?? 'eth0' };
   }
   return undefined;
 }
 
-export function kernelSpec(bridges: ReadonlyMap<string, Net>, ep: EndpointRecord, hairpin: boolean): EndpointKernelSpec {
-  const n = bridges.get(ep.networkId)!;
-  return {
-    ifName: ep.ifName ?? 'eth0',
-    ifHost: ep.ifHost,
-    bridge: n.fw.bridge,
-    ip: parseIPv4(ep.ip),
-    prefixLen: ep.prefixLen,
-    ip6: ep.ip6 ? `${ep.ip6}/${ep.prefixLen6}` : undefined,
-    mac: ep.mac,
-    mtu: n.mtu,
-    hairpin,
-  };
+/** Whether any of the endpoints is on a user-defined macvlan network (the sandbox then wants a DNS link, unless a bridge has DNS). */
+export function onMacvlan(nets: ReadonlyMap<string, Net>, eps: readonly EndpointRecord[]): boolean {
+  return eps.some((e) => nets.get(e.networkId)?.kind === 'macvlan');
 }
 
-/** Allocates an endpoint on a bridge network (its address; `--ip` checked as Docker does). */
+export function kernelSpec(nets: ReadonlyMap<string, Net>, ep: EndpointRecord, hairpin: boolean): EndpointKernelSpec {
+  const n = nets.get(ep.networkId)!;
+  const common = { ifName: ep.ifName ?? 'eth0', ip: parseIPv4(ep.ip), prefixLen: ep.prefixLen, ip6: ep.ip6 ? `${ep.ip6}/${ep.prefixLen6}` : undefined, mac: ep.mac };
+  if (n.kind === 'macvlan') return { ...common, kind: 'macvlan', parent: n.parent, mode: n.mode };
+  return { ...common, ifHost: ep.ifHost ?? '', bridge: n.fw.bridge, mtu: n.mtu, hairpin };
+}
+
+/** Allocates an endpoint on a bridge or macvlan network (its address; `--ip` checked as Docker does). */
 export function newEndpoint(n: Net, req: EndpointRequest, ifName: string): EndpointRecord {
   let preferred: number | undefined;
   if (req.ipv4) {
@@ -104,16 +104,18 @@ export function newEndpoint(n: Net, req: EndpointRequest, ifName: string): Endpo
     n.ipam.release(ipNum);
     throw invalidParameter(`network ${n.info.name} has no IPv6 pool for the address ${req.ipv6}`);
   }
+  // compat: a macvlan endpoint of an --internal network has no gateway (moby macvlan Join sets none)
+  if (n.kind === 'macvlan' && n.info.internal) delete v6.gateway6;
   return {
     ...v6,
     id: newId(),
     networkId: n.info.id,
     networkName: n.info.name,
     ifName,
-    ifHost: vethName(),
+    ...(n.kind === 'bridge' ? { ifHost: vethName() } : {}),
     ip: formatIPv4(ipNum),
     prefixLen: n.subnet.prefix,
-    gateway: formatIPv4(n.gateway),
+    gateway: n.kind === 'macvlan' && n.info.internal ? '' : formatIPv4(n.gateway),
     mac: req.mac || macFromIPv4(ipNum),
     aliases: req.aliases ?? [],
     ...(req.links?.length ? { links: req.links } : {}),
@@ -122,9 +124,9 @@ export function newEndpoint(n: Net, req: EndpointRequest, ifName: string): Endpo
   };
 }
 
-export function releaseEndpoints(bridges: ReadonlyMap<string, Net>, eps: readonly EndpointRecord[]): void {
+export function releaseEndpoints(nets: ReadonlyMap<string, Net>, eps: readonly EndpointRecord[]): void {
   for (const e of eps) {
-    const n = bridges.get(e.networkId);
+    const n = nets.get(e.networkId);
     n?.ipam.release(parseIPv4(e.ip));
     if (e.ip6) n?.v6?.ipam.release(parseIPv6(e.ip6));
   }

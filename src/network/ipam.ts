@@ -26,10 +26,12 @@ export interface PoolConfig {
 export interface IpamDriver {
   readonly pool: Readonly<PoolConfig>;
   /**
-   * Takes `preferred`, or the lowest free address of the range.
+   * Takes `preferred` (anywhere in the subnet: the range only bounds the automatic choice, as
+   * in moby's getAddress), or the lowest free address of the range.
    * Throws invalidParameter `requested address is out of range` for a preferred address outside
-   * the range, conflict `Address already in use` when it is taken, unavailable
-   * `no available addresses on this pool` when the range is full.
+   * the subnet, conflict `Address already in use` when it is taken (the gateway, the network
+   * and broadcast addresses always are), unavailable `no available addresses on this pool`
+   * when the range is full.
    */
   request(preferred?: number): number;
   /** Gives an address back; releasing a free one is a no-op. */
@@ -61,8 +63,8 @@ export class DefaultIpam implements IpamDriver {
   request(preferred?: number): number {
     const range = this.pool.range ?? this.pool.subnet;
     if (preferred !== undefined) {
-      if (!range.contains(preferred) || this.reserved(preferred)) throw invalidParameter('requested address is out of range');
-      if (this.taken.has(preferred)) throw conflict('Address already in use');
+      if (!this.pool.subnet.contains(preferred)) throw invalidParameter('requested address is out of range');
+      if (this.taken.has(preferred) || this.reserved(preferred)) throw conflict('Address already in use');
       this.taken.add(preferred);
       return preferred;
     }

@@ -32,6 +32,11 @@ export interface NetworkRecord {
   /** Driver options as given (`-o`). */
   options: Record<string, string>;
   ipam: { driver: string; options: Record<string, string>; config: IpamPoolRecord[] };
+  /**
+   * macvlan: the parent link the driver made for this network (a VLAN sub-interface, or the
+   * dummy without `-o parent`), deleted with it (moby's CreatedSlaveLink).
+   */
+  createdParent?: string;
 }
 
 export class NetworkStore {

@@ -1,7 +1,8 @@
 /**
- * The networks at runtime (moby libnetwork's networks with the bridge driver's state): the
+ * The networks at runtime (moby libnetwork's networks with their drivers' state): the
  * predefined ones (bridge, host, none), the user-defined bridge networks with their bridge,
- * IPAM pools, firewall settings and embedded DNS listener; create and remove.
+ * IPAM pools, firewall settings and embedded DNS listener, and the macvlan networks with their
+ * parent (macvlan.ts) and IPAM pools; create and remove.
  *
  *   <data-root>/network/networks.json      IDs and creation times of the predefined networks
  *   <data-root>/network/networks/*.json    user-defined networks (network-store.ts)
@@ -19,7 +20,8 @@ import type { Iptables } from './iptables.js';
 import { BridgeDriver } from './bridge.js';
 import type { BridgeFirewall } from './rules.js';
 import { NetworkStore, type NetworkRecord } from './network-store.js';
-import { bridgeSettings, newNetworkRecord, BRIDGE_NAME_OPT, ICC_OPT, MASQ_OPT, BIND_IP_OPT, MTU_OPT, type CreateNetworkRequest } from './network-config.js';
+import { bridgeSettings, ipamSettings, newNetworkRecord, BRIDGE_NAME_OPT, ICC_OPT, MASQ_OPT, BIND_IP_OPT, MTU_OPT, type CreateNetworkRequest } from './network-config.js';
+import { checkMacvlanOptions, macvlanSettings, MacvlanParents, type MacvlanMode } from './macvlan.js';
 
 /** The embedded DNS server (dns.ts) as the networks drive it. */
 export interface DnsServer {
@@ -57,6 +59,8 @@ export interface NetworksConfig {
     pools: AddressPoolSpec[];
   };
   chainPrefix: string;
+  /** Where sandboxes' DNS links take their addresses (dns-link.ts; default 169.254.64.0/18). */
+  dnsLinkPool?: string;
 }
 
 /** A network as the API shows it (daemon/ renders Docker's JSON). */
@@ -65,24 +69,40 @@ export interface NetworkInfo extends NetworkRecord {
   predefined: boolean;
 }
 
-/** A bridge network at runtime. */
-export interface Net {
+/** What every network containers join has at runtime: its addresses. */
+interface NetBase {
   info: NetworkInfo;
-  driver: BridgeDriver;
   subnet: Cidr;
   gateway: number;
   /** Docker shows the gateway of the default bridge only when it was given or found. */
   gatewayKnown: boolean;
   range?: Cidr;
   ipam: IpamDriver;
+  /** `--ipv6` networks. */
+  v6?: { subnet: Cidr6; gateway: bigint; ipam: Ipam6 };
+}
+
+/** A bridge network at runtime. */
+export interface BridgeNet extends NetBase {
+  kind: 'bridge';
+  driver: BridgeDriver;
   fw: BridgeFirewall;
   mtu: number;
   bindIp: string;
   /** Port of the embedded DNS on the gateway (user-defined networks). */
   dnsPort?: number;
-  /** `--ipv6` networks. */
-  v6?: { subnet: Cidr6; gateway: bigint; ipam: Ipam6 };
 }
+
+/** A macvlan network at runtime. */
+export interface MacvlanNet extends NetBase {
+  kind: 'macvlan';
+  /** The parent link (the dummy's name without `-o parent`). */
+  parent: string;
+  mode: MacvlanMode;
+}
+
+/** A network containers join (not host, not none). */
+export type Net = BridgeNet | MacvlanNet;
 
 interface Ids {
   [name: string]: { id: string; created: string };
@@ -96,8 +116,9 @@ export class Networks {
   private ids: Ids = {};
   /** Every network by ID, the predefined ones included. */
   private readonly infos = new Map<string, NetworkInfo>();
-  /** Bridge networks by ID. */
-  readonly bridges = new Map<string, Net>();
+  /** The networks containers join (bridge and macvlan) by ID. */
+  readonly byId = new Map<string, Net>();
+  readonly parents: MacvlanParents;
   /** Network create and remove run one at a time. */
   private readonly mutex = new KeyedMutex();
 
@@ -113,6 +134,18 @@ export class Networks {
     readonly cfg: NetworksConfig,
   ) {
     this.nets = new NetworkStore(cfg.dataDir);
+    this.parents = new MacvlanParents({ ip: deps.ip });
+  }
+
+  /** The bridge networks. */
+  bridges(): BridgeNet[] {
+    return [...this.byId.values()].filter((n): n is BridgeNet => n.kind === 'bridge');
+  }
+
+  /** A bridge network by ID. */
+  bridge(id: string): BridgeNet | undefined {
+    const n = this.byId.get(id);
+    return n?.kind === 'bridge' ? n : undefined;
   }
 
   get bridgeName(): string {
@@ -120,8 +153,8 @@ export class Networks {
   }
 
   /**
-   * Brings up the default bridge (address, sysctls) and the user-defined networks' bridges
-   * with their embedded DNS, and loads the networks. Throws invalidParameter for bad bridge
+   * Brings up the default bridge (address, sysctls), the user-defined networks' bridges with
+   * their embedded DNS and the macvlan networks' own parents, and loads the networks. Throws invalidParameter for bad bridge
    * settings.
    */
   async init(ctx: Ctx): Promise<void> {
@@ -142,7 +175,7 @@ export class Networks {
     for (const rec of await this.nets.list()) {
       await this.bringUp(ctx, { ...rec, predefined: false }).catch((e) => this.deps.log.warn('cannot bring a network up', { network: rec.name, error: e }));
     }
-    if (b.ipForward && this.bridges.size) {
+    if (b.ipForward && this.bridges().length) {
       const fwd = await fs.readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '1');
       if (fwd.startsWith('0')) {
         await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1\n');
@@ -180,7 +213,8 @@ export class Networks {
       },
       [cfg],
     );
-    this.bridges.set(info.id, {
+    this.byId.set(info.id, {
+      kind: 'bridge',
       info,
       driver,
       subnet: state.subnet,
@@ -197,8 +231,34 @@ export class Networks {
     this.deps.log.info('default bridge ready', { bridge: this.bridgeName, subnet: state.subnet.toString(), gateway: formatIPv4(state.gateway) });
   }
 
-  /** Makes a user-defined network's bridge exist and its embedded DNS listen. */
+  /**
+   * Makes a user-defined network's kernel side exist: a bridge with its embedded DNS listening,
+   * or a macvlan network's parent when the driver made it (a parent of the host's own that is
+   * missing is the endpoints' problem, as with Docker).
+   */
   async bringUp(ctx: Ctx, info: NetworkInfo): Promise<Net> {
+    if (info.driver === 'macvlan') {
+      const m = macvlanSettings(info.id, info.options);
+      if (info.createdParent) await this.parents.create(ctx, info.id, info.createdParent);
+      const s = ipamSettings(info);
+      const ipam = new DefaultIpam({ subnet: s.subnet, gateway: s.gateway, range: s.range });
+      for (const a of s.aux) if (ipam.pool.subnet.contains(a) && !ipam.isAllocated(a)) ipam.request(a);
+      const n: MacvlanNet = {
+        kind: 'macvlan',
+        info,
+        parent: m.parent,
+        mode: m.mode,
+        subnet: s.subnet,
+        gateway: s.gateway,
+        gatewayKnown: true,
+        range: s.range,
+        ipam,
+        v6: s.subnet6 && s.gateway6 !== undefined ? { subnet: s.subnet6, gateway: s.gateway6, ipam: new Ipam6(s.subnet6, s.gateway6, s.range6) } : undefined,
+      };
+      this.byId.set(info.id, n);
+      this.infos.set(info.id, info);
+      return n;
+    }
     const b = this.cfg.bridge;
     const s = bridgeSettings(info, { mtu: b.mtu, bindIp: b.defaultBindIp || '0.0.0.0' });
     const driver = new BridgeDriver(
@@ -217,7 +277,8 @@ export class Networks {
     if (b.iptables) await driver.enableNetfilter().catch((e) => this.deps.log.warn('cannot enable netfilter on the bridge', { error: e }));
     const ipam = new DefaultIpam({ subnet: s.subnet, gateway: s.gateway, range: s.range });
     for (const a of s.aux) if (ipam.pool.subnet.contains(a) && !ipam.isAllocated(a)) ipam.request(a);
-    const n: Net = {
+    const n: BridgeNet = {
+      kind: 'bridge',
       info,
       driver,
       subnet: s.subnet,
@@ -241,7 +302,7 @@ export class Networks {
         await fs.writeFile(file, String(n.dnsPort));
       }
     }
-    this.bridges.set(info.id, n);
+    this.byId.set(info.id, n);
     this.infos.set(info.id, info);
     return n;
   }
@@ -279,19 +340,29 @@ export class Networks {
 
   /** `host-gateway` in --add-host: the default bridge's gateway (moby HostGatewayIP). */
   hostGatewayIp(): string | undefined {
-    const b = this.bridges.get(this.ids['bridge']?.id ?? '');
+    const b = this.bridge(this.ids['bridge']?.id ?? '');
     return b ? formatIPv4(b.gateway) : undefined;
   }
 
-  /** POST /networks/create: validates, records, then brings up the bridge and its rules. */
+  /**
+   * POST /networks/create: validates, records, then brings up the bridge and its rules, or a
+   * macvlan network's parent when it is the driver's to make (macvlan.ts, with Docker's errors
+   * for a parent that is missing, shared or cannot be made; nothing is left then).
+   */
   async create(ctx: Ctx, req: CreateNetworkRequest): Promise<NetworkInfo> {
     return this.mutex.run('networks', async () => {
       const existing = [...this.infos.values()].map((n) => {
-        const br = this.bridges.get(n.id);
-        return { name: n.name, subnets: br ? [br.subnet] : [], subnets6: br?.v6 ? [br.v6.subnet] : [], bridge: br?.fw.bridge };
+        const x = this.byId.get(n.id);
+        return { name: n.name, subnets: x ? [x.subnet] : [], subnets6: x?.v6 ? [x.v6.subnet] : [], bridge: x?.kind === 'bridge' ? x.fw.bridge : undefined };
       });
       const routes = await this.anyDriver().inUse(ctx);
       const rec = newNetworkRecord(req, { id: newId(), created: new Date().toISOString(), existing, routes, pools: this.cfg.bridge.pools });
+      if (rec.driver === 'macvlan') {
+        const users = [...this.byId.values()].flatMap((n) => (n.kind === 'macvlan' ? [{ id: n.info.id, parent: n.parent }] : []));
+        const { parent } = checkMacvlanOptions(rec.id, rec.options, users);
+        const made = await this.parents.toCreate(rec.id, parent);
+        if (made) rec.createdParent = made;
+      }
       const info: NetworkInfo = { ...rec, predefined: false };
       await this.nets.put(rec);
       try {
@@ -307,7 +378,7 @@ export class Networks {
   }
 
   private anyDriver(): BridgeDriver {
-    return this.bridges.values().next().value?.driver ?? new BridgeDriver({ ip: this.deps.ip, log: this.deps.log }, { name: 'berth-none', mtu: 1500, bip: '', fixedCidr: '', pools: [], hairpin: false });
+    return this.bridges()[0]?.driver ?? new BridgeDriver({ ip: this.deps.ip, log: this.deps.log }, { name: 'berth-none', mtu: 1500, bip: '', fixedCidr: '', pools: [], hairpin: false });
   }
 
   /** DELETE /networks/{id}. Throws forbidden for the predefined ones and for networks in use. */
@@ -322,12 +393,19 @@ export class Networks {
     });
   }
 
-  /** Rules first (while the bridge is still known as ours), then the DNS listener and the bridge. */
+  /**
+   * Rules first (while the bridge is still known as ours), then the DNS listener and the
+   * bridge; for a macvlan network the parent the driver made.
+   */
   async takeDown(ctx: Ctx, info: NetworkInfo): Promise<void> {
-    const n = this.bridges.get(info.id);
-    this.bridges.delete(info.id);
+    const n = this.byId.get(info.id);
+    this.byId.delete(info.id);
     this.infos.delete(info.id);
-    if (!n) return;
+    if (info.driver === 'macvlan') {
+      if (info.createdParent) await this.parents.remove(ctx, info.createdParent).catch((e) => this.deps.log.warn('cannot delete a macvlan parent', { parent: info.createdParent, error: e }));
+      return;
+    }
+    if (n?.kind !== 'bridge') return;
     await this.deps.reconcile(ctx, [n.fw.bridge]);
     if (this.deps.dns && n.dnsPort !== undefined) await this.deps.dns.close(formatIPv4(n.gateway));
     await this.deps.ip.host(ctx, [`link del ${n.fw.bridge}`]).catch((e) => this.deps.log.warn('cannot delete a bridge', { bridge: n.fw.bridge, error: e }));
@@ -336,6 +414,6 @@ export class Networks {
   /** berthd stops: the embedded DNS listeners close (the next boot listens again). */
   async closeDns(): Promise<void> {
     if (!this.deps.dns) return;
-    for (const n of this.bridges.values()) if (n.dnsPort !== undefined) await this.deps.dns.close(formatIPv4(n.gateway));
+    for (const n of this.bridges()) if (n.dnsPort !== undefined) await this.deps.dns.close(formatIPv4(n.gateway));
   }
 }

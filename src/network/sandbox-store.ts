@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { mkdirp } from '../lib/index.js';
 import type { PortBinding, Proto } from './portmap.js';
+import type { DnsLinkRecord } from './dns-link.js';
 
 export interface EndpointRecord {
   id: string;
@@ -26,8 +27,8 @@ export interface EndpointRecord {
   aliases?: string[];
   /** `--link target:alias` on a user-defined network (names only this container resolves). */
   links?: string[];
-  /** Host end of the veth pair. */
-  ifHost: string;
+  /** Host end of the veth pair (bridge networks; a macvlan child has none). */
+  ifHost?: string;
   ip: string;
   prefixLen: number;
   gateway: string;
@@ -51,6 +52,8 @@ export interface SandboxRecord {
   dnsServers?: string[];
   /** The embedded DNS port the namespace's redirect names. */
   dnsPort?: number;
+  /** The sandbox's DNS link (dns-link.ts), when it has one; dnsPort is then its listener's. */
+  dnsLink?: DnsLinkRecord;
   /** The bind-mounted namespace handed to runc. */
   netnsPath: string;
   endpoints: EndpointRecord[];

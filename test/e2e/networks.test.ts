@@ -234,6 +234,10 @@ describe('user-defined networks', () => {
     assert.match(out, /default via fd00:b7::1 dev eth0/);
     assert.match(out, /peer-ok/);
     assert.match(out, /fd00:b7::99\t[0-9a-f]{12}\n$/);
+    // the embedded DNS answers AAAA with the IPv6 addresses of our names
+    const aaaa = await ok(d.docker(['run', '--rm', '--network', 'v6net', 'busybox', 'nslookup', '-type=AAAA', 'v6a']));
+    assert.match(aaaa, /Address:\s+fd00:b7::2\n/);
+    assert.doesNotMatch(aaaa, /Address:\s+\d+\.\d+\.\d+\.\d+\n(?![\s\S]*Non-authoritative)/);
     const taken = await d.docker(['run', '--rm', '--network', 'v6net', '--ip6', 'fd00:b7::2', 'busybox', 'true']);
     assert.match(taken.stderr, /Address already in use/);
     assert.match((await d.docker(['network', 'create', '--ipv6', 'v6none'])).stderr, /could not find an available, non-overlapping IPv6 address pool/);

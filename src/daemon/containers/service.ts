@@ -181,7 +181,13 @@ export class ContainersServiceBase {
 
   /** A network event of a container joining its network (Docker: before its `start`). */
   emitNetwork(action: 'connect' | 'disconnect', ep: { networkName: string; networkId: string }, containerId: string): void {
-    this.deps.events.publish({ type: 'network', action, actorId: ep.networkId, attributes: { container: containerId, name: ep.networkName, type: driverOfName(ep.networkName) } });
+    let type = driverOfName(ep.networkName);
+    try {
+      type = this.deps.network.find(ep.networkId).driver;
+    } catch {
+      /* the network is gone: the name says enough */
+    }
+    this.deps.events.publish({ type: 'network', action, actorId: ep.networkId, attributes: { container: containerId, name: ep.networkName, type } });
   }
 
   /** `network disconnect` for each network a container was on (Docker: after its `die`). */
