@@ -48,6 +48,8 @@ const imagePull = cmd(() => import('./commands/image/pull.js'), 5);
 const imagePush = cmd(() => import('./commands/image/push.js'), 6);
 const login = cmd(() => import('./commands/registry/login.js'), 8);
 const logout = cmd(() => import('./commands/registry/logout.js'), 9);
+// docker 28 gives search and version the same category-top (10); the name order puts search first
+const search = cmd(() => import('./commands/registry/search.js'), 10);
 const imageTag = cmd(() => import('./commands/image/tag.js'));
 
 export const IMAGE: ManagementEntry = {
@@ -203,6 +205,7 @@ export const ROOT_COMMANDS: Readonly<Record<string, Entry>> = {
   rmi: imageRm,
   run: containerRun,
   save: imageSave,
+  search,
   start: containerStart,
   stats: containerStats,
   stop: containerStop,

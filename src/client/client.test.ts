@@ -286,6 +286,16 @@ describe('requests and streams', () => {
     c.close();
   });
 
+  test('filters as Go encodes them: every key sorted as a string, <, > and & escaped', async () => {
+    d.seen.length = 0;
+    pingAnd(d, '1.44', () => []);
+    const c = new EngineClient({ host: d.host });
+    await c.get('/images/search', { query: { term: 'x', filters: Filters.fromArgs(['stars=3', 'stars=10', 'label=a<b&c>', '9=z']) } });
+    const want = '{"9":{"z":true},"label":{"a\\u003cb\\u0026c\\u003e":true},"stars":{"10":true,"3":true}}';
+    assert.equal(d.seen[1], `GET /v1.44/images/search?filters=${encodeURIComponent(want)}&term=x`);
+    c.close();
+  });
+
   test('JSON and streamed raw bodies', async () => {
     d.seen.length = 0;
     d.bodies.length = 0;

@@ -29,13 +29,23 @@ export function encodeFilters(f: Filters | FilterMap | undefined | null): string
   const filters = f instanceof Filters ? f : Filters.fromEntries(f);
   if (filters.size === 0) return undefined;
   const map = filters.toJSON();
-  const sorted: Record<string, Record<string, boolean>> = {};
-  for (const k of Object.keys(map).sort()) {
-    const inner: Record<string, boolean> = {};
-    for (const v of Object.keys(map[k]!).sort()) inner[v] = map[k]![v]!;
-    sorted[k] = inner;
-  }
-  return JSON.stringify(sorted);
+  // Written by hand: JSON.stringify puts integer-like keys first, in numeric order ("3" before
+  // "10"), where Go sorts every key as a string.
+  const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const entries = Object.keys(map)
+    .sort(byString)
+    .map((k) => {
+      const inner = Object.keys(map[k]!)
+        .sort(byString)
+        .map((v) => `${goJsonString(v)}:${map[k]![v] ? 'true' : 'false'}`);
+      return `${goJsonString(k)}:{${inner.join(',')}}`;
+    });
+  return `{${entries.join(',')}}`;
+}
+
+/** A JSON string as Go's json.Marshal writes it: <, >, & and U+2028/U+2029 escaped. */
+function goJsonString(s: string): string {
+  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** "?a=1&b=x" (or "" when nothing is set). */

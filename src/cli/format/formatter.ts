@@ -130,9 +130,10 @@ export class RowContext {
  * Builds a row context from field getters: fields are evaluated lazily (only those the template
  * uses), functions with parameters stay methods (`{{.Label "com.example"}}`), and JSON output
  * (`--format json`) has every zero-argument field with sorted keys and <, >, & escaped, as
- * docker's MarshalJSON (json.Marshal of a map).
+ * docker's MarshalJSON (json.Marshal of a map). `onJSON` runs before a JSON rendering, for
+ * contexts whose MarshalJSON sets a flag that changes their fields (search's `c.json = true`).
  */
-export function rowContext(fields: Record<string, (...args: never[]) => unknown>): RowContext {
+export function rowContext(fields: Record<string, (...args: never[]) => unknown>, onJSON?: () => void): RowContext {
   const row = Object.create(RowContext.prototype) as RowContext;
   const names = Object.keys(fields).sort();
   for (const name of names) {
@@ -147,6 +148,7 @@ export function rowContext(fields: Record<string, (...args: never[]) => unknown>
   Object.defineProperty(row, 'toJSON', {
     enumerable: false,
     value: () => {
+      onJSON?.();
       const out: Record<string, unknown> = {};
       for (const name of names) if (fields[name]!.length === 0) out[name] = (fields[name] as () => unknown)();
       return out;

@@ -151,6 +151,7 @@ export class Lexer {
       if (c === '$') {
         let j = this.i + 1;
         while (isAlnum(s[j])) j++;
+        this.checkTerminator(j, start);
         this.toks.push({ kind: 'var', val: s.slice(this.i, j), pos: start });
         this.i = j;
         continue;
@@ -164,10 +165,12 @@ export class Lexer {
         if (isAlnum(n)) {
           let j = this.i + 1;
           while (isAlnum(s[j])) j++;
+          this.checkTerminator(j, start);
           this.toks.push({ kind: 'field', val: s.slice(this.i, j), pos: start });
           this.i = j;
           continue;
         }
+        this.checkTerminator(this.i + 1, start);
         this.toks.push({ kind: 'dot', val: '.', pos: start });
         this.i++;
         continue;
@@ -179,6 +182,7 @@ export class Lexer {
       if (isAlnum(c)) {
         let j = this.i;
         while (isAlnum(s[j])) j++;
+        this.checkTerminator(j, start);
         this.toks.push({ kind: 'ident', val: s.slice(this.i, j), pos: start });
         this.i = j;
         continue;
@@ -218,6 +222,20 @@ export class Lexer {
       }
       this.fail(start, `unexpected ${JSON.stringify(c)} in command`);
     }
+  }
+
+  /**
+   * lex.go's atTerminator after a field, variable or identifier: a space, end of input, one of
+   * `.,|:)(` or the right delimiter must follow, else "bad character U+007D '}'" (`{{.Name}`).
+   */
+  private checkTerminator(j: number, start: number) {
+    const s = this.src;
+    const c = s[j];
+    if (c === undefined || isSpace(c) || '.,|:)('.includes(c) || s.startsWith('}}', j)) return;
+    const cp = s.codePointAt(j)!;
+    const printable = cp >= 0x20 && cp !== 0x7f && !(cp >= 0x80 && cp < 0xa0);
+    const ch = String.fromCodePoint(cp);
+    this.fail(start, `bad character U+${cp.toString(16).toUpperCase().padStart(4, '0')}${printable ? ` '${ch}'` : ''}`);
   }
 
   private lexNumber() {

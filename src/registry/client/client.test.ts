@@ -27,6 +27,11 @@ const server = http.createServer((req, res) => {
     return void res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
   }
   if (url.pathname === '/v2/') return void res.writeHead(200).end('{}');
+  if (url.pathname === '/v1/search') {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const results = [{ name: 'lib/app', description: 'an app', star_count: 2, is_official: false, is_automated: false }];
+    return void res.end(JSON.stringify({ num_results: 1, query: url.searchParams.get('q'), results }));
+  }
   if (url.pathname === '/v2/lib/app/manifests/v1' || url.pathname === `/v2/lib/app/manifests/${sha256(manifest)}`) {
     res.writeHead(200, { 'Content-Type': MediaType.DockerManifest, 'Docker-Content-Digest': sha256(manifest) });
     return void res.end(manifest);
@@ -94,4 +99,14 @@ test('docker.io pulls try the mirrors first', async () => {
     { url: 'https://registry-1.docker.io', mirror: false },
   ]);
   assert.deepEqual(client.endpoints('docker.io', true), [{ url: 'https://registry-1.docker.io', mirror: false }]);
+});
+
+test('search: the v1 API with credentials; a refusal is moby\'s "Unexpected status code"', async () => {
+  const client = new RegistryClient({ insecure: () => true });
+  seen.length = 0;
+  const found = await client.search(ctx, host, 'app', 5, { username: 'alice', password: 'pw' });
+  assert.deepEqual(found, [{ name: 'lib/app', description: 'an app', star_count: 2, is_official: false, is_automated: false }]);
+  assert.ok(seen.includes('GET /v1/search?q=app&n=5 Bearer tok-alice'), seen.join('\n'));
+  await assert.rejects(client.search(ctx, host, 'app', 5), (e) => kindOf(e) === 'system' && (e as Error).message === 'Unexpected status code 401');
+  client.close();
 });

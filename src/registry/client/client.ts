@@ -9,7 +9,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Digester, kindOf, forbidden, notFound, system, unauthorized, type Ctx } from '../../lib/index.js';
-import { DEFAULT_DOMAIN, MediaType, type Descriptor, type Reference } from '../../oci/index.js';
+import { DEFAULT_DOMAIN, LEGACY_DEFAULT_DOMAIN, MediaType, type Descriptor, type Reference } from '../../oci/index.js';
 import { Transport, readAll, type Credentials, type Response } from './transport.js';
 
 export const MANIFEST_ACCEPT = [MediaType.DockerManifestList, MediaType.DockerManifest, MediaType.OciIndex, MediaType.OciManifest].join(', ');
@@ -123,20 +123,29 @@ export class RegistryClient {
     this.transports.clear();
   }
 
-  /** The v1 search API of a registry (docker search): results as the registry gives them. */
+  /**
+   * The v1 search API of a registry (docker search): results as the registry gives them. Docker
+   * Hub's search is served by its index (index.docker.io), not by registry-1; mirrors are not
+   * asked. Any answer but 200 is a system error with moby's text ("Unexpected status code 401").
+   */
   async search(ctx: Ctx, domain: string, term: string, limit: number, credentials?: Credentials): Promise<SearchResult[]> {
     let last: unknown;
-    for (const { url: base } of this.endpoints(domain, true)) {
+    const endpoints = domain === DEFAULT_DOMAIN ? [{ url: `https://${LEGACY_DEFAULT_DOMAIN}` }] : this.endpoints(domain, true);
+    for (const { url: base } of endpoints) {
       const host = new URL(base).host;
       let res: Response;
       try {
-        res = await this.transport(host, credentials).request(ctx, `${base}/v1/search?q=${encodeURIComponent(term)}&n=${limit}`, { scope: 'registry:catalog:*' });
+        res = await this.transport(host, credentials).request(ctx, `${base}/v1/search?q=${encodeURIComponent(term)}&n=${limit}`, { scope: 'registry:catalog:*', keepUnauthorized: true });
       } catch (e) {
         if (kindOf(e) !== 'system') throw e;
         last = e;
         continue;
       }
-      if (res.status !== 200) throw await responseError(res, `Unexpected status code ${res.status}`);
+      if (res.status !== 200) {
+        // compat: moby's searchRepositories drops the body and answers errUnknown (a 500)
+        await readAll(res.body, 1 << 20).catch(() => undefined);
+        throw system(`Unexpected status code ${res.status}`);
+      }
       this.rememberScheme(host, new URL(base).protocol.replace(':', ''));
       const body = JSON.parse((await readAll(res.body, 8 << 20)).toString('utf8')) as { results?: SearchResult[] };
       return body.results ?? [];

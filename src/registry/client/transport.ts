@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { cancelled, system, unauthorized, type Ctx } from '../../lib/index.js';
+import { cancelled, kindOf, system, unauthorized, type Ctx } from '../../lib/index.js';
 
 export interface Credentials {
   username?: string;
@@ -38,6 +38,11 @@ export interface RequestOptions {
   scope?: string;
   /** Follow redirects (blob downloads): yes by default. */
   follow?: boolean;
+  /**
+   * A challenge the credentials cannot answer (Basic without credentials, a refused token) gives
+   * back the 401 response instead of failing (search reports the status, as moby does).
+   */
+  keepUnauthorized?: boolean;
 }
 
 /** Reads a whole (small) body. */
@@ -101,10 +106,17 @@ export class Transport {
     const c = parseChallenge(Array.isArray(challenge) ? challenge[0]! : challenge);
     let header: string | undefined;
     if (c.scheme === 'bearer') {
-      const token = await this.fetchToken(ctx, host, c.params, opts.scope);
+      let token: string;
+      try {
+        token = await this.fetchToken(ctx, host, c.params, opts.scope);
+      } catch (e) {
+        if (opts.keepUnauthorized && kindOf(e) === 'unauthorized') return res;
+        throw e;
+      }
       header = `Bearer ${token}`;
     } else if (c.scheme === 'basic') {
       const cr = this.opts.credentials;
+      if (!cr?.username && opts.keepUnauthorized) return res;
       // compat: Go's docker/distribution client fails this way (a 500 at dockerd's API)
       if (!cr?.username) throw system(`${goVerb(opts.method ?? 'GET')} "${url}": no basic auth credentials`);
       this.basicHosts.add(host);

@@ -112,3 +112,45 @@ test('POST /auth answers the backend\'s status; refusals are 401', async () => {
     await srv.close();
   }
 });
+
+test('GET /images/search: term, limit (absent: 0), filters and credentials reach the backend; bad limits are 400', async () => {
+  const seen: { term: string; limit: number; filters: string[]; user: string | undefined }[] = [];
+  const srv = await startTestServer({
+    backends: {
+      registry: {
+        auth: async () => ({ Status: 'Login Succeeded', IdentityToken: '' }),
+        distributionInspect: async () => {
+          throw new Error('unused');
+        },
+        search: async (_ctx, o) => {
+          seen.push({ term: o.term, limit: o.limit, filters: o.filters.get('stars'), user: o.auth?.username });
+          return [{ name: 'a/b', description: '', star_count: 1, is_official: false, is_automated: false }];
+        },
+      },
+    },
+  });
+  try {
+    const auth = { 'X-Registry-Auth': b64url({ username: 'u', password: 'p' }) };
+    let r = await request(srv.sock, 'GET', '/v1.44/images/search?term=127.0.0.1%3A5000%2Fa', { headers: auth });
+    assert.equal(r.status, 200);
+    assert.deepEqual(JSON.parse(r.body), [{ name: 'a/b', description: '', star_count: 1, is_official: false, is_automated: false }]);
+    r = await request(srv.sock, 'GET', `/v1.44/images/search?term=a&limit=7&filters=${encodeURIComponent('{"stars":{"3":true}}')}`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(seen, [
+      { term: '127.0.0.1:5000/a', limit: 0, filters: [], user: 'u' },
+      { term: 'a', limit: 7, filters: ['3'], user: undefined },
+    ]);
+    for (const [limit, message] of [
+      ['abc', 'invalid limit specified: strconv.Atoi: parsing "abc": invalid syntax'],
+      ['99999999999999999999', 'invalid limit specified: strconv.Atoi: parsing "99999999999999999999": value out of range'],
+      ['-1', 'invalid limit specified'],
+    ]) {
+      r = await request(srv.sock, 'GET', `/v1.44/images/search?term=a&limit=${limit}`);
+      assert.equal(r.status, 400, limit);
+      assert.equal(JSON.parse(r.body).message, message);
+    }
+    assert.equal(seen.length, 2);
+  } finally {
+    await srv.close();
+  }
+});

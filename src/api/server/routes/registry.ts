@@ -2,7 +2,7 @@
  * Registry routes (moby api/server/router/system: POST /auth; image router: GET /images/search;
  * distribution router: GET /distribution/{name}/json).
  */
-import type { Ctx, Filters } from '../../../lib/index.js';
+import { invalidParameter, type Ctx, type Filters } from '../../../lib/index.js';
 import type { AuthConfig, AuthResponse, DistributionInspect, ImageSearchResult } from '../../types/index.js';
 import { decodeRegistryAuth } from './images.js';
 import type { Route } from '../router.js';
@@ -34,7 +34,7 @@ export function registryRoutes(backend: RegistryBackend): Route[] {
           200,
           await backend.search(req.ctx, {
             term: req.query.string('term'),
-            limit: Number(req.query.get('limit') || 25),
+            limit: searchLimit(req.query.get('limit')),
             filters: req.query.filters(),
             auth: decodeRegistryAuth(req.header('x-registry-auth')),
           }),
@@ -46,4 +46,18 @@ export function registryRoutes(backend: RegistryBackend): Route[] {
       handler: async (req, res) => res.json(200, await backend.distributionInspect(req.ctx, req.param('name'), decodeRegistryAuth(req.header('x-registry-auth')))),
     },
   ];
+}
+
+/**
+ * The `limit` of a search: 0 when absent (the backend's default), else a non-negative integer
+ * (moby's getImagesSearch: "invalid limit specified: strconv.Atoi: …").
+ */
+function searchLimit(raw: string | null | undefined): number {
+  if (!raw) return 0;
+  const fail = (why: string) => invalidParameter(`invalid limit specified: strconv.Atoi: parsing ${JSON.stringify(raw)}: ${why}`);
+  if (!/^[+-]?\d+$/.test(raw)) throw fail('invalid syntax');
+  const n = BigInt(raw);
+  if (n > 0x7fffffffffffffffn || n < -0x8000000000000000n) throw fail('value out of range');
+  if (n < 0n) throw invalidParameter('invalid limit specified');
+  return Number(n);
 }

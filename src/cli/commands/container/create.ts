@@ -86,7 +86,11 @@ export async function parseForCommand(cli: Cli, values: Record<string, unknown>,
  * when there are none.
  */
 export async function registryAuth(cli: Cli, ref: Reference): Promise<string> {
-  const key = ref.domain === 'docker.io' ? 'https://index.docker.io/v1/' : ref.domain;
+  return encodedAuthFor(cli, ref.domain === 'docker.io' ? 'https://index.docker.io/v1/' : ref.domain);
+}
+
+/** The X-Registry-Auth value of the credentials stored under `key` (a host[:port], or Docker Hub's URL). */
+export async function encodedAuthFor(cli: Cli, key: string): Promise<string> {
   const c = await getCredentials(cli.config(), key);
   const auth: Record<string, string> = {};
   if (c) {
