@@ -38,6 +38,8 @@ export interface SpawnReply {
 
 interface Pending {
   req: SpawnRequest;
+  /** The helper it was sent to. */
+  child: ChildProcess;
   resolve: (r: RunResult) => void;
   reject: (e: Error) => void;
 }
@@ -59,7 +61,7 @@ export class Spawner implements Exec {
         ctx.signal.removeEventListener('abort', onAbort);
         f(v);
       };
-      this.pending.set(req.id, { req, resolve: done(resolve), reject: done(reject) });
+      this.pending.set(req.id, { req, child, resolve: done(resolve), reject: done(reject) });
       this.refIfBusy();
       child.send(req, (e) => {
         if (!e) return;
@@ -92,14 +94,19 @@ export class Spawner implements Exec {
     this.child = child;
     child.on('message', (m: SpawnReply) => this.answer(m));
     child.on('error', () => {});
-    child.on('exit', () => {
+    // The channel closing is the helper's end (its 'exit' may come later, or never reach a loop
+    // that has nothing else to wait for, the child being unref'd).
+    const gone = () => {
       if (this.child === child) this.child = undefined;
       // requests the helper took with it: their programs' fate is unknown, so they fail
       for (const [id, p] of this.pending) {
+        if (p.child !== child) continue;
         this.pending.delete(id);
         p.reject(new Error(`${[p.req.bin, ...p.req.argv].join(' ')}: the spawner process exited`));
       }
-    });
+    };
+    child.on('disconnect', gone);
+    child.on('exit', gone);
     child.unref();
     this.refIfBusy();
     return child;
