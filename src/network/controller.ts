@@ -1,17 +1,18 @@
 /**
  * The network controller (moby libnetwork's Controller): the networks (networks.ts: the
  * predefined bridge, host and none, user-defined bridge networks with their embedded DNS, and
- * macvlan networks),
- * the sandboxes of containers with their endpoints (one per network), the port allocator, the
- * userland proxies and the iptables rules, kept consistent across crashes.
+ * macvlan networks), the sandboxes of containers with their endpoints (one per network), the
+ * port allocator, the userland proxies and the iptables rules, kept consistent across crashes.
  *
  *   <exec-root>/network/sandboxes/*.json   sandbox-store.ts
  *   <exec-root>/netns/<key>                netns.ts
  *
  * Lifecycle of a sandbox: attach (allocate addresses and ports, record, create namespace +
- * veths and macvlan children, bind proxies, add rules; a DNS link when only macvlan networks
- * would leave it without the embedded DNS: dns-link.ts) before the container's task starts; connect/disconnect add
- * and take endpoints while it runs; detach when its process has exited: the proxies close at
+ * veths and macvlan children, bind proxies, add rules; a DNS link, filtered on the host
+ * (firewall.ts), when only macvlan networks would leave it without the embedded DNS:
+ * dns-link.ts) before the container's task starts; connect/disconnect add and take endpoints
+ * while it runs (a DNS link too when the last user-defined bridge of a sandbox with the
+ * resolver goes); detach when its process has exited: the proxies close at
  * once, the rules, host ports, namespace, veths, addresses and record go in the background
  * just after (see detach()). restore at boot keeps the sandboxes of containers still running,
  * takes down the others and whatever a crash left unrecorded, and rewrites our iptables chains
@@ -19,15 +20,14 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import net from 'node:net';
-import { forbidden, invalidParameter, isConflict, KeyedMutex, notFound, system, type Ctx, type Exec, type Logger } from '../lib/index.js';
+import { forbidden, invalidParameter, isConflict, KeyedMutex, notFound, system, withoutCancel, type Ctx, type Exec, type Logger } from '../lib/index.js';
 import { parseIPv4 } from './ipnet.js';
 import { IpRoute } from './iproute.js';
 import { Iptables } from './iptables.js';
 import { NetnsStore } from './netns.js';
 import { parsePortRange, wantedBindings } from './portmap.js';
-import { PortMapper, forwardsOf, type Published } from './port-mapper.js';
-import { reconcileScript, type PortForward } from './rules.js';
+import { PortMapper, v6Listenable, type Published } from './port-mapper.js';
+import { firewallState, HostFirewall } from './firewall.js';
 import { SandboxStore, type EndpointRecord, type SandboxRecord } from './sandbox-store.js';
 import { hostEnds, SandboxKernel, type DnsScript } from './sandbox.js';
 import { endpointAttachment, gatewayEndpoint, kernelSpec, newEndpoint, releaseEndpoints, routeOf, type EndpointAttachment, type EndpointRequest } from './endpoint.js';
@@ -64,6 +64,7 @@ const TEARDOWN_DELAY_MS = 25;
 export class NetworkController {
   private readonly ip: IpRoute;
   private readonly iptables: Iptables;
+  private readonly firewall: HostFirewall;
   private readonly netns: NetnsStore;
   private readonly store: SandboxStore;
   private readonly kernel: SandboxKernel;
@@ -102,6 +103,8 @@ export class NetworkController {
     this.nets = new Networks({ ip: this.ip, iptables: this.iptables, log: deps.log, dns: server, reconcile: (c, r) => this.reconcileRules(c, r) }, cfg);
     const links = server && new DnsLinks({ server }, cfg.dnsLinkPool);
     this.dns = new SandboxDns({ nets: this.nets.byId, links, kernel: this.kernel, store: this.store, log: deps.log });
+    const state = () => firewallState(this.nets, [...this.live.values()].map((l) => l.rec), (r) => this.dns.linkPort(r));
+    this.firewall = new HostFirewall({ iptables: this.iptables, log: deps.log, state }, { enabled: cfg.bridge.iptables, prefix: cfg.chainPrefix, userlandProxy: cfg.bridge.userlandProxy });
   }
 
   private get byId(): ReadonlyMap<string, Net> {
@@ -249,7 +252,8 @@ export class NetworkController {
       this.live.set(req.containerId, live);
       kernel = this.kernel
         .create(ctx, sandboxId.slice(0, 12), eps.map((e) => kernelSpec(this.byId, e, !this.cfg.bridge.userlandProxy)), { gateway: routeOf(gw), dns, link: rec.dnsLink }, req.adoptPid)
-        .then(() => this.dns.serve(ctx, rec), macvlanPortError);
+        .then(() => this.dns.serve(ctx, rec), macvlanPortError)
+        .then(() => rec.dnsLink && this.reconcileRules(ctx)); // its filter: nothing runs in the sandbox yet
       const mapped = portNet
         ? ports.map(ctx, portNet.fw, portEp.ip, portEp.ports).then(
             (p) => void (live.published = p),
@@ -263,7 +267,7 @@ export class NetworkController {
       for (const r of settled) if (r.status === 'rejected') throw r.reason;
     } catch (e) {
       // The request may be gone (its ctx aborted): cleaning up must not be.
-      const bg = detached(ctx);
+      const bg = withoutCancel(ctx);
       await kernel?.catch(() => {});
       await ports.unmap(bg, live.published, () => this.reconcileRules(bg)).catch(() => {});
       if (kernel) await this.kernel.remove(bg, rec.netnsPath, this.hostLinks(rec)).catch((err) => this.deps.log.warn('cleaning up a failed attach', { error: err }));
@@ -272,6 +276,7 @@ export class NetworkController {
       for (const ep of eps) ports.release(ep.ports);
       releaseEndpoints(this.byId, eps);
       this.live.delete(req.containerId);
+      if (rec.dnsLink) await this.reconcileRules(bg).catch((err) => this.deps.log.warn('cleaning up a failed attach', { error: err }));
       throw e;
     }
     return attachmentOf(rec);
@@ -314,8 +319,10 @@ export class NetworkController {
         if (link) rec.dnsLink = link;
         if (!dnsBefore && dnsAfter) rec.dnsPort = dnsAfter.port;
         await this.store.put(rec);
+        // the container runs: its new link is closed on the host (all dropped) before it exists
+        if (link) await this.reconcileRules(ctx);
         await this.kernel.join(ctx, rec.netnsPath, kernelSpec(this.byId, ep, !this.cfg.bridge.userlandProxy), { gateway: after && after !== before ? routeOf(after) : undefined, dns: dnsBefore ? undefined : dnsAfter, link }).catch(macvlanPortError);
-        if (link) await this.dns.serve(ctx, rec);
+        if (link) await this.dns.serve(ctx, rec).then(() => this.openLink(ctx));
       } catch (e) {
         rec.endpoints = rec.endpoints.filter((x) => x !== ep);
         releaseEndpoints(this.byId, [ep]);
@@ -323,6 +330,7 @@ export class NetworkController {
           if (rec.dnsLink === link) delete rec.dnsLink;
           if (!dnsBefore) delete rec.dnsPort;
           await this.dns.release(link).catch(() => {});
+          await this.reconcileRules(withoutCancel(ctx)).catch((err) => this.deps.log.warn('cleaning up a failed connect', { error: err }));
         }
         await this.store.put(rec).catch(() => {});
         throw e;
@@ -345,8 +353,16 @@ export class NetworkController {
       const after = gatewayEndpoint(this.byId, rest);
       // the last bridge DNS going while macvlan endpoints stay: a DNS link takes over
       const { dns: dnsAfter, link } = this.dns.plan(rec, rest);
+      if (link) {
+        // the container runs: the link is closed on the host (all dropped) before it exists
+        rec.dnsLink = link;
+        await this.reconcileRules(ctx).catch(async (e) => {
+          delete rec.dnsLink;
+          await this.dns.release(link).catch(() => {});
+          throw e;
+        });
+      }
       rec.endpoints = rest;
-      if (link) rec.dnsLink = link;
       if (ep.ports.length) {
         await this.ports!.unmap(ctx, live.published, () => this.reconcileRules(ctx));
         this.ports!.release(ep.ports);
@@ -355,7 +371,7 @@ export class NetworkController {
       if (dnsChanged) rec.dnsPort = dnsAfter.port;
       if (link) await this.store.put(rec);
       await this.kernel.leave(ctx, rec.netnsPath, { ifName: ep.ifName ?? 'eth0', ifHost: ep.ifHost, kind: kind === 'macvlan' ? 'macvlan' : undefined }, { gateway: after && after !== before ? routeOf(after) : undefined, dns: dnsChanged ? dnsAfter : undefined, link });
-      if (link) await this.dns.serve(ctx, rec);
+      if (link) await this.dns.serve(ctx, rec).then(() => this.openLink(ctx));
       releaseEndpoints(this.byId, [ep]);
       await this.store.put(rec);
       return true;
@@ -378,7 +394,7 @@ export class NetworkController {
       return;
     }
     this.live.delete(containerId);
-    const bg = detached(ctx);
+    const bg = withoutCancel(ctx);
     const ports = this.ports!;
     await ports.closeProxies(live.published);
     const done = new Promise((r) => setTimeout(r, TEARDOWN_DELAY_MS))
@@ -387,6 +403,8 @@ export class NetworkController {
         for (const ep of live.rec.endpoints) ports.release(ep.ports);
         await this.kernel.remove(bg, live.rec.netnsPath, this.hostLinks(live.rec));
         await this.dns.release(live.rec.dnsLink);
+        // the link is gone: its rules go (with the last link, the chain and its jumps)
+        if (live.rec.dnsLink) await this.reconcileRules(bg).catch((e) => this.deps.log.warn('removing the rules of a DNS link failed', { error: e }));
         releaseEndpoints(this.byId, live.rec.endpoints);
         await this.store.remove(containerId);
       })
@@ -457,19 +475,17 @@ export class NetworkController {
     return kept;
   }
 
-  /** Rewrites our chains and our rules in the built-in chains for the networks and live sandboxes. */
+  /**
+   * Rewrites our chains and our rules in the built-in chains for the networks, the live
+   * sandboxes' published ports and their DNS links (firewall.ts).
+   */
   async reconcileRules(ctx: Ctx, retired: readonly string[] = []): Promise<void> {
-    if (!this.cfg.bridge.iptables) return;
-    const fws = this.nets.bridges().map((n) => n.fw);
-    if (fws.length === 0 && retired.length === 0) return;
-    const bridgeOf = (id: string) => this.nets.bridge(id)?.fw.bridge;
-    const forwards: PortForward[] = [...this.live.values()].flatMap((l) => l.rec.endpoints.flatMap((ep) => forwardsOf(ep.ip, ep.ports, bridgeOf(ep.networkId))));
-    const all = fws.length ? fws : [{ prefix: this.cfg.chainPrefix, bridge: retired[0]!, subnet: '', icc: true, ipMasq: false, userlandProxy: this.cfg.bridge.userlandProxy }];
-    const script = reconcileScript(all, forwards, await this.iptables.save(ctx), retired);
-    if (script) {
-      this.deps.log.debug('reconciling iptables', { script });
-      await this.iptables.restore(ctx, script);
-    }
+    await this.firewall.reconcile(ctx, retired);
+  }
+
+  /** A running container's new DNS link listens: DNS is let in (else it stays closed, logged). */
+  private async openLink(ctx: Ctx): Promise<void> {
+    await this.reconcileRules(ctx).catch((e) => this.deps.log.warn('cannot let DNS in on a new DNS link: it stays closed', { error: e }));
   }
 
   /** berthd stops (containers keep running): close the proxies and DNS, wait for teardowns. */
@@ -482,21 +498,7 @@ export class NetworkController {
   }
 }
 
-/** The same context without its cancellation: for work that must finish once begun. */
-function detached(ctx: Ctx): Ctx {
-  return { ...ctx, signal: new AbortController().signal };
-}
-
 function wrapPortError(containerName: string, endpointId: string, e: unknown): Error {
   const msg = e instanceof Error ? e.message : String(e);
   return system(`driver failed programming external connectivity on endpoint ${containerName} (${endpointId}): ${msg}`, e);
-}
-
-/** moby IsV6Listenable: whether [::1]:0 can be listened on (false with ipv6.disable=1). */
-function v6Listenable(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen({ host: '::1', port: 0, ipv6Only: true }, () => s.close(() => resolve(true)));
-  });
 }

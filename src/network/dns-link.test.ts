@@ -20,7 +20,7 @@ test('choosePair: a /31 pair from a random start, skipping used addresses, wrapp
   assert.equal(kindOf(e), 'unavailable');
 });
 
-test('the link in the sandbox and on the host: a veth pair, point-to-point addresses, no IPv6 link-local, no forwarding', () => {
+test('the link in the sandbox and on the host: a veth pair, point-to-point addresses, no IPv6 link-local, no forwarding, no IPv6 on the host end', () => {
   const link = { ifHost: 'bdns1234567', hostIp: '169.254.64.10', ip: '169.254.64.11' };
   assert.deepEqual(linkSandboxLines(link, 77, true), [
     'link add dns0 type veth peer name bdns1234567 netns 77',
@@ -30,7 +30,8 @@ test('the link in the sandbox and on the host: a veth pair, point-to-point addre
   ]);
   assert.ok(!linkSandboxLines(link, 77, false).some((l) => l.includes('addrgenmode')));
   assert.deepEqual(linkHostLines(link, true), ['link set bdns1234567 addrgenmode none', 'addr add 169.254.64.10 peer 169.254.64.11 dev bdns1234567', 'link set bdns1234567 up']);
-  assert.deepEqual(linkHostSysctls(link), { '/proc/sys/net/ipv4/conf/bdns1234567/forwarding': '0' });
+  assert.deepEqual(linkHostSysctls(link, true), { '/proc/sys/net/ipv4/conf/bdns1234567/forwarding': '0', '/proc/sys/net/ipv6/conf/bdns1234567/disable_ipv6': '1' });
+  assert.deepEqual(linkHostSysctls(link, false), { '/proc/sys/net/ipv4/conf/bdns1234567/forwarding': '0' });
   assert.deepEqual(linkRedirect(link, 53), { gateway: '169.254.64.10', port: 53, containerIp: '169.254.64.11', ifName: 'dns0', onlyDns: true });
 });
 
@@ -51,9 +52,12 @@ test('DnsLinks: addresses clear of the host and of each other; a listener per li
   assert.deepEqual({ hostIp: a.hostIp, ip: a.ip }, { hostIp: '169.254.64.2', ip: '169.254.64.3' });
   assert.match(a.ifHost, /^bdns[0-9a-f]{7}$/);
   assert.throws(() => links.allocate(), /no free DNS link address left in 169\.254\.64\.0\/30/);
+  assert.equal(links.port(a), undefined, 'not listening yet');
   assert.equal(await links.listen(a), 53);
+  assert.equal(links.port(a), 53);
   await links.release(a);
   assert.equal(listening.size, 0);
+  assert.equal(links.port(a), undefined);
   const b = links.allocate();
   assert.equal(b.hostIp, '169.254.64.2', 'released addresses are free again');
   busy53.add(b.hostIp);
@@ -62,5 +66,8 @@ test('DnsLinks: addresses clear of the host and of each other; a listener per li
   await links.release(b);
   links.reserve(b);
   assert.equal(await links.listen(b, 41000), 41000);
+  assert.equal(links.port(b), 41000);
+  await links.closeAll([b]);
+  assert.equal(links.port(b), undefined, 'closed at shutdown');
   assert.throws(() => links.allocate(), /no free DNS link address/);
 });

@@ -1,6 +1,8 @@
 /**
  * The DNS link: how a sandbox reaches the embedded DNS when none of its networks has a gateway
- * of ours (macvlan networks only).
+ * of ours: on macvlan networks only, or once it has the resolver (Docker starts a sandbox's
+ * resolver for good when it joins a user-defined network) but its last user-defined bridge
+ * went (`network disconnect`), on the default bridge alone or on nothing at all.
  *
  * Docker runs its resolver inside each sandbox (127.0.0.11). berthd cannot enter namespaces,
  * so its server listens in the host namespace and the sandbox's 127.0.0.11:53 is NATed to it
@@ -20,9 +22,12 @@
  *   address the server sees is the sandbox end's, which names the sandbox (dns-names.ts);
  * - one listener per link (UDP and TCP on port 53 when free), as Docker has one per sandbox;
  * - in the sandbox, a filter rule lets only DNS to that listener out through dns0
- *   (dns-sandbox.ts onlyDns); on the host end, forwarding is off (nothing received there is
- *   routed anywhere) and no IPv6 address is generated on either end. What remains is what a
- *   bridge network gives its containers anyway: packets to the host's own addresses;
+ *   (dns-sandbox.ts onlyDns). A container gets past it with a packet socket (CAP_NET_RAW, in
+ *   Docker's default set) or with CAP_NET_ADMIN, so the host end is guarded on its own: the
+ *   host's filter takes from it DNS to its listener and nothing else (rules.ts P-DNS-LINKS,
+ *   INPUT and FORWARD; none with --iptables=false, which leaves the host's tables alone),
+ *   forwarding is off, and IPv6 is off on it (no address generated on either end, nothing
+ *   received over IPv6 on the host end);
  * - dns0 is an interface the container can see (`ip link`), besides its eth<N>.
  *
  * The link is made with the sandbox (or when a connect/disconnect leaves it without a bridge
@@ -37,6 +42,8 @@ import type { DnsRedirect } from './sandbox.js';
 
 /** The sandbox end's name. */
 export const DNS_LINK_IFNAME = 'dns0';
+/** What the host ends' names start with (`bdns` + 7 hex): the host's filter matches `bdns+`. */
+export const DNS_LINK_HOST_PREFIX = 'bdns';
 /** Where the pairs come from, unless configured. */
 export const DNS_LINK_POOL = '169.254.64.0/18';
 
@@ -87,9 +94,12 @@ export function linkHostLines(link: DnsLinkRecord, ipv6: boolean): string[] {
   return [...(ipv6 ? [`link set ${link.ifHost} addrgenmode none`] : []), `addr add ${link.hostIp} peer ${link.ip} dev ${link.ifHost}`, `link set ${link.ifHost} up`];
 }
 
-/** /proc/sys paths -> values for the host end. */
-export function linkHostSysctls(link: DnsLinkRecord): Record<string, string> {
-  return { [`/proc/sys/net/ipv4/conf/${link.ifHost}/forwarding`]: '0' };
+/** /proc/sys paths -> values for the host end: no forwarding, no IPv6 (when the kernel has it). */
+export function linkHostSysctls(link: DnsLinkRecord, ipv6: boolean): Record<string, string> {
+  return {
+    [`/proc/sys/net/ipv4/conf/${link.ifHost}/forwarding`]: '0',
+    ...(ipv6 ? { [`/proc/sys/net/ipv6/conf/${link.ifHost}/disable_ipv6`]: '1' } : {}),
+  };
 }
 
 /** The embedded DNS server as the links use it (dns.ts EmbeddedDns). */
@@ -102,6 +112,8 @@ export interface LinkDnsServer {
 export class DnsLinks {
   private readonly pool: Cidr;
   private readonly taken = new Set<number>();
+  /** Listening links: host address -> port. */
+  private readonly ports = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -120,7 +132,7 @@ export class DnsLinks {
     for (const a of (this.deps.hostAddresses ?? hostIPv4s)()) used.add(parseIPv4(a));
     const pair = choosePair(this.pool, used);
     this.reserve({ ...pair, ifHost: '' });
-    return { ...pair, ifHost: vethName().replace(/^veth/, 'bdns') };
+    return { ...pair, ifHost: vethName().replace(/^veth/, DNS_LINK_HOST_PREFIX) };
   }
 
   /** Marks a recorded link's addresses as ours (boot). */
@@ -135,11 +147,19 @@ export class DnsLinks {
    */
   async listen(link: DnsLinkRecord, port = 53): Promise<number> {
     const s = this.deps.server;
-    return s.listen(link.hostIp, port).catch(() => (port !== 53 ? s.listen(link.hostIp, 53) : Promise.reject(new Error('taken')))).catch(() => s.listen(link.hostIp, 0));
+    const got = await s.listen(link.hostIp, port).catch(() => (port !== 53 ? s.listen(link.hostIp, 53) : Promise.reject(new Error('taken')))).catch(() => s.listen(link.hostIp, 0));
+    this.ports.set(link.hostIp, got);
+    return got;
+  }
+
+  /** The port the link's listener listens on; undefined while it does not (yet, or any more). */
+  port(link: DnsLinkRecord): number | undefined {
+    return this.ports.get(link.hostIp);
   }
 
   /** The listener closes and the addresses are free again (the link itself went with its sandbox). */
   async release(link: DnsLinkRecord): Promise<void> {
+    this.ports.delete(link.hostIp);
     await this.deps.server.close(link.hostIp);
     this.taken.delete(parseIPv4(link.hostIp));
     this.taken.delete(parseIPv4(link.ip));
@@ -147,7 +167,10 @@ export class DnsLinks {
 
   /** Closes every listener (berthd stops; the links stay with their sandboxes). */
   async closeAll(links: Iterable<DnsLinkRecord>): Promise<void> {
-    for (const l of links) await this.deps.server.close(l.hostIp);
+    for (const l of links) {
+      this.ports.delete(l.hostIp);
+      await this.deps.server.close(l.hostIp);
+    }
   }
 }
 

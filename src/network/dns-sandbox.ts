@@ -22,9 +22,10 @@
  *                    NAT is undone later, at nat PREROUTING), so this drops only such packets.
  *
  * On a DNS link (dns-link.ts: a veth pair of its own between the sandbox and the host, for
- * sandboxes whose networks have no gateway of ours, i.e. macvlan) the sandbox may send nothing
+ * sandboxes whose networks have no gateway of ours, e.g. macvlan) the sandbox may send nothing
  * else through that link:
  *   filter OUTPUT    -o <ifname> -> BERTH_DNS_FILTER: ACCEPT udp/tcp to <gw>:<port>, else DROP
+ * (a courtesy: a packet socket gets past it; the host end is guarded on the host, rules.ts)
  *
  * The rules live in chains of their own (BERTH_DNS_*), jumped to from the built-in chains as
  * Docker's DOCKER_OUTPUT/DOCKER_POSTROUTING are: iptables-restore --noflush empties a chain it

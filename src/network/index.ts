@@ -24,3 +24,4 @@ export * from './endpoint.js';
 export * from './macvlan.js';
 export * from './dns-link.js';
 export * from './sandbox-dns.js';
+export * from './firewall.js';

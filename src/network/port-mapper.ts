@@ -3,7 +3,7 @@
  * allocator, a userland proxy per binding (proxy.ts) and the DNAT/ACCEPT/MASQUERADE rules per
  * IPv4 binding (rules.ts), made and unmade together.
  */
-import { isIPv4 } from 'node:net';
+import net, { isIPv4 } from 'node:net';
 import type { Ctx, Logger } from '../lib/index.js';
 import type { Iptables } from './iptables.js';
 import { PortAllocator, type PortBinding, type WantedBinding } from './portmap.js';
@@ -133,4 +133,13 @@ export class PortMapper {
       await reconcile();
     }
   }
+}
+
+/** moby IsV6Listenable: whether [::1]:0 can be listened on (false with ipv6.disable=1). */
+export function v6Listenable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host: '::1', port: 0, ipv6Only: true }, () => s.close(() => resolve(true)));
+  });
 }

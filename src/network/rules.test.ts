@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addScript, builtinRules, deleteScript, isOwnBuiltinRule, parseSave, portRules, reconcileScript, removalScript, type BridgeFirewall, type PortForward } from './rules.js';
+import { addScript, builtinRules, deleteScript, isOwnBuiltinRule, isOwnLinkRule, linkChainRules, linkJumps, parseSave, portRules, reconcileScript, removalScript, type BridgeFirewall, type LinkFirewall, type PortForward } from './rules.js';
 
 const fw: BridgeFirewall = { prefix: 'BERTH', bridge: 'berth0', subnet: '172.17.0.0/16', icc: true, ipMasq: true, userlandProxy: true };
 const web: PortForward = { proto: 'tcp', hostIp: '0.0.0.0', hostPort: 8080, containerIp: '172.17.0.2', containerPort: 80 };
@@ -140,4 +140,121 @@ test('removal: our rules and chains only', () => {
   assert.match(s, /-D FORWARD -j BERTH-USER\n/);
   assert.match(s, /-F BERTH-USER\n[^]*-X BERTH-USER\n/);
   assert.match(s, /\*nat\n[^]*-D POSTROUTING -s 172\.17\.0\.3\/32 -d 172\.17\.0\.3\/32 -p udp -m udp --dport 53 -j MASQUERADE\n[^]*-F BERTH\n-X BERTH\nCOMMIT\n$/);
+});
+
+const linkA = { ifHost: 'bdns1111111', hostIp: '169.254.64.10', port: 53 };
+const linkB = { ifHost: 'bdns2222222', hostIp: '169.254.64.20', port: 40123 };
+const links: LinkFirewall = { prefix: 'BERTH', links: [linkA, linkB] };
+
+/** `converged` with the links' filter in place, and another daemon's (prefix OTHER) beside it. */
+const withLinks = converged
+  .replace(':OTHER - [0:0]\n', ':OTHER - [0:0]\n:BERTH-DNS-LINKS - [0:0]\n:OTHER-DNS-LINKS - [0:0]\n-A INPUT -i bdns+ -j OTHER-DNS-LINKS\n-A INPUT -i bdns+ -j BERTH-DNS-LINKS\n-A INPUT -i lo -j ACCEPT\n')
+  .replace('-A FORWARD -j BERTH-USER\n', '-A FORWARD -i bdns+ -j OTHER-DNS-LINKS\n-A FORWARD -i bdns+ -j BERTH-DNS-LINKS\n-A FORWARD -j BERTH-USER\n')
+  .replace(
+    '-A BERTH-USER -s 10.1.1.1/32 -j DROP\n',
+    `-A BERTH-USER -s 10.1.1.1/32 -j DROP
+-A BERTH-DNS-LINKS -d 169.254.64.10/32 -i bdns1111111 -p udp -m udp --dport 53 -j ACCEPT
+-A BERTH-DNS-LINKS -d 169.254.64.10/32 -i bdns1111111 -p tcp -m tcp --dport 53 -j ACCEPT
+-A BERTH-DNS-LINKS -i bdns1111111 -j DROP
+-A BERTH-DNS-LINKS -d 169.254.64.20/32 -i bdns2222222 -p udp -m udp --dport 40123 -j ACCEPT
+-A BERTH-DNS-LINKS -d 169.254.64.20/32 -i bdns2222222 -p tcp -m tcp --dport 40123 -j ACCEPT
+-A BERTH-DNS-LINKS -i bdns2222222 -j DROP
+-A OTHER-DNS-LINKS -i bdns3333333 -j DROP
+`,
+  );
+
+test('DNS links: per link DNS to its listener then DROP, all naming the link (no catch-all); drop-only until it listens', () => {
+  assert.deepEqual(linkChainRules([linkA, { ifHost: 'bdns2222222', hostIp: '169.254.64.20' }]), [
+    '-d 169.254.64.10/32 -i bdns1111111 -p udp -m udp --dport 53 -j ACCEPT',
+    '-d 169.254.64.10/32 -i bdns1111111 -p tcp -m tcp --dport 53 -j ACCEPT',
+    '-i bdns1111111 -j DROP',
+    '-i bdns2222222 -j DROP',
+  ]);
+  // another daemon's link matches none of them: its traffic comes back from our chain untouched
+  for (const r of linkChainRules(links.links)) assert.match(r, /-i bdns(1111111|2222222) /);
+  assert.deepEqual(linkJumps(links), [
+    { table: 'filter', chain: 'INPUT', spec: '-i bdns+ -j BERTH-DNS-LINKS' },
+    { table: 'filter', chain: 'FORWARD', spec: '-i bdns+ -j BERTH-DNS-LINKS' },
+  ]);
+  assert.deepEqual(linkJumps({ prefix: 'BERTH', links: [] }), []);
+  assert.ok(isOwnLinkRule('BERTH', 'INPUT', '-i bdns+ -j BERTH-DNS-LINKS'));
+  assert.ok(!isOwnLinkRule('BERTH', 'INPUT', '-i bdns+ -j OTHER-DNS-LINKS'));
+  assert.ok(!isOwnLinkRule('OTHER', 'INPUT', '-i bdns+ -j BERTH-DNS-LINKS'));
+  assert.ok(!isOwnLinkRule('BERTH', 'BERTH-DNS-LINKS', '-i bdns1111111 -j DROP'));
+});
+
+test('DNS links reconcile: chain and jumps (INPUT at the top, FORWARD first of ours); converged is a no-op; the other daemon is never touched', () => {
+  const fresh = reconcileScript(fw, [web, dns], parseSave(converged), [], links);
+  assert.equal(
+    fresh,
+    `*filter
+:BERTH-DNS-LINKS - [0:0]
+:BERTH - [0:0]
+:BERTH-ISOLATION-STAGE-1 - [0:0]
+:BERTH-ISOLATION-STAGE-2 - [0:0]
+-A BERTH-DNS-LINKS -d 169.254.64.10/32 -i bdns1111111 -p udp -m udp --dport 53 -j ACCEPT
+-A BERTH-DNS-LINKS -d 169.254.64.10/32 -i bdns1111111 -p tcp -m tcp --dport 53 -j ACCEPT
+-A BERTH-DNS-LINKS -i bdns1111111 -j DROP
+-A BERTH-DNS-LINKS -d 169.254.64.20/32 -i bdns2222222 -p udp -m udp --dport 40123 -j ACCEPT
+-A BERTH-DNS-LINKS -d 169.254.64.20/32 -i bdns2222222 -p tcp -m tcp --dport 40123 -j ACCEPT
+-A BERTH-DNS-LINKS -i bdns2222222 -j DROP
+-A BERTH -d 172.17.0.2/32 ! -i berth0 -o berth0 -p tcp -m tcp --dport 80 -j ACCEPT
+-A BERTH -d 172.17.0.3/32 ! -i berth0 -o berth0 -p udp -m udp --dport 53 -j ACCEPT
+-A BERTH-ISOLATION-STAGE-1 -i berth0 ! -o berth0 -j BERTH-ISOLATION-STAGE-2
+-A BERTH-ISOLATION-STAGE-1 -j RETURN
+-A BERTH-ISOLATION-STAGE-2 -o berth0 -j DROP
+-A BERTH-ISOLATION-STAGE-2 -j RETURN
+-I INPUT 1 -i bdns+ -j BERTH-DNS-LINKS
+-D FORWARD -j BERTH-USER
+-D FORWARD -j BERTH-ISOLATION-STAGE-1
+-D FORWARD -o berth0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-D FORWARD -o berth0 -j BERTH
+-D FORWARD -i berth0 ! -o berth0 -j ACCEPT
+-D FORWARD -i berth0 -o berth0 -j ACCEPT
+-I FORWARD 1 -i berth0 -o berth0 -j ACCEPT
+-I FORWARD 1 -i berth0 ! -o berth0 -j ACCEPT
+-I FORWARD 1 -o berth0 -j BERTH
+-I FORWARD 1 -o berth0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-I FORWARD 1 -j BERTH-ISOLATION-STAGE-1
+-I FORWARD 1 -j BERTH-USER
+-I FORWARD 1 -i bdns+ -j BERTH-DNS-LINKS
+COMMIT
+*nat
+:BERTH - [0:0]
+-A BERTH -i berth0 -j RETURN
+-A BERTH ! -i berth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80
+-A BERTH -d 127.0.0.1/32 ! -i berth0 -p udp -m udp --dport 5353 -j DNAT --to-destination 172.17.0.3:53
+COMMIT
+`,
+  );
+  assert.equal(reconcileScript(fw, [web, dns], parseSave(withLinks), [], links), '');
+  // no bridge network at all (--bridge none, macvlan only): the links alone
+  const alone = reconcileScript([], [], parseSave('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\nCOMMIT\n'), [], links);
+  assert.doesNotMatch(alone, /BERTH-USER|ISOLATION|\*nat/);
+  assert.match(alone, /^-I INPUT 1 -i bdns\+ -j BERTH-DNS-LINKS\n-I FORWARD 1 -i bdns\+ -j BERTH-DNS-LINKS\nCOMMIT\n$/m);
+  for (const s of [fresh, alone]) assert.doesNotMatch(s, /OTHER/);
+});
+
+test('DNS links after a crash: a stale link and a doubled jump go, a missing listener port comes, the other daemon stays', () => {
+  const crashed = withLinks
+    .replace('-A INPUT -i bdns+ -j BERTH-DNS-LINKS\n', '-A INPUT -i bdns+ -j BERTH-DNS-LINKS\n-A INPUT -i bdns+ -j BERTH-DNS-LINKS\n')
+    .replace('-A BERTH-DNS-LINKS -i bdns2222222 -j DROP\n', '-A BERTH-DNS-LINKS -i bdns2222222 -j DROP\n-A BERTH-DNS-LINKS -i bdnsdead000 -j DROP\n');
+  const s = reconcileScript(fw, [web, dns], parseSave(crashed), [], { prefix: 'BERTH', links: [linkA, { ...linkB, port: 40124 }] });
+  assert.match(s, /^-D INPUT -i bdns\+ -j BERTH-DNS-LINKS$/m);
+  assert.doesNotMatch(s, /bdnsdead000|40123|OTHER|FORWARD/);
+  assert.match(s, /^-A BERTH-DNS-LINKS -d 169\.254\.64\.20\/32 -i bdns2222222 -p tcp -m tcp --dport 40124 -j ACCEPT$/m);
+});
+
+test('DNS links: with the last one, the jumps and then the chain go; removal takes them too, never the other daemon\'s', () => {
+  const s = reconcileScript(fw, [web, dns], parseSave(withLinks), [], { prefix: 'BERTH', links: [] });
+  assert.match(s, /^-D INPUT -i bdns\+ -j BERTH-DNS-LINKS\n[^]*-D FORWARD -i bdns\+ -j BERTH-DNS-LINKS\n[^]*-F BERTH-DNS-LINKS\n-X BERTH-DNS-LINKS\nCOMMIT\n/m);
+  assert.doesNotMatch(s, /^:BERTH-DNS-LINKS/m);
+  assert.doesNotMatch(s, /OTHER/);
+  // gone already: nothing to do
+  assert.equal(reconcileScript(fw, [web, dns], parseSave(converged), [], { prefix: 'BERTH', links: [] }), '');
+  const r = removalScript(fw, parseSave(withLinks));
+  assert.match(r, /-D INPUT -i bdns\+ -j BERTH-DNS-LINKS\n/);
+  assert.match(r, /-D FORWARD -i bdns\+ -j BERTH-DNS-LINKS\n/);
+  assert.match(r, /-F BERTH-DNS-LINKS\n[^]*-X BERTH-DNS-LINKS\n/);
+  assert.doesNotMatch(r, /OTHER/);
 });

@@ -7,7 +7,12 @@
  *   filter  P                       per published port: ACCEPT to the container's port
  *           P-USER                  the user's own rules; created with `-j RETURN`, never flushed
  *           P-ISOLATION-STAGE-1/2   traffic leaving one bridge for another is dropped
- *           FORWARD                 -j P-USER, -j P-ISOLATION-STAGE-1, -o br conntrack ACCEPT,
+ *           P-DNS-LINKS             per DNS link of a sandbox (dns-link.ts): -i bdns<hex> -d <host end>
+ *                                   udp/tcp --dport <its listener> ACCEPT, then -i bdns<hex> DROP;
+ *                                   no catch-all, so another daemon's links pass through untouched
+ *           INPUT                   -i bdns+ -j P-DNS-LINKS (first; only while there are links)
+ *           FORWARD                 -i bdns+ -j P-DNS-LINKS (while there are links), -j P-USER,
+ *                                   -j P-ISOLATION-STAGE-1, -o br conntrack ACCEPT,
  *                                   -o br -j P, -i br ! -o br ACCEPT, -i br -o br ACCEPT|DROP (icc)
  *   nat     P                       -i br -j RETURN (with the proxy and ip-masq), then per port DNAT
  *           PREROUTING              -m addrtype --dst-type LOCAL -j P
@@ -21,8 +26,17 @@
  * text. A rule of a built-in chain is ours when it jumps to one of our chains, names our bridge
  * (-i/-o), or is a per-port MASQUERADE of an address in our subnet; nothing else is ever
  * deleted.
+ *
+ * The DNS links' filter (Docker has none: its macvlan containers cannot reach the host at all)
+ * keeps a container, whatever it sends out of its dns0 (packet sockets with CAP_NET_RAW skip
+ * the sandbox's own filter), from reaching anything on the host but its link's DNS listener:
+ * INPUT guards the host's services (all of them answer on the link's address, and on every
+ * other host address the weak host model lets it name), FORWARD anything routed on should the
+ * link's forwarding be turned back on (a write to net.ipv4.ip_forward resets it on every
+ * interface). The chain exists only while there are links, and goes with the last one.
  */
 import { Cidr, parseIPv4 } from './ipnet.js';
+import { DNS_LINK_HOST_PREFIX } from './dns-link.js';
 
 export type Table = 'filter' | 'nat';
 
@@ -70,7 +84,50 @@ export function chainNames(prefix: string) {
     user: `${prefix}-USER`,
     iso1: `${prefix}-ISOLATION-STAGE-1`,
     iso2: `${prefix}-ISOLATION-STAGE-2`,
+    links: `${prefix}-DNS-LINKS`,
   };
+}
+
+/** The host end of one DNS link (dns-link.ts), as the host's filter sees it. */
+export interface LinkFilter {
+  /** bdns<hex>. */
+  ifHost: string;
+  /** The host end's address, where the link's DNS listener is. */
+  hostIp: string;
+  /** The listener's port; absent while it does not listen yet: then everything is dropped. */
+  port?: number;
+}
+
+/** The DNS links of one daemon (its chain prefix). */
+export interface LinkFirewall {
+  prefix: string;
+  links: readonly LinkFilter[];
+}
+
+/** The content of P-DNS-LINKS: per link, DNS to its listener, then nothing else from it. */
+export function linkChainRules(links: readonly LinkFilter[]): string[] {
+  return links.flatMap((l) => [
+    ...(l.port === undefined ? [] : (['udp', 'tcp'] as const).map((p) => `-d ${l.hostIp}/32 -i ${l.ifHost} -p ${p} -m ${p} --dport ${l.port} -j ACCEPT`)),
+    `-i ${l.ifHost} -j DROP`,
+  ]);
+}
+
+/** The jumps from the built-in chains to P-DNS-LINKS (none without links). */
+export function linkJumps(f: LinkFirewall): Rule[] {
+  if (f.links.length === 0) return [];
+  const spec = `-i ${DNS_LINK_HOST_PREFIX}+ -j ${chainNames(f.prefix).links}`;
+  return [
+    { table: 'filter', chain: 'INPUT', spec },
+    { table: 'filter', chain: 'FORWARD', spec },
+  ];
+}
+
+/** Whether a rule of a built-in chain is a jump to this prefix's P-DNS-LINKS. */
+export function isOwnLinkRule(prefix: string, chain: string, spec: string): boolean {
+  if (!BUILTIN.has(chain)) return false;
+  const t = spec.split(/\s+/);
+  const target = chainNames(prefix).links;
+  return t.some((x, i) => (x === '-j' || x === '-g') && t[i + 1] === target);
 }
 
 const BUILTIN = new Set(['INPUT', 'OUTPUT', 'FORWARD', 'PREROUTING', 'POSTROUTING']);
@@ -232,39 +289,52 @@ export function deleteScript(rules: readonly Rule[]): string {
 }
 
 /**
- * The script that makes the tables hold exactly the network's rules for `forwards`: our chains
- * are re-declared (iptables-restore --noflush flushes a declared chain) and refilled; P-USER is
- * created when missing and keeps what the user put there; in the built-in chains our rules
- * that are not wanted go, missing ones come. FORWARD is rewritten when the order of our rules
- * there is not Docker's. Returns '' when nothing differs.
+ * The script that makes the tables hold exactly the networks' rules for `forwards`, and, when
+ * `links` is given, the DNS links' filter: our chains are re-declared (iptables-restore
+ * --noflush flushes a declared chain) and refilled; P-USER is created when missing and keeps
+ * what the user put there; in the built-in chains our rules that are not wanted go, missing
+ * ones come (INPUT's at the top). FORWARD is rewritten when the order of our rules there is not
+ * Docker's (the links' jump first). P-DNS-LINKS goes when there are no links. `f` may be empty
+ * (no bridge network): then only the links are looked at. Returns '' when nothing differs.
  */
-export function reconcileScript(f: Firewalls, forwards: readonly PortForward[], saved: Saved, retired: readonly string[] = []): string {
+export function reconcileScript(f: Firewalls, forwards: readonly PortForward[], saved: Saved, retired: readonly string[] = [], links?: LinkFirewall): string {
   const fws = all(f);
   const lines: Record<Table, string[]> = { filter: [], nat: [] };
-  const c = chainNames(fws[0]!.prefix);
-  const perPort = forwards.flatMap((p) => portRules(fws.find((x) => x.bridge === p.bridge) ?? fws[0]!, p));
   let changed = false;
+  const chains: { table: Table; chain: string; want: string[] }[] = [];
+  const wanted: Rule[] = [];
+  if (links?.links.length) {
+    chains.push({ table: 'filter', chain: chainNames(links.prefix).links, want: linkChainRules(links.links) });
+    wanted.push(...linkJumps(links));
+  }
+  if (fws.length) {
+    const perPort = forwards.flatMap((p) => portRules(fws.find((x) => x.bridge === p.bridge) ?? fws[0]!, p));
+    for (const ch of ownChains(fws)) chains.push({ ...ch, want: [...ch.head, ...perPort.filter((r) => r.table === ch.table && r.chain === ch.chain).map((r) => r.spec)] });
+    wanted.push(...builtinRules(fws), ...perPort.filter((r) => BUILTIN.has(r.chain)));
+  }
+  const own = (chain: string, spec: string) => isOwnBuiltinRule(fws, chain, spec, retired) || (links !== undefined && isOwnLinkRule(links.prefix, chain, spec));
 
-  for (const ch of ownChains(fws)) {
-    const want = [...ch.head, ...perPort.filter((r) => r.table === ch.table && r.chain === ch.chain).map((r) => r.spec)];
+  for (const ch of chains) {
     const t = saved[ch.table];
     const have = t?.rules.filter((r) => r.chain === ch.chain).map((r) => r.spec) ?? [];
-    if (!t?.chains.has(ch.chain) || have.join('\n') !== want.join('\n')) changed = true;
-    lines[ch.table].push(`:${ch.chain} - [0:0]`, ...want.map((s) => `-A ${ch.chain} ${s}`));
+    if (!t?.chains.has(ch.chain) || have.join('\n') !== ch.want.join('\n')) changed = true;
+    lines[ch.table].push(`:${ch.chain} - [0:0]`, ...ch.want.map((s) => `-A ${ch.chain} ${s}`));
   }
 
-  const filter = saved['filter'];
-  if (!filter?.chains.has(c.user)) {
-    lines.filter.push(`:${c.user} - [0:0]`, `-A ${c.user} -j RETURN`);
-    changed = true;
-  } else if (!filter.rules.some((r) => r.chain === c.user && r.spec === '-j RETURN')) {
-    lines.filter.push(`-A ${c.user} -j RETURN`);
-    changed = true;
+  if (fws.length) {
+    const user = chainNames(fws[0]!.prefix).user;
+    const filter = saved['filter'];
+    if (!filter?.chains.has(user)) {
+      lines.filter.push(`:${user} - [0:0]`, `-A ${user} -j RETURN`);
+      changed = true;
+    } else if (!filter.rules.some((r) => r.chain === user && r.spec === '-j RETURN')) {
+      lines.filter.push(`-A ${user} -j RETURN`);
+      changed = true;
+    }
   }
 
-  const wanted = [...builtinRules(fws), ...perPort.filter((r) => BUILTIN.has(r.chain))];
   for (const table of ['filter', 'nat'] as const) {
-    const have = (saved[table]?.rules ?? []).filter((r) => isOwnBuiltinRule(fws, r.chain, r.spec, retired));
+    const have = (saved[table]?.rules ?? []).filter((r) => own(r.chain, r.spec));
     for (const chain of BUILTIN) {
       const want = wanted.filter((r) => r.table === table && r.chain === chain).map((r) => r.spec);
       const got = have.filter((r) => r.chain === chain).map((r) => r.spec);
@@ -282,7 +352,9 @@ export function reconcileScript(f: Firewalls, forwards: readonly PortForward[], 
         else {
           changed = true;
           // compat: Docker inserts the subnet's MASQUERADE first and appends the rest.
-          lines[table].push(/ -j MASQUERADE$/.test(s) && s.startsWith('-s ') && !s.includes('/32 ') ? `-I ${chain} 1 ${s}` : `-A ${chain} ${s}`);
+          // The links' jump goes first in INPUT: ahead of whatever the host's firewall accepts.
+          const first = chain === 'INPUT' || (/ -j MASQUERADE$/.test(s) && s.startsWith('-s ') && !s.includes('/32 '));
+          lines[table].push(first ? `-I ${chain} 1 ${s}` : `-A ${chain} ${s}`);
         }
       }
       for (const s of left) {
@@ -291,22 +363,33 @@ export function reconcileScript(f: Firewalls, forwards: readonly PortForward[], 
       }
     }
   }
+
+  if (links && !links.links.length) {
+    // the last link went: its chain too (after the jumps to it, deleted above)
+    const chain = chainNames(links.prefix).links;
+    if (saved['filter']?.chains.has(chain)) {
+      changed = true;
+      lines.filter.push(`-F ${chain}`, `-X ${chain}`);
+    }
+  }
   return changed ? script(lines) : '';
 }
 
 /**
- * The script that removes every trace of the network: our rules in the built-in chains, then
- * our chains (P-USER included). For tests and for turning iptables management off.
+ * The script that removes every trace of the networks and DNS links of the prefix: our rules
+ * in the built-in chains, then our chains (P-USER and P-DNS-LINKS included). For tests and for
+ * turning iptables management off.
  */
 export function removalScript(f: Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'> | readonly Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>[], saved: Saved): string {
   const fw = Array.isArray(f) ? f : [f as Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>];
   const lines: Record<Table, string[]> = { filter: [], nat: [] };
-  const c = chainNames(fw[0]!.prefix);
-  const ours = [c.main, c.user, c.iso1, c.iso2];
+  const prefix = fw[0]!.prefix;
+  const c = chainNames(prefix);
+  const ours = [c.main, c.user, c.iso1, c.iso2, c.links];
   for (const table of ['filter', 'nat'] as const) {
     const t = saved[table];
     if (!t) continue;
-    for (const r of t.rules) if (isOwnBuiltinRule(fw, r.chain, r.spec)) lines[table].push(`-D ${r.chain} ${r.spec}`);
+    for (const r of t.rules) if (isOwnBuiltinRule(fw, r.chain, r.spec) || isOwnLinkRule(prefix, r.chain, r.spec)) lines[table].push(`-D ${r.chain} ${r.spec}`);
     const present = ours.filter((ch) => t.chains.has(ch));
     for (const ch of present) lines[table].push(`-F ${ch}`);
     for (const ch of present) lines[table].push(`-X ${ch}`);

@@ -1,8 +1,11 @@
 /**
  * Where a sandbox's 127.0.0.11 goes (the embedded DNS, dns.ts): to the gateway of its first
  * user-defined bridge network (endpoint.ts dnsRedirect), or through a DNS link of its own
- * (dns-link.ts) when its networks give it no such gateway (macvlan only). A sandbox that has a
- * link keeps it, and its DNS, until it goes: connect and disconnect do not move it back.
+ * (dns-link.ts) when its networks give it no such gateway: macvlan only, or a sandbox that had
+ * the resolver and loses its last user-defined bridge (moby starts a sandbox's resolver once,
+ * sandbox_dns_unix.go startResolver, and nothing stops it while the sandbox lives: the
+ * container's resolv.conf keeps naming 127.0.0.11, which must keep answering). A sandbox that
+ * has a link keeps it, and its DNS, until it goes: connect and disconnect do not move it back.
  */
 import type { Ctx, Logger } from '../lib/index.js';
 import { dnsRedirect, onMacvlan } from './endpoint.js';
@@ -29,13 +32,14 @@ export class SandboxDns {
   }
 
   /**
-   * The sandbox's DNS once its endpoints are `eps`: with a new link (addresses reserved) when
-   * they would leave it without the embedded DNS. The link's redirect names port 53 until
+   * The sandbox's DNS once its endpoints are `eps` (rec.endpoints still the ones before): with
+   * a new link (addresses reserved) when they would leave it without the embedded DNS while it
+   * is on a macvlan network or has the resolver now. The link's redirect names port 53 until
    * serve() knows better. Throws unavailable when no link address is left.
    */
   plan(rec: SandboxRecord, eps: readonly EndpointRecord[]): { dns?: DnsRedirect; link?: DnsLinkRecord } {
     const { links, nets } = this.deps;
-    if (links && !rec.dnsLink && !dnsRedirect(nets, eps) && onMacvlan(nets, eps)) {
+    if (links && !rec.dnsLink && !dnsRedirect(nets, eps) && (onMacvlan(nets, eps) || this.of(rec) !== undefined)) {
       const link = links.allocate();
       return { dns: linkRedirect(link, 53), link };
     }
@@ -56,6 +60,11 @@ export class SandboxDns {
     await this.deps.kernel.redirectDns(ctx, rec.netnsPath, linkRedirect(link, port));
     rec.dnsPort = port;
     await this.deps.store.put(rec);
+  }
+
+  /** The port the listener of the sandbox's link listens on (undefined: no link, or not listening). */
+  linkPort(rec: SandboxRecord): number | undefined {
+    return rec.dnsLink && this.deps.links?.port(rec.dnsLink);
   }
 
   /** A link's listener closes and its addresses are free (the link itself went with its sandbox). */

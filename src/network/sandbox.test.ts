@@ -81,7 +81,10 @@ test('a sandbox with a macvlan endpoint and a DNS link: one process makes the ch
     '',
   ]);
   assert.deepEqual(host, [['link set veth1234567 master br-x up', 'link set bdns1234567 addrgenmode none', 'addr add 169.254.64.10 peer 169.254.64.11 dev bdns1234567', 'link set bdns1234567 up']]);
-  assert.deepEqual(writes, [['/proc/sys/net/ipv4/conf/bdns1234567/forwarding', '0\n']]);
+  assert.deepEqual(writes, [
+    ['/proc/sys/net/ipv4/conf/bdns1234567/forwarding', '0\n'],
+    ['/proc/sys/net/ipv6/conf/bdns1234567/disable_ipv6', '1\n'],
+  ]);
 });
 
 test('leaving a macvlan network deletes the child from inside the namespace (it has no host end); a veth goes by its host end', async () => {

@@ -170,11 +170,14 @@ export class SandboxKernel {
     return { argv: [this.deps.sh, '-ec', `${first}${children.map((c) => `${c}\n`).join('')}${ip} -batch -${dnsPart}`], input: ipLines.join('\n') + '\n' };
   }
 
-  /** The host's side of new endpoints and of a new DNS link. */
+  /**
+   * The host's side of new endpoints and of a new DNS link: the link's sysctls (no forwarding,
+   * no IPv6) before it has an address and is up.
+   */
   private async hostSide(ctx: Ctx, eps: readonly EndpointKernelSpec[], link: DnsLinkRecord | undefined): Promise<void> {
-    await this.deps.ip.host(ctx, [...hostLines(eps), ...(link ? linkHostLines(link, this.ipv6) : [])]);
     const write = this.deps.writeFile ?? ((p: string, d: string) => fs.writeFile(p, d));
-    if (link) for (const [p, v] of Object.entries(linkHostSysctls(link))) await write(p, `${v}\n`);
+    if (link) for (const [p, v] of Object.entries(linkHostSysctls(link, this.ipv6))) await write(p, `${v}\n`);
+    await this.deps.ip.host(ctx, [...hostLines(eps), ...(link ? linkHostLines(link, this.ipv6) : [])]);
   }
 
   /**

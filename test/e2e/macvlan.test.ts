@@ -4,12 +4,15 @@
  * playing an outside host on the same L2 segment (192.168.213.254). Containers on a macvlan
  * network get a macvlan child of the parent as eth0, reach each other by name through the
  * embedded DNS (over their DNS link), and the outside host reaches them by address; Docker's
- * errors for bad parents and modes leave nothing half-made; connect/disconnect, berthd restarts
- * (clean and kill -9) and removal; no bridge, no iptables rule, no link left behind.
+ * errors for bad parents and modes leave nothing half-made; the host end of a DNS link takes DNS
+ * to its listener and nothing else, even from a container past its sandbox's own filter, and
+ * never filters another daemon's links; connect/disconnect, berthd restarts (clean and kill -9,
+ * the links' rules reconciled) and removal; no bridge, no iptables rule, no link left behind.
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { startDaemon, run, type TestDaemon, ok, sleep } from './harness.js';
 
@@ -44,6 +47,52 @@ async function eventually(args: string[], tries = 20): Promise<string> {
     await sleep(150);
   }
   throw new Error(`${args.join(' ')}: ${last}`);
+}
+
+/** The daemon's DNS link filter as iptables-save shows it (its chain and the jumps to it), sorted. */
+async function linkRules(daemon: TestDaemon = d): Promise<string[]> {
+  return (await daemon.ownRules()).filter((l) => l.includes(`${daemon.chainPrefix}-DNS-LINKS`)).sort();
+}
+
+/** Polls `get` until it deep-equals `want` (background teardowns, boot's reconciliation), then asserts. */
+async function settles<T>(get: () => Promise<T>, want: T, tries = 60): Promise<void> {
+  let last = await get();
+  for (let i = 0; i < tries && JSON.stringify(last) !== JSON.stringify(want); i++) {
+    await sleep(100);
+    last = await get();
+  }
+  assert.deepEqual(last, want);
+}
+
+/** The host end's address of a container's DNS link (the peer of its dns0). */
+async function linkHostEnd(c: string, daemon: TestDaemon = d): Promise<string> {
+  const out = await ok(daemon.docker(['exec', c, 'ip', '-4', '-o', 'addr', 'show', 'dns0']));
+  const m = /peer (169\.254\.\d+\.\d+)/.exec(out);
+  assert.ok(m, out);
+  return m[1]!;
+}
+
+/** A TCP service on 0.0.0.0 (any port) that greets and records who connected. */
+async function hostService(): Promise<{ port: number; peers: string[]; close: () => Promise<void> }> {
+  const peers: string[] = [];
+  const server = net.createServer((s) => {
+    peers.push(s.remoteAddress ?? '');
+    s.end('hello\n');
+  });
+  await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+  return { port: (server.address() as net.AddressInfo).port, peers, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** A TCP connection from this (the host's) namespace; resolves to what the service said. */
+function greet(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ host, port, timeout: 3000 }, () => c.setEncoding('utf8'));
+    let got = '';
+    c.on('data', (x) => (got += x));
+    c.on('end', () => resolve(got));
+    c.on('timeout', () => c.destroy(new Error('timeout')));
+    c.on('error', reject);
+  });
 }
 
 /** A create that must fail with `message`, leaving no network and no link named `leftover`. */
@@ -155,6 +204,83 @@ describe('macvlan networks', () => {
     await ok(d.docker(['rm', '-f', 'c3']));
   });
 
+  test("the DNS link's host end: DNS to its listener and nothing else, even past the sandbox's own filter (CAP_NET_RAW); the rules come and go with the link", async () => {
+    const svc = await hostService();
+    try {
+      await ok(d.docker(['run', '-d', '--name', 'r1', '--cap-add', 'NET_RAW', '--network', 'mv1', 'busybox', 'sleep', '600']));
+      const hostEnd = await linkHostEnd('r1');
+      const p = d.chainPrefix;
+      const rules = await linkRules();
+      const udp = new RegExp(`^-A ${p}-DNS-LINKS -d ${hostEnd.replace(/\./g, '\\.')}/32 -i (bdns[0-9a-f]{7}) -p udp -m udp --dport (\\d+) -j ACCEPT$`);
+      const m = rules.map((l) => udp.exec(l)).find(Boolean);
+      assert.ok(m, rules.join('\n'));
+      const [, ifHost, port] = m;
+      for (const l of [
+        `-A INPUT -i bdns+ -j ${p}-DNS-LINKS`,
+        `-A FORWARD -i bdns+ -j ${p}-DNS-LINKS`,
+        `-A ${p}-DNS-LINKS -d ${hostEnd}/32 -i ${ifHost} -p tcp -m tcp --dport ${port} -j ACCEPT`,
+        `-A ${p}-DNS-LINKS -i ${ifHost} -j DROP`,
+      ]) {
+        assert.ok(rules.includes(l), `${l} in\n${rules.join('\n')}`);
+      }
+      // the service answers on the link's address (from the host itself)...
+      assert.equal(await greet(hostEnd, svc.port), 'hello\n');
+      // ...but not to the container, even with the sandbox's own filter out of the way: what a
+      // packet socket (CAP_NET_RAW, in Docker's default set) writes to dns0 skips it, and busybox
+      // has no tool to write one, so the rule goes from outside. And not through another host
+      // address either (the weak host model would take it in on the link).
+      const key = await inspect('r1', '{{.NetworkSettings.SandboxKey}}');
+      await ok(run('nsenter', [`--net=${key}`, 'iptables', '-w', '-D', 'OUTPUT', '-o', 'dns0', '-j', 'BERTH_DNS_FILTER']));
+      const bridgeIp = (JSON.parse(await ok(run('ip', ['-json', '-4', 'addr', 'show', 'dev', d.bridge]))) as { addr_info: { local: string }[] }[])[0]!.addr_info[0]!.local;
+      await ok(run('nsenter', [`--net=${key}`, 'ip', 'route', 'add', `${bridgeIp}/32`, 'dev', 'dns0']));
+      for (const target of [hostEnd, bridgeIp]) {
+        const r = await d.docker(['exec', 'r1', 'nc', '-w', '2', target, String(svc.port)]);
+        assert.notEqual(r.code, 0, `reached ${target}:${svc.port} over the DNS link: ${r.stdout}`);
+        assert.doesNotMatch(r.stdout, /hello/);
+      }
+      assert.equal((await d.docker(['exec', 'r1', 'ping', '-c', '1', '-W', '1', hostEnd])).code, 1);
+      assert.deepEqual(svc.peers.filter((a) => a.includes('169.254.') && a !== hostEnd), [], 'no connection from the container');
+      // names still resolve
+      assert.match(await ok(d.docker(['exec', 'r1', 'nslookup', 'c2'])), /192\.168\.213\.20/);
+      // its rules go with it; the other links' stay
+      await ok(d.docker(['rm', '-f', 'r1']));
+      await settles(async () => (await linkRules()).filter((l) => l.includes(ifHost!)), []);
+      assert.ok((await linkRules()).some((l) => l.startsWith('-A INPUT ')), 'c1 and c2 keep theirs');
+    } finally {
+      await svc.close();
+    }
+  });
+
+  test("a second daemon on the host: each one's DNS links pass the other's filter", async () => {
+    const d2 = await startDaemon();
+    try {
+      await d2.importBusybox();
+      await ok(d2.docker(['network', 'create', '-d', 'macvlan', '--subnet', '192.168.216.0/24', '-o', `parent=${parent}`, 'mvz']));
+      await ok(d2.docker(['run', '-d', '--name', 'z1', '--network', 'mvz', 'busybox', 'sleep', '600']));
+      await ok(d2.docker(['run', '-d', '--name', 'z2', '--network', 'mvz', '--ip', '192.168.216.20', 'busybox', 'sleep', '600']));
+      /** The daemons' jumps in INPUT, in order. */
+      const inputJumps = async () => (await ok(run('iptables', ['-w', '-S', 'INPUT']))).split('\n').flatMap((l) => /^-A INPUT -i bdns\+ -j (\S+)-DNS-LINKS$/.exec(l)?.[1] ?? []);
+      // the second daemon's jump came last, so it is first: our links' traffic goes through its chain
+      assert.deepEqual((await inputJumps()).filter((x) => x === d.chainPrefix || x === d2.chainPrefix), [d2.chainPrefix, d.chainPrefix]);
+      assert.match(await ok(d.docker(['exec', 'c1', 'nslookup', 'c2'])), /192\.168\.213\.20/);
+      assert.match(await ok(d2.docker(['exec', 'z1', 'nslookup', 'z2'])), /192\.168\.216\.20/);
+      // and the other way round: our jump lost, the next link of ours puts it back at the top
+      await ok(run('iptables', ['-w', '-D', 'INPUT', '-i', 'bdns+', '-j', `${d.chainPrefix}-DNS-LINKS`]));
+      await ok(d.docker(['run', '-d', '--name', 'c9', '--network', 'mv1', 'busybox', 'sleep', '600']));
+      assert.deepEqual((await inputJumps()).filter((x) => x === d.chainPrefix || x === d2.chainPrefix), [d.chainPrefix, d2.chainPrefix]);
+      assert.match(await ok(d2.docker(['exec', 'z1', 'nslookup', 'z2'])), /192\.168\.216\.20/);
+      assert.match(await ok(d.docker(['exec', 'c9', 'nslookup', 'c2'])), /192\.168\.213\.20/);
+      await ok(d.docker(['rm', '-f', 'c9']));
+      // and neither filter names the other's links
+      const ours = (await linkRules()).join('\n');
+      for (const c of ['z1', 'z2']) assert.ok(!ours.includes(await linkHostEnd(c, d2)));
+    } finally {
+      await d2.cleanup();
+    }
+    assert.deepEqual(await linkRules(d2), []);
+    assert.match(await ok(d.docker(['exec', 'c1', 'nslookup', 'c2'])), /192\.168\.213\.20/);
+  });
+
   test('connect and disconnect: a running container gains and loses a macvlan interface, names follow', async () => {
     await ok(d.docker(['network', 'create', 'brx']));
     await ok(d.docker(['run', '-d', '--name', 'c4', '--network', 'brx', 'busybox', 'sleep', '600']));
@@ -185,12 +311,20 @@ describe('macvlan networks', () => {
   for (const how of ['stop', 'kill9'] as const) {
     test(`berthd restart (${how}): containers keep their interface, the daemon adopts them again`, async () => {
       const c1ip = await inspect('c1', '{{.NetworkSettings.Networks.mv1.IPAddress}}');
+      const rules = await linkRules();
+      assert.ok(rules.length >= 8, rules.join('\n'));
       if (how === 'stop') await d.stop();
       else await d.kill9();
+      if (how === 'kill9') {
+        // what a crash may leave: the rule of a link that is gone, a jump missing
+        await ok(run('iptables', ['-w', '-A', `${d.chainPrefix}-DNS-LINKS`, '-i', 'bdnsdead000', '-j', 'DROP']));
+        await ok(run('iptables', ['-w', '-D', 'INPUT', '-i', 'bdns+', '-j', `${d.chainPrefix}-DNS-LINKS`]));
+      }
       // while berthd is down the L2 path stays up
       assert.match(await ok(inOutside(['busybox', 'ping', '-c', '1', '-W', '2', c1ip])), /1 (packets )?received/);
       await d.start();
       assert.match(await eventually(['exec', 'c1', 'ping', '-c', '1', '-W', '2', 'c2']), /1 packets received/);
+      await settles(linkRules, rules);
       assert.equal(await inspect('c1', '{{.NetworkSettings.Networks.mv1.IPAddress}}'), c1ip);
       // the address is still taken: a new container gets another one
       await ok(d.docker(['run', '-d', '--name', 'c7', '--network', 'mv1', 'busybox', 'sleep', '600']));
@@ -209,6 +343,7 @@ describe('macvlan networks', () => {
     assert.deepEqual(readdirSync(join(d.execRoot, 'netns')), []);
     assert.deepEqual(await hostLinks({ kind: 'macvlan' }), []);
     assert.deepEqual(await hostLinks({ prefix: 'bdns' }), []);
+    await settles(linkRules, []);
     await ok(d.docker(['network', 'rm', 'mv1']));
     assert.equal(await ok(d.docker(['network', 'ls', '-q', '--filter', 'driver=macvlan'])), '');
     // the parent is the host's: it stays, and can take a new network

@@ -2,7 +2,9 @@
  * Issue 6, user-defined networks, end to end with the real docker CLI (book chapter 11's
  * single-host walkthroughs): `network create`, containers on one bridge reaching each other by
  * name through the embedded DNS, isolation between bridges, connect/disconnect of running and
- * stopped containers, published ports on a user-defined network, Docker's errors leaving
+ * stopped containers (a default-bridge container connected to a user-defined network gets the
+ * embedded DNS, and keeps it after the disconnect, as Docker's sandbox keeps its resolver),
+ * published ports on a user-defined network, Docker's errors leaving
  * nothing half-made, network events, ls filters and prune, a kill -9 of berthd, and nothing
  * left behind (veth, netns, rules) once every container and network is gone.
  */
@@ -118,6 +120,48 @@ describe('user-defined networks', () => {
     assert.match(await inspect('s1', '{{.NetworkSettings.Networks.bridge.IPAddress}}'), /^\d+\.\d+\.\d+\.\d+$/);
     assert.match(await ok(d.docker(['exec', 'o1', 'ping', '-c', '1', '-W', '2', 's1'])), /1 packets received/);
     await ok(d.docker(['rm', '-f', 's1']));
+  });
+
+  test("a default-bridge container connected to a user-defined network: Docker's resolver start (127.0.0.11, names resolve); kept after disconnect", async () => {
+    await ok(d.docker(['network', 'create', 'joinnet']));
+    await ok(d.docker(['run', '-d', '--name', 'jb', '--network', 'joinnet', 'busybox', 'sleep', '600']));
+    const jbip = new RegExp(`Address( 1)?:\\s+${(await inspect('jb', '{{.NetworkSettings.Networks.joinnet.IPAddress}}')).replace(/\./g, '\\.')}\\n`);
+    await ok(d.docker(['run', '-d', '--name', 'ja', 'busybox', 'sleep', '600']));
+    const hostView = await ok(d.docker(['exec', 'ja', 'cat', '/etc/resolv.conf']));
+    assert.doesNotMatch(hostView, /127\.0\.0\.11/);
+    await ok(d.docker(['network', 'connect', 'joinnet', 'ja']));
+    // moby startResolver -> rebuildDNS: what a container started on the network shows
+    const view = await ok(d.docker(['exec', 'ja', 'cat', '/etc/resolv.conf']));
+    assert.equal(view, await ok(d.docker(['run', '--rm', '--network', 'joinnet', 'busybox', 'cat', '/etc/resolv.conf'])));
+    assert.match(view, /^nameserver 127\.0\.0\.11\n(search .*\n)?options (.* )?ndots:0\n$/);
+    assert.match(await ok(d.docker(['exec', 'ja', 'nslookup', 'jb'])), jbip);
+    assert.match(await ok(d.docker(['exec', 'ja', 'ping', '-c', '1', '-W', '2', 'jb'])), /1 packets received/);
+    assert.match(await ok(d.docker(['exec', 'jb', 'ping', '-c', '1', '-W', '2', 'ja'])), /1 packets received/);
+    // disconnect: Docker's sandbox keeps its resolver and the file stays; 127.0.0.11 answers on
+    // (through a DNS link of the sandbox's own now), with no name of joinnet any more
+    await ok(d.docker(['network', 'disconnect', 'joinnet', 'ja']));
+    assert.equal(await ok(d.docker(['exec', 'ja', 'cat', '/etc/resolv.conf'])), view);
+    await ok(d.docker(['exec', 'ja', 'ip', 'link', 'show', 'dns0']));
+    const linkEnds = (await d.ownRules()).flatMap((l) => /-i (bdns[0-9a-f]{7}) -j DROP$/.exec(l)?.[1] ?? []);
+    assert.equal(linkEnds.length, 1, 'the link filtered on the host');
+    const gone = await d.docker(['exec', 'ja', 'nslookup', 'jb']);
+    assert.notEqual(gone.code, 0);
+    assert.match(gone.stdout + gone.stderr, /can't find jb/);
+    assert.doesNotMatch(gone.stdout + gone.stderr, /timed out|no servers/);
+    // and again: the link stays, the names come back
+    await ok(d.docker(['network', 'connect', 'joinnet', 'ja']));
+    assert.match(await ok(d.docker(['exec', 'ja', 'nslookup', 'jb'])), jbip);
+    // a stopped container connected, then started: the resolver starts with it
+    await ok(d.docker(['create', '--name', 'js', 'busybox', 'sleep', '600']));
+    await ok(d.docker(['network', 'connect', 'joinnet', 'js']));
+    await ok(d.docker(['start', 'js']));
+    assert.equal(await ok(d.docker(['exec', 'js', 'cat', '/etc/resolv.conf'])), view);
+    assert.match(await ok(d.docker(['exec', 'js', 'nslookup', 'jb'])), jbip);
+    await ok(d.docker(['rm', '-f', 'ja', 'jb', 'js']));
+    await ok(d.docker(['network', 'rm', 'joinnet']));
+    const left = async () => [...(await links(linkEnds[0]!)), ...(await d.ownRules()).filter((l) => l.includes('DNS-LINKS'))];
+    for (let i = 0; i < 60 && (await left()).length; i++) await sleep(50);
+    assert.deepEqual(await left(), [], 'no link, no rule of it left');
   });
 
   test('DNS forwards other names to the --dns servers; --mac-address; --add-host host-gateway', async () => {

@@ -1,7 +1,8 @@
 /**
  * `network connect` and `network disconnect` of a container (moby daemon/container_operations.go
  * ConnectToNetwork, DisconnectFromNetwork): a running container's sandbox gains or loses an
- * endpoint at once; a stopped one's settings change for its next start.
+ * endpoint at once; a stopped one's settings change for its next start. A first user-defined
+ * network starts the embedded DNS for the container (resolv-conf.ts); a disconnect never stops it.
  */
 import { forbidden, invalidParameter, type Ctx } from '../../lib/index.js';
 import { isRunning } from '../../containers/index.js';
@@ -9,6 +10,7 @@ import type { EndpointSettings } from '../../api/types/index.js';
 import type { NetworkInfo } from '../../network/index.js';
 import type { ContainersServiceBase } from './service.js';
 import { aliasesFor, endpointOf, endpointSettings, fullSettings, hostsEntry } from './network.js';
+import { rebuildResolvConf } from './resolv-conf.js';
 import { promises as fs } from 'node:fs';
 
 /** Docker's refusals for containers whose networking is not theirs to change. */
@@ -37,6 +39,9 @@ export async function connectNetwork(svc: ContainersServiceBase, ctx: Ctx, ref: 
         d.NetworkSettings = fullSettings({ ...d.NetworkSettings, Networks: { ...d.NetworkSettings.Networks, [net.name]: endpointOf(requested, id, ep) } });
       });
       if (ep.ip) await fs.appendFile(updated.HostsPath, hostsEntry(ep.ip, updated.Config.Hostname ?? '', updated.Config.Domainname ?? '')).catch(() => {});
+      // compat: joining a user-defined network starts the sandbox's resolver (moby
+      // populateNetworkResources -> startResolver -> rebuildDNS): 127.0.0.11 in resolv.conf
+      if (!net.predefined) await rebuildResolvConf(updated.ResolvConfPath);
       svc.emitNetwork('connect', ep, id);
       return;
     }

@@ -14,7 +14,8 @@ import type { Attachment } from '../../network/index.js';
 import type { LogDriver } from '../../containers/index.js';
 import type { Mount } from '../../snapshots/index.js';
 import { healthcheckOf } from './health.js';
-import { attachRequest, copyNetworkFiles, linkHosts, runningSettings, stoppedSettings, writeHosts } from './network.js';
+import { attachRequest, copyNetworkFiles, isPredefined, linkHosts, runningSettings, stoppedSettings, writeHosts } from './network.js';
+import { rebuildResolvConf } from './resolv-conf.js';
 import { setupMounts, unmountVolumes } from './mounts.js';
 
 const notRunning = (ref: string, id: string, verb: string) =>
@@ -77,6 +78,8 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
           attachment = a;
           const ips = a.endpoints.flatMap((e) => [e.ip, e.ip6].filter((x): x is string => !!x));
           if (ips.length) await writeHosts(rec.HostsPath, (await svc.hostsBase(rec)) + linkHosts(svc, rec), ips, rec.Config.Hostname ?? '', rec.Config.Domainname ?? '');
+          // compat: a user-defined network among them (one connected while the container was stopped) starts the resolver
+          if (a.endpoints.some((e) => !isPredefined(e.networkName))) await rebuildResolvConf(rec.ResolvConfPath);
           return a;
         });
       const [net, spec, mounts, lg] = await Promise.allSettled([

@@ -29,6 +29,7 @@ import { RestartManager, parsePolicy } from './restart-policy.js';
 import type { ProcessStreams } from './streams.js';
 import type { JoinedNamespaces } from './namespaces.js';
 import { driverOfName, modeOf, type ContainerNetwork } from './network.js';
+import { embeddedView } from './resolv-conf.js';
 import type { Remap } from '../userns.js';
 import type { ContainerVolumes } from './mounts.js';
 import type { MountInput } from '../../runtime/index.js';
@@ -307,17 +308,4 @@ export class ContainersServiceBase {
     resolv = lines.filter((l, i, a) => !(l === '' && i === a.length - 1)).join('\n') + '\n';
     return { hostname: hostname + '\n', hosts, 'resolv.conf': resolv };
   }
-
-}
-
-/**
- * Docker's resolv.conf on a user-defined network (libnetwork sandbox rebuildDNS): the embedded
- * DNS as the only nameserver (the others become its upstreams), the search domains kept, and
- * `ndots:0` added to the options unless they set ndots.
- */
-export function embeddedView(lines: readonly string[]): string[] {
-  const search = lines.filter((l) => /^\s*search\s/.test(l));
-  const opts = lines.filter((l) => /^\s*options\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
-  if (!opts.some((o) => o.startsWith('ndots:'))) opts.push('ndots:0');
-  return ['nameserver 127.0.0.11', ...search.map((l) => l.trim()), `options ${opts.join(' ')}`];
 }
