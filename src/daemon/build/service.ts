@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalidParameter, type Ctx, type Exec } from '../../lib/index.js';
 import type { HostConfig } from '../../api/types/index.js';
-import { applyDockerignore, build, fetchRemoteContext, receiveContext, type BuildBackend, type BuildMessage } from '../../builder/index.js';
+import { applyDockerignore, build, fetchRemoteContext, receiveContext, type BuildBackend, type BuildContext, type BuildMessage } from '../../builder/index.js';
 
 export interface BuildRequest {
   /** The context tar (plain or gzip); ignored (drained) with `remote`. */
@@ -46,19 +46,19 @@ export class BuildService {
   async build(ctx: Ctx, req: BuildRequest): Promise<AsyncIterable<BuildMessage>> {
     const buildRoot = join(this.deps.root, randomBytes(16).toString('hex'));
     await fs.mkdir(buildRoot, { recursive: true, mode: 0o700 });
-    let contextDir: string;
+    let context: BuildContext;
     try {
       if (req.remote) {
         req.context.resume();
-        contextDir = await fetchRemoteContext(ctx, this.deps.exec, req.remote, buildRoot, req.dockerfile);
-        await applyDockerignore(contextDir, req.dockerfile);
-      } else contextDir = await receiveContext(ctx, req.context, buildRoot);
+        context = await fetchRemoteContext(ctx, this.deps.exec, req.remote, buildRoot, req.dockerfile);
+        await applyDockerignore(context.dir, req.dockerfile);
+      } else context = await receiveContext(ctx, req.context, buildRoot);
     } catch (e) {
       req.context.resume();
       await fs.rm(buildRoot, { recursive: true, force: true });
       throw e;
     }
-    const messages = build(ctx, this.deps.backend, { ...req, contextDir, buildRoot })[Symbol.asyncIterator]();
+    const messages = build(ctx, this.deps.backend, { ...req, contextDir: context.dir, ...(context.sums ? { contentSums: context.sums } : {}), buildRoot })[Symbol.asyncIterator]();
     // compat: a failure before the first message (Dockerfile missing or unparsable, unknown
     // target) is an HTTP error, as dockerd answers when it has flushed nothing yet
     const first = await messages.next();
