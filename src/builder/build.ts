@@ -69,6 +69,8 @@ export class Builder {
   private readonly usedArgs = new Set<string>();
   /** Numbers the scratch files of the build (layer tars, downloads). */
   tarSeq = 0;
+  /** The local images, the cache's candidates (listed once; what the build makes is added). */
+  private imageList: Promise<BuildImage[]> | undefined;
 
   constructor(
     readonly ctx: Ctx,
@@ -165,6 +167,9 @@ export class Builder {
       this.out(`Step ${i + 1}/${this.total} : ${ins.original}`);
       this.out('\n');
     });
+    // The cache's candidates are listed while the stages resolve their FROM.
+    if (!this.opts.noCache) this.imageList = this.backend.images(this.ctx);
+    this.imageList?.catch(() => {});
     const builds: Promise<BuildImage>[] = [];
     let offset = metaSteps.length;
     for (const i of needed) {
@@ -366,8 +371,6 @@ export class Builder {
     }
     return { saved: saved.sort(), env: [...saved, ...proxies].sort() };
   }
-
-  private imageList: Promise<BuildImage[]> | undefined;
 
   /** The cache probe: a child of the current image made by the same step. */
   private async probeCache(st: StageState, containerConfig: ImageRuntimeConfig): Promise<BuildImage | undefined> {

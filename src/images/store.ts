@@ -285,7 +285,7 @@ export class ImageStore {
     } catch {
       /* new name */
     }
-    await this.deps.records.put(ctx, { name, target, labels });
+    await this.deps.records.put(ctx, { name, target, labels }, { exists: previous !== undefined });
     if (previous && previous.target.digest !== target.digest) await this.keepIfUnnamed(ctx, previous.target);
   }
 

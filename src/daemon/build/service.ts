@@ -1,6 +1,6 @@
 /**
  * POST /build (classic builder): the context is received into a directory of its own, the
- * builder runs over it, and the directory goes when the build's stream ends.
+ * builder runs over it, and the directory goes (in the background) when the build's stream ends.
  *
  *   <root>/                 (<data-root>/builder)
  *     <random>/             one build: context/ and the step tars (builder/context.ts)
@@ -41,7 +41,7 @@ export class BuildService {
 
   /**
    * Receives the context (invalidParameter for a hostile or broken one, nothing kept), then
-   * returns the build's messages; the build's directory is removed when they end.
+   * returns the build's messages; the build's directory is removed, in the background, once they end.
    */
   async build(ctx: Ctx, req: BuildRequest): Promise<AsyncIterable<BuildMessage>> {
     const buildRoot = join(this.deps.root, randomBytes(16).toString('hex'));
@@ -75,7 +75,9 @@ export class BuildService {
           yield n.value;
         }
       } finally {
-        await fs.rm(buildRoot, { recursive: true, force: true }).catch(() => {});
+        // The response ends without waiting for the directory to go (removing a context of
+        // many files takes a while); one left by a crash in between goes at the next start.
+        void fs.rm(buildRoot, { recursive: true, force: true }).catch(() => {});
       }
     })();
   }
