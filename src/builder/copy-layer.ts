@@ -177,6 +177,8 @@ export interface CopyPlan {
   digestRef: string;
   /** Writes the layer tar to `out`. Throws when the files no longer match the checksum. */
   write(out: string): Promise<void>;
+  /** The layer is at `out` already (another archive's, summed as it was written). */
+  prewritten?: boolean;
 }
 
 /** A COPY/ADD source that is not in the context: a heredoc, a download (ADD <url>). */

@@ -91,7 +91,7 @@ export async function copyStep(b: Builder, st: StageState, ins: Instruction, wor
     });
     // Another archive's layer is written while it is summed.
     const layer = await copyFromArchive(archive, posix.basename(p), dest, destIsDir, { chown, chmod }, out);
-    return copyLayerStep(b, st, instr, dest, { digestRef: layer.digestRef, write: async () => {} }, out);
+    return copyLayerStep(b, st, instr, dest, { digestRef: layer.digestRef, write: async () => {}, prewritten: true }, out);
   }
   const generated = new Map<string, GeneratedFile>();
   try {
@@ -145,23 +145,25 @@ async function contextLayer(
     const abs = join(b.opts.contextDir, sources[0]!);
     if ((await fs.stat(abs)).isFile() && (await isTarArchive(abs))) {
       const layer = await addArchive(abs, destIsDir ? dest : dest + '/', out, opts.chown);
-      return { digestRef: layer.digestRef, write: async () => {} };
+      return { digestRef: layer.digestRef, write: async () => {}, prewritten: true };
     }
     return planContextCopy(context, sources, generated, dest, destIsDir, opts);
   }
   return planContextCopy(context, [...names, ...sources], generated, dest, destIsDir || names.length + sources.length > 1, opts);
 }
 
-/** The cache probe for the layer, else the layer written to `out` and committed; `out` goes after. */
+/** The cache probe for the layer, else the layer written to `out` and committed; `out` goes after, if written. */
 async function copyLayerStep(b: Builder, st: StageState, instr: string, dest: string, layer: CopyPlan, out: string): Promise<void> {
   const comment = `${instr} ${layer.digestRef} in ${dest} `;
   const cc = b.stepConfig(st, [...DEFAULT_SHELL, `#(nop) ${comment}`]);
+  let written = !!layer.prewritten;
   try {
     if (await b.useCache(st, cc)) return;
+    written = true;
     await layer.write(out);
     await b.commit(st, cc, { kind: 'tar', path: out }, cc.Cmd!.join(' '));
   } finally {
-    await fs.rm(out, { force: true });
+    if (written) await fs.rm(out, { force: true });
   }
 }
 
