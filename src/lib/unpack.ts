@@ -243,6 +243,7 @@ export async function unpackTar(input: AsyncIterable<Buffer>, root: ScopedRoot, 
         entry.resume();
         continue;
       }
+      if (aheadError) throw aheadError;
       const chunks: Buffer[] = [];
       for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
       if (ahead.size >= AHEAD_FILES) await Promise.race(ahead.values());
