@@ -1,4 +1,5 @@
 /** What a build takes and says, and the state of its stages (build.ts runs them). */
+import type { ContentSums } from '../lib/index.js';
 import type { ImageRuntimeConfig } from '../oci/index.js';
 import type { HostConfig } from '../api/types/index.js';
 import type { BuildImage } from './backend.js';
@@ -7,6 +8,8 @@ import type { Instruction } from './dockerfile/parser.js';
 export interface BuildOptions {
   /** The extracted context (context.ts). */
   contextDir: string;
+  /** Content checksums of the context's files as received (a COPY's cache key), when known. */
+  contentSums?: ContentSums;
   /** Scratch space of this build (layer tars). */
   buildRoot: string;
   /** Dockerfile path inside the context. */
@@ -49,7 +52,14 @@ export interface Stage {
   commands: Instruction[];
 }
 
+/** Where a stage's output goes: its index, and the number of its last step header. */
+export interface StagePos {
+  index: number;
+  step: number;
+}
+
 export interface StageState {
+  pos: StagePos;
   image?: BuildImage;
   config: ImageRuntimeConfig;
   /** Declared ARGs of the stage and their values (undefined: declared without a value). */

@@ -17,7 +17,6 @@
  * base image's creation time (the epoch for scratch); the layers of COPY/ADD carry the context's
  * times. The build arg BERTH_BUILD_TIME=now opts out (the build's wall clock).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -31,7 +30,7 @@ import { applyConfigInstruction, DEFAULT_SHELL } from './instructions.js';
 import { Channel, HIGH_WATER } from './channel.js';
 import { copyStep } from './copy-step.js';
 import { expandMeta, neededStages } from './stages.js';
-import { StepError, short, type BuildMessage, type BuildOptions, type Stage, type StageState } from './build-types.js';
+import { StepError, short, type BuildMessage, type BuildOptions, type Stage, type StagePos, type StageState } from './build-types.js';
 
 export type { BuildMessage, BuildOptions } from './build-types.js';
 
@@ -60,8 +59,6 @@ export class Builder {
   private readonly metaArgs = new Map<string, string | undefined>();
   /** Stage results by name and index, with the stage's index (only earlier stages may be used). */
   private readonly stageImages = new Map<string, { index: number; image: Promise<BuildImage> }>();
-  /** The stage a piece of async work belongs to: its output and step numbers. */
-  readonly stageCtx = new AsyncLocalStorage<{ index: number; step: number }>();
   /** Output of stages that run ahead of the one being shown, held until their turn. */
   private readonly held = new Map<number, BuildMessage[]>();
   private shown = -1;
@@ -72,6 +69,8 @@ export class Builder {
   private readonly usedArgs = new Set<string>();
   /** Numbers the scratch files of the build (layer tars, downloads). */
   tarSeq = 0;
+  /** The local images, the cache's candidates (listed once; what the build makes is added). */
+  private imageList: Promise<BuildImage[]> | undefined;
 
   constructor(
     readonly ctx: Ctx,
@@ -83,11 +82,11 @@ export class Builder {
   /**
    * Writes one stream message; the promise resolves when there is room again (callers that
    * produce much, RUN output, wait on it). A stage running ahead of the one shown holds its
-   * output, at most HIGH_WATER messages, then waits for its turn.
+   * output, at most HIGH_WATER messages, then waits for its turn. Without `stage`, the
+   * message is the build's own (before or after the stages).
    */
-  private out(s: string): Promise<void> {
+  private out(s: string, stage?: StagePos): Promise<void> {
     if (this.opts.quiet) return Promise.resolve();
-    const stage = this.stageCtx.getStore();
     if (stage === undefined || stage.index === this.shown) return this.send({ stream: s });
     const held = this.held.get(stage.index)!;
     held.push({ stream: s });
@@ -168,6 +167,9 @@ export class Builder {
       this.out(`Step ${i + 1}/${this.total} : ${ins.original}`);
       this.out('\n');
     });
+    // The cache's candidates are listed while the stages resolve their FROM.
+    if (!this.opts.noCache) this.imageList = this.backend.images(this.ctx);
+    this.imageList?.catch(() => {});
     const builds: Promise<BuildImage>[] = [];
     let offset = metaSteps.length;
     for (const i of needed) {
@@ -177,7 +179,7 @@ export class Builder {
           ? [{ cmd: 'label', original: 'LABEL ' + labelKeys.map((k) => `${JSON.stringify(k)}=${JSON.stringify(this.opts.labels[k])}`).join(' '), flags: [], args: labelKeys.flatMap((k) => [JSON.stringify(k), JSON.stringify(this.opts.labels[k])]), json: false, heredocs: [], line: 0, endLine: 0 } satisfies Instruction]
           : [];
       this.held.set(i, []);
-      const image = this.stageCtx.run({ index: i, step: offset }, () => this.buildStage(st, metaArgs, extra));
+      const image = this.buildStage(st, { index: i, step: offset }, metaArgs, extra);
       image.catch(() => {});
       builds.push(image);
       this.stageImages.set(String(i), { index: i, image });
@@ -210,9 +212,6 @@ export class Builder {
     }
   }
 
-  /** The stages `last` depends on through FROM <stage> and COPY --from, in file order. */
-
-
   private argKV(a: string, env: ReadonlyMap<string, string | undefined>): [string, string | undefined] {
     const i = a.indexOf('=');
     if (i === 0) throw invalidParameter('ARG names can not be blank');
@@ -222,27 +221,26 @@ export class Builder {
     return [a.slice(0, i), processWord(a.slice(i + 1), e)];
   }
 
-  private stepHeader(text: string): void {
+  private stepHeader(text: string, pos: StagePos): void {
     // A client that went away stops the build between steps.
     if (this.ctx.signal.aborted || this.stopped) throw cancelled();
-    const stage = this.stageCtx.getStore()!;
-    stage.step++;
-    this.out(`Step ${stage.step}/${this.total} : ${text}`);
-    this.out('\n');
+    pos.step++;
+    this.out(`Step ${pos.step}/${this.total} : ${text}`, pos);
+    this.out('\n', pos);
   }
 
-  private async buildStage(stage: Stage, metaArgs: Map<string, string | undefined>, extra: Instruction[]): Promise<BuildImage> {
-    this.stepHeader(stage.from.original);
+  private async buildStage(stage: Stage, pos: StagePos, metaArgs: Map<string, string | undefined>, extra: Instruction[]): Promise<BuildImage> {
+    this.stepHeader(stage.from.original, pos);
     const ref = expandMeta(stage.from.args[0]!, metaArgs);
     let image: BuildImage | undefined;
     if (ref.toLowerCase() !== 'scratch') {
-      image = (await this.stageImage(ref, this.stageCtx.getStore()!.index)) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
+      image = (await this.stageImage(ref, pos.index)) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
         if (kindOf(e) === 'notFound') throw new StepError(`pull access denied for ${ref.replace(/:.*$/, '')}, repository does not exist or may require 'docker login': no such image locally (${ref}) and no registry access`);
         throw e;
       }));
     }
     const triggers = image?.config.config?.OnBuild ?? [];
-    if (triggers.length === 0) this.out(` ---> ${image ? short(image.id) : ''}\n`);
+    if (triggers.length === 0) this.out(` ---> ${image ? short(image.id) : ''}\n`, pos);
     const base = image?.config.config ?? {};
     const epoch = this.opts.buildArgs['SOURCE_DATE_EPOCH'];
     const created =
@@ -254,6 +252,7 @@ export class Builder {
             ? new Date(image.config.created)
             : new Date(0);
     const st: StageState = {
+      pos,
       image,
       config: { ...structuredClone(base), Env: base.Env ?? (image ? null : [DEFAULT_PATH]) },
       args: new Map(),
@@ -264,17 +263,17 @@ export class Builder {
     // line then shows their result (moby dispatchTriggeredOnBuild).
     st.config.OnBuild = [];
     if (triggers.length) {
-      this.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+      this.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`, pos);
       st.inTriggers = true;
       for (const t of triggers) {
         const parsed = parseDockerfile(t, 'ONBUILD').instructions;
         for (const ins of parsed) await this.dispatch(st, ins);
       }
       st.inTriggers = false;
-      this.out(` ---> ${st.image ? short(st.image.id) : ''}\n`);
+      this.out(` ---> ${st.image ? short(st.image.id) : ''}\n`, pos);
     }
     for (const ins of [...stage.commands, ...extra]) {
-      this.stepHeader(ins.original);
+      this.stepHeader(ins.original, pos);
       await this.dispatch(st, ins);
     }
     if (!st.image) throw invalidParameter('No image was generated. Is your Dockerfile empty?');
@@ -373,8 +372,6 @@ export class Builder {
     return { saved: saved.sort(), env: [...saved, ...proxies].sort() };
   }
 
-  private imageList: Promise<BuildImage[]> | undefined;
-
   /** The cache probe: a child of the current image made by the same step. */
   private async probeCache(st: StageState, containerConfig: ImageRuntimeConfig): Promise<BuildImage | undefined> {
     if (this.opts.noCache) return undefined;
@@ -411,8 +408,8 @@ export class Builder {
   async useCache(st: StageState, cc: ImageRuntimeConfig): Promise<boolean> {
     const hit = await this.probeCache(st, cc);
     if (!hit) return false;
-    this.out(' ---> Using cache\n');
-    if (!st.inTriggers) this.out(` ---> ${short(hit.id)}\n`);
+    this.out(' ---> Using cache\n', st.pos);
+    if (!st.inTriggers) this.out(` ---> ${short(hit.id)}\n`, st.pos);
     st.image = hit;
     return true;
   }
@@ -428,7 +425,7 @@ export class Builder {
       ...(st.author ? { author: st.author } : {}),
     });
     if (this.imageList) (await this.imageList).push(st.image);
-    if (print && !st.inTriggers) this.out(` ---> ${short(st.image.id)}\n`);
+    if (print && !st.inTriggers) this.out(` ---> ${short(st.image.id)}\n`, st.pos);
   }
 
   /** A step that changes only the config (moby commit with `#(nop)`). */
@@ -437,8 +434,8 @@ export class Builder {
     if (await this.useCache(st, cc)) return;
     // compat: dockerd creates (and removes) a container for these steps; only the lines remain
     const fakeId = randomBytes(6).toString('hex');
-    this.out(` ---> Running in ${fakeId}\n`);
-    if (this.opts.rm) this.out(`Removing intermediate container ${fakeId}\n`);
+    this.out(` ---> Running in ${fakeId}\n`, st.pos);
+    if (this.opts.rm) this.out(`Removing intermediate container ${fakeId}\n`, st.pos);
     await this.commit(st, cc, { kind: 'none' }, cc.Cmd!.join(' '));
   }
 
@@ -475,10 +472,10 @@ export class Builder {
     const hostConfig: HostConfig = { ...(this.opts.hostConfig ?? {}) };
     if (network === 'none' || network === 'host') hostConfig.NetworkMode = network;
     const id = await this.backend.createContainer(this.ctx, { image: st.image, config: runConfig, hostConfig });
-    this.out(` ---> Running in ${short(id)}\n`);
+    this.out(` ---> Running in ${short(id)}\n`, st.pos);
     let code: number;
     try {
-      code = await this.backend.runContainer(this.ctx, id, (b) => this.out(b.toString('utf8')));
+      code = await this.backend.runContainer(this.ctx, id, (b) => this.out(b.toString('utf8'), st.pos));
     } catch (e) {
       if (this.opts.forceRm) await this.backend.removeContainer(this.ctx, id).catch(() => {});
       throw e;
@@ -492,9 +489,9 @@ export class Builder {
     } finally {
       if (this.opts.rm) {
         await this.backend.removeContainer(this.ctx, id).catch(() => {});
-        this.out(`Removing intermediate container ${short(id)}\n`);
+        this.out(`Removing intermediate container ${short(id)}\n`, st.pos);
       }
     }
-    if (!st.inTriggers) this.out(` ---> ${short(st.image!.id)}\n`);
+    if (!st.inTriggers) this.out(` ---> ${short(st.image!.id)}\n`, st.pos);
   }
 }

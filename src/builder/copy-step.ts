@@ -1,8 +1,9 @@
 /**
  * COPY and ADD (moby dispatchers' performCopy): sources from the context, heredocs, URLs (ADD),
- * local tars extracted (ADD) or another stage or image (COPY --from), written as one layer tar
- * whose checksum is the step's cache key; `--chown` names looked up in the image's
- * /etc/passwd and /etc/group, `--chmod`.
+ * local tars extracted (ADD) or another stage or image (COPY --from), as one layer whose
+ * checksum is the step's cache key (copy-layer.ts: from the context, the layer is written only
+ * when the cache misses); `--chown` names looked up in the image's /etc/passwd and /etc/group,
+ * `--chmod`.
  */
 import { promises as fs } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -10,7 +11,8 @@ import { kindOf, messageOf } from '../lib/index.js';
 import type { BuildImage } from './backend.js';
 import type { Builder } from './build.js';
 import { StepError, type StageState } from './build-types.js';
-import { addArchive, copyFromArchive, copyFromContext, firstFileOf, isTarArchive, resolveSources, type CopyLayer, type GeneratedFile } from './context.js';
+import { firstFileOf, isTarArchive, resolveSources } from './context.js';
+import { addArchive, copyFromArchive, planContextCopy, type CopyOptions, type CopyPlan, type GeneratedFile } from './copy-layer.js';
 import { download } from './remote.js';
 import type { Instruction } from './dockerfile/parser.js';
 import { DEFAULT_SHELL } from './instructions.js';
@@ -74,11 +76,10 @@ export async function copyStep(b: Builder, st: StageState, ins: Instruction, wor
     chmod = parseInt(chmodRaw, 8);
   }
   const out = join(b.opts.buildRoot, `step-${b.tarSeq++}.tar`);
-  let layer: CopyLayer;
   const from = b.flag(ins, 'from');
   if (from !== undefined && ins.cmd === 'copy') {
     const ref = word(from);
-    const src = (await b.stageImage(ref, b.stageCtx.getStore()!.index)) ?? (await b.backend.image(b.ctx, ref).catch((e) => {
+    const src = (await b.stageImage(ref, st.pos.index)) ?? (await b.backend.image(b.ctx, ref).catch((e) => {
       if (kindOf(e) === 'notFound') throw new StepError(`invalid from flag value ${ref}: no such image or build stage`);
       throw e;
     }));
@@ -88,48 +89,81 @@ export async function copyStep(b: Builder, st: StageState, ins: Instruction, wor
       if (kindOf(e) === 'notFound') throw new StepError(`${instr} failed: stat ${p}: file does not exist`);
       throw e;
     });
-    layer = await copyFromArchive(archive, posix.basename(p), dest, destIsDir, { chown, chmod }, out);
-  } else {
-    const generated = new Map<string, GeneratedFile>();
-    const names: string[] = [];
-    for (const s of srcs) {
-      const h = /^<<-?["']?([A-Za-z_][A-Za-z0-9_]*)["']?$/.exec(s);
-      const doc = h ? ins.heredocs.find((d) => d.name === h[1]) : undefined;
-      if (doc) {
-        const body = Buffer.from(doc.expand ? processHeredoc(doc.content, b.substEnv(st)) : doc.content);
-        const key = `<<${doc.name}`;
-        generated.set(key, { base: doc.name, body, size: body.length, mode: 0o644 });
-        names.push(key);
-      }
-    }
-    const urls = ins.cmd === 'add' ? srcs.filter((s) => /^https?:\/\//.test(s)) : [];
-    for (const u of urls) {
-      const file = join(b.opts.buildRoot, `download-${b.tarSeq++}`);
-      const got = await download(b.ctx, u, file).catch((e) => {
-        throw new StepError(messageOf(e));
-      });
-      generated.set(u, { ...got, file, mode: 0o600 });
-      names.push(u);
-    }
-    const plain = srcs.filter((s) => !/^<<-?/.test(s) && !urls.includes(s));
-    const sources = plain.length ? await resolveSources(b.opts.contextDir, plain, instr) : [];
-    if (ins.cmd === 'add' && sources.length === 1 && names.length === 0) {
-      const abs = join(b.opts.contextDir, sources[0]!);
-      const stat = await fs.stat(abs);
-      if (stat.isFile() && (await isTarArchive(abs))) layer = await addArchive(abs, destIsDir ? dest : dest + '/', out, chown);
-      else layer = await copyFromContext(b.opts.contextDir, sources, generated, dest, destIsDir, { chown, chmod, mtime: st.created }, out);
-    } else {
-      layer = await copyFromContext(b.opts.contextDir, [...names, ...sources], generated, dest, destIsDir || names.length + sources.length > 1, { chown, chmod, mtime: st.created }, out);
-    }
+    // Another archive's layer is written while it is summed.
+    const layer = await copyFromArchive(archive, posix.basename(p), dest, destIsDir, { chown, chmod }, out);
+    return copyLayerStep(b, st, instr, dest, { digestRef: layer.digestRef, write: async () => {}, prewritten: true }, out);
+  }
+  const generated = new Map<string, GeneratedFile>();
+  try {
+    const layer = await contextLayer(b, st, ins, srcs, generated, dest, destIsDir, { chown, chmod, mtime: st.created }, out);
+    await copyLayerStep(b, st, instr, dest, layer, out);
+  } finally {
     for (const g of generated.values()) if (g.file) await fs.rm(g.file, { force: true });
   }
+}
+
+/**
+ * The layer of sources from the context, heredocs and URLs (downloaded into `generated`, which
+ * the caller removes): planned, or for ADD of a local tar written to `out` while summed.
+ */
+async function contextLayer(
+  b: Builder,
+  st: StageState,
+  ins: Instruction,
+  srcs: string[],
+  generated: Map<string, GeneratedFile>,
+  dest: string,
+  destIsDir: boolean,
+  opts: CopyOptions,
+  out: string,
+): Promise<CopyPlan> {
+  const names: string[] = [];
+  for (const s of srcs) {
+    const h = /^<<-?["']?([A-Za-z_][A-Za-z0-9_]*)["']?$/.exec(s);
+    const doc = h ? ins.heredocs.find((d) => d.name === h[1]) : undefined;
+    if (doc) {
+      const body = Buffer.from(doc.expand ? processHeredoc(doc.content, b.substEnv(st)) : doc.content);
+      const key = `<<${doc.name}`;
+      generated.set(key, { base: doc.name, body, size: body.length, mode: 0o644 });
+      names.push(key);
+    }
+  }
+  const urls = ins.cmd === 'add' ? srcs.filter((s) => /^https?:\/\//.test(s)) : [];
+  for (const u of urls) {
+    const file = join(b.opts.buildRoot, `download-${b.tarSeq++}`);
+    const got = await download(b.ctx, u, file).catch((e) => {
+      throw new StepError(messageOf(e));
+    });
+    generated.set(u, { ...got, file, mode: 0o600 });
+    names.push(u);
+  }
+  const instr = ins.cmd.toUpperCase();
+  const plain = srcs.filter((s) => !/^<<-?/.test(s) && !urls.includes(s));
+  const sources = plain.length ? await resolveSources(b.opts.contextDir, plain, instr) : [];
+  const context = { dir: b.opts.contextDir, sums: b.opts.contentSums };
+  if (ins.cmd === 'add' && sources.length === 1 && names.length === 0) {
+    const abs = join(b.opts.contextDir, sources[0]!);
+    if ((await fs.stat(abs)).isFile() && (await isTarArchive(abs))) {
+      const layer = await addArchive(abs, destIsDir ? dest : dest + '/', out, opts.chown);
+      return { digestRef: layer.digestRef, write: async () => {}, prewritten: true };
+    }
+    return planContextCopy(context, sources, generated, dest, destIsDir, opts);
+  }
+  return planContextCopy(context, [...names, ...sources], generated, dest, destIsDir || names.length + sources.length > 1, opts);
+}
+
+/** The cache probe for the layer, else the layer written to `out` and committed; `out` goes after, if written. */
+async function copyLayerStep(b: Builder, st: StageState, instr: string, dest: string, layer: CopyPlan, out: string): Promise<void> {
   const comment = `${instr} ${layer.digestRef} in ${dest} `;
   const cc = b.stepConfig(st, [...DEFAULT_SHELL, `#(nop) ${comment}`]);
+  let written = !!layer.prewritten;
   try {
     if (await b.useCache(st, cc)) return;
-    await b.commit(st, cc, { kind: 'tar', path: layer.path }, cc.Cmd!.join(' '));
+    written = true;
+    await layer.write(out);
+    await b.commit(st, cc, { kind: 'tar', path: out }, cc.Cmd!.join(' '));
   } finally {
-    await fs.rm(layer.path, { force: true });
+    if (written) await fs.rm(out, { force: true });
   }
 }
 

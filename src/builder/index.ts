@@ -1,6 +1,6 @@
 export type { BuildBackend, BuildImage, LayerSource, NewBuildImage, RunRequest } from './backend.js';
 export { build, type BuildMessage, type BuildOptions } from './build.js';
-export { receiveContext } from './context.js';
+export { receiveContext, type BuildContext } from './context.js';
 export { parseDockerfile, DockerfileError, type Instruction, type ParseResult } from './dockerfile/parser.js';
 export { processWord, processWords } from './dockerfile/shell.js';
 export { applyDockerignore, fetchRemoteContext, isGitUrl, parseGitUrl } from './remote.js';

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import { invalidParameter, isExcluded, parseDockerignore, type Ctx, type Exec } from '../lib/index.js';
-import { receiveContext } from './context.js';
+import { receiveContext, type BuildContext } from './context.js';
 
 /** moby's urlutil.IsGitURL. */
 export function isGitUrl(remote: string): boolean {
@@ -39,8 +39,8 @@ export function parseGitUrl(remote: string): { url: string; ref: string; subdir:
   return { url, ref, subdir: clean };
 }
 
-/** Fetches `remote` into `<buildRoot>/context`; returns the context directory. */
-export async function fetchRemoteContext(ctx: Ctx, exec: Exec, remote: string, buildRoot: string, dockerfile: string): Promise<string> {
+/** Fetches `remote` into `<buildRoot>/context` (a tarball's content checksums kept as it is received). */
+export async function fetchRemoteContext(ctx: Ctx, exec: Exec, remote: string, buildRoot: string, dockerfile: string): Promise<BuildContext> {
   if (isGitUrl(remote)) {
     const { url, ref, subdir } = parseGitUrl(remote);
     const dir = join(buildRoot, 'context');
@@ -57,7 +57,7 @@ export async function fetchRemoteContext(ctx: Ctx, exec: Exec, remote: string, b
       throw invalidParameter(`unable to prepare context: path ${subdir} not found in the repository`);
     });
     if (real !== (await fs.realpath(dir)) && !real.startsWith((await fs.realpath(dir)) + '/')) throw invalidParameter(`subdirectory ${subdir} escapes the repository`);
-    return real;
+    return { dir: real };
   }
   if (!/^https?:\/\//.test(remote)) throw invalidParameter(`unable to prepare context: unsupported remote context ${JSON.stringify(remote)}`);
   let res: Response;
@@ -80,7 +80,7 @@ export async function fetchRemoteContext(ctx: Ctx, exec: Exec, remote: string, b
   await fs.mkdir(dir, { recursive: true });
   const name = posix.basename(dockerfile || 'Dockerfile');
   await fs.rename(file, join(dir, name));
-  return dir;
+  return { dir };
 }
 
 /** Removes what the context's .dockerignore excludes (not the Dockerfile nor .dockerignore). */

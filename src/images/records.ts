@@ -20,8 +20,11 @@ export interface ImageRecords {
   /** Throws notFound. */
   get(ctx: Ctx, name: string): Promise<ImageRecord>;
   list(ctx: Ctx): Promise<ImageRecord[]>;
-  /** Creates or replaces the record `rec.name`. */
-  put(ctx: Ctx, rec: ImageRecord): Promise<void>;
+  /**
+   * Creates or replaces the record `rec.name`. `exists` says which is likely (a record of that
+   * name was just read): it is then replaced first and created only if it went meanwhile.
+   */
+  put(ctx: Ctx, rec: ImageRecord, opts?: { exists?: boolean }): Promise<void>;
   /** Deletes a record; with sync, containerd's GC runs before this returns. Throws notFound. */
   delete(ctx: Ctx, name: string, opts?: { sync?: boolean }): Promise<void>;
 }

@@ -230,7 +230,11 @@ export class ImageStore {
    * `No such image: <ref>`, or invalidParameter for a malformed reference.
    */
   async resolve(ctx: Ctx, refOrId: string): Promise<Image> {
-    const images = await this.list(ctx);
+    return this.pick(await this.list(ctx), refOrId);
+  }
+
+  /** resolve() among `images` (a list() the caller has already made). */
+  pick(images: Image[], refOrId: string): Image {
     const hexish = HEX_ID_RE.test(refOrId);
     if (hexish && refOrId.startsWith('sha256:') && refOrId.length === 71) {
       const img = images.find((i) => i.id === refOrId);
@@ -277,15 +281,21 @@ export class ImageStore {
     return this.deps.records.list(ctx);
   }
 
-  /** Points `name` (canonical) at `target`; the image it named before turns dangling if nothing else names it. */
-  async setName(ctx: Ctx, name: string, target: Descriptor, labels: Record<string, string> = {}): Promise<void> {
-    let previous: ImageRecord | undefined;
-    try {
-      previous = await this.deps.records.get(ctx, name);
-    } catch {
-      /* new name */
+  /**
+   * Points `name` (canonical) at `target`; the image it named before turns dangling if nothing
+   * else names it. `known` is the record of that name as the caller just listed it (null: none),
+   * saving the lookup.
+   */
+  async setName(ctx: Ctx, name: string, target: Descriptor, labels: Record<string, string> = {}, known?: ImageRecord | null): Promise<void> {
+    let previous = known ?? undefined;
+    if (known === undefined) {
+      try {
+        previous = await this.deps.records.get(ctx, name);
+      } catch {
+        /* new name */
+      }
     }
-    await this.deps.records.put(ctx, { name, target, labels });
+    await this.deps.records.put(ctx, { name, target, labels }, { exists: previous !== undefined });
     if (previous && previous.target.digest !== target.digest) await this.keepIfUnnamed(ctx, previous.target);
   }
 

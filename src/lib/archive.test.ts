@@ -207,6 +207,49 @@ test('unpackTar: noOverwriteDirNonDir', async () => {
   }
 });
 
+test('unpackTar: many small files of a directory, later entries replacing earlier ones', async () => {
+  const dest = join(base, 'many');
+  mkdirSync(dest);
+  const files: Entry[] = Array.from({ length: 30 }, (_, i) => ({ name: `d/f${i}`, body: `file ${i}`, mode: 0o600 + (i % 2) * 0o44 }));
+  const tar = await makeTar([
+    { name: 'd/', type: 'directory' },
+    ...files,
+    { name: 'd/f3', body: 'again' },
+    { name: 'd/x', body: 'a file first' },
+    { name: 'd/x/', type: 'directory' },
+    { name: 'd/sub/', type: 'directory' },
+    { name: 'd/sub/k', body: 'k' },
+    { name: 'd/sub', type: 'symlink', linkname: 'x' },
+    { name: 'd/f29', body: 'last' },
+  ]);
+  const root = await ScopedRoot.open(dest);
+  try {
+    await unpackTar(once(tar), root, { noLchown: true });
+  } finally {
+    await root.close();
+  }
+  for (let i = 0; i < 30; i++) {
+    if (i === 3 || i === 29) continue;
+    assert.equal(readFileSync(join(dest, 'd', `f${i}`), 'utf8'), `file ${i}`);
+    assert.equal(lstatSync(join(dest, 'd', `f${i}`)).mode & 0o7777, 0o600 + (i % 2) * 0o44);
+  }
+  assert.equal(readFileSync(join(dest, 'd', 'f3'), 'utf8'), 'again');
+  assert.equal(readFileSync(join(dest, 'd', 'f29'), 'utf8'), 'last');
+  assert.ok(lstatSync(join(dest, 'd', 'x')).isDirectory());
+  assert.equal(readlinkSync(join(dest, 'd', 'sub')), 'x');
+  // A file written ahead that cannot be written fails the extraction.
+  const again = await ScopedRoot.open(dest);
+  try {
+    mkdirSync(join(dest, 'd', 'f7-dir'));
+    const clash = await makeTar([{ name: 'd/f1', body: 'one' }, { name: 'd/f2', body: 'two' }, { name: 'd/f7-dir', body: 'x' }, { name: 'd/f8', body: 'y' }]);
+    await assert.rejects(unpackTar(once(clash), again, { noLchown: true, noOverwriteDirNonDir: true, destName: '/tmp' }), {
+      message: 'cannot overwrite directory "/tmp/d/f7-dir" with non-directory "/tmp"',
+    });
+  } finally {
+    await again.close();
+  }
+});
+
 test('rebaseName and rebaseArchive', async () => {
   assert.equal(rebaseName('a', 'b')('a/x'), 'b/x');
   assert.equal(rebaseName('a', 'b')('a'), 'b');

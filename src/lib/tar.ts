@@ -10,7 +10,7 @@
  * writes trees of files with these.)
  */
 import { posix } from 'node:path';
-import { nodeZlib } from './builtins.js';
+import { nodeCrypto, nodeZlib } from './builtins.js';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { Header as Headers, Extract, Pack } from 'tar-stream';
@@ -190,14 +190,27 @@ export interface TarStats {
   fileBytes: number;
 }
 
+/** The sha256 (hex) and size of a regular file's content, by its cleaned entry name. */
+export type ContentSums = Map<string, { sha256: string; size: number }>;
+
+export interface TarValidatorOptions extends TarCheckOptions {
+  /**
+   * Filled with the content checksum of every regular file (a later entry of the same name
+   * replaces an earlier one; a hard link gets its target's), as moby's tarsum keeps them for
+   * a build context.
+   */
+  contentSums?: ContentSums;
+}
+
 /**
  * Checks a whole tar stream entry by entry without keeping it; resolves when the archive ended
  * cleanly, rejects (invalidParameter) on a hostile entry or a truncated/garbled archive.
  * Feed it with write()/end(); it honours backpressure.
  */
-export function tarValidator(opts: TarCheckOptions = {}): { sink: NodeJS.WritableStream; done: Promise<TarStats> } {
+export function tarValidator(opts: TarValidatorOptions = {}): { sink: NodeJS.WritableStream; done: Promise<TarStats> } {
   const ex = tarExtract();
   const checker = new TarChecker(opts);
+  const sums = opts.contentSums;
   let entries = 0;
   let fileBytes = 0;
   const done = new Promise<TarStats>((resolve, reject) => {
@@ -211,6 +224,18 @@ export function tarValidator(opts: TarCheckOptions = {}): { sink: NodeJS.Writabl
         stream.resume();
         ex.destroy(e as Error);
         return;
+      }
+      if (sums) {
+        const name = cleanEntryName(h.name);
+        sums.delete(name);
+        if (h.type === 'file' || h.type === 'contiguous-file') {
+          const hash = nodeCrypto().createHash('sha256');
+          stream.on('data', (c) => hash.update(c as Buffer));
+          stream.on('end', () => sums.set(name, { sha256: hash.digest('hex'), size: h.size ?? 0 }));
+        } else if (h.type === 'link') {
+          const target = sums.get(cleanEntryName(h.linkname ?? ''));
+          if (target) sums.set(name, target);
+        }
       }
       stream.on('end', next);
       stream.resume();

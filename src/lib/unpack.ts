@@ -5,6 +5,10 @@
  * directory, an existing non-directory (a symlink included) is replaced rather than written
  * through, hard links only point at entries of the same archive. Owners from the headers (or
  * one owner for all), modes with fchmod on a descriptor, directory times set last.
+ *
+ * Cost per entry (a build context is many small files): the directory of the last entry stays
+ * open for the next, a name is created first and what was there looked at only when it is
+ * taken, and a few small files of one directory are written at once.
  */
 import { constants, fchmod as fchmodCb, promises as fs, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
@@ -13,7 +17,10 @@ import { ScopedFsError, errnoCode, type DirRef, type ScopedRoot } from './scoped
 import type { IdMap } from './archive.js';
 
 const fchmod = promisify(fchmodCb);
-const { O_WRONLY, O_CREAT, O_TRUNC } = constants;
+const { O_WRONLY, O_CREAT, O_EXCL } = constants;
+/** Small files written concurrently (see unpackTar), and how small. */
+const AHEAD_FILES = 8;
+const AHEAD_BYTES = 256 << 10;
 
 async function writeAll(fh: fs.FileHandle, buf: Buffer): Promise<void> {
   let off = 0;
@@ -24,7 +31,7 @@ async function writeAll(fh: fs.FileHandle, buf: Buffer): Promise<void> {
  * Writes an entry's body in batches of 1 MiB, one write in flight while the next batch is read
  * (at most 2 MiB held). (fs.WriteStream over a FileHandle would keep the handle from closing.)
  */
-async function writeBody(fh: fs.FileHandle, body: AsyncIterable<Buffer>): Promise<void> {
+async function writeBody(fh: fs.FileHandle, body: AsyncIterable<Buffer> | Buffer[]): Promise<void> {
   let inflight: Promise<void> | undefined;
   let batch: Buffer[] = [];
   let size = 0;
@@ -96,92 +103,132 @@ export async function unpackTar(input: AsyncIterable<Buffer>, root: ScopedRoot, 
     }
   })();
 
+  // The directory of the last entry stays open while the next ones go to the same place (an
+  // entry at or above it may replace it: it is opened again after such an entry).
+  let cached: { path: string; dir: DirRef } | undefined;
+  const dropCached = async () => {
+    const d = cached?.dir;
+    cached = undefined;
+    if (d && d !== root.top) await d.close();
+  };
   const parentOf = async (parts: string[]): Promise<DirRef> => {
     const path = parts.join('/');
     if (path === '') return root.top;
+    if (cached?.path === path) return cached.dir;
+    await dropCached();
+    let dir: DirRef;
     try {
-      return await root.openDirPath(path, { beneath: true });
+      dir = await root.openDirPath(path, { beneath: true });
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;
-      return root.mkdirAll(path, 0o755, { beneath: true });
+      dir = await root.mkdirAll(path, 0o755, { beneath: true });
     }
+    cached = { path, dir };
+    return dir;
   };
 
-  const extractOne = async (h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> => {
+  const extractOne = async (h: TarHeader, body: AsyncIterable<Buffer> | Buffer[]): Promise<void> => {
+    if (cached && (cached.path === h.name || cached.path.startsWith(h.name + '/'))) await dropCached();
     const parts = h.name.split('/').filter((p) => p !== '' && p !== '.');
     const base = parts.pop()!;
     const parent = await parentOf(parts);
     const at = root.at(parent, base);
-    try {
-      let existing: Stats | undefined;
+    const isDir = h.type === 'directory';
+    // What is already at the name (found when creating it fails with EEXIST): a directory stays
+    // for a directory entry (true), anything else is removed (false) unless the options forbid it.
+    const clear = async (): Promise<boolean> => {
+      let existing: Stats;
       try {
         existing = await fs.lstat(at);
       } catch (e) {
         if (errnoCode(e) !== 'ENOENT') throw e;
+        return false;
       }
-      const isDir = h.type === 'directory';
-      if (existing) {
-        if (opts.noOverwriteDirNonDir && existing.isDirectory() && !isDir) {
-          throw overwriteError(`cannot overwrite directory ${JSON.stringify(join(h.name))} with non-directory ${JSON.stringify(dest)}`);
-        }
-        if (opts.noOverwriteDirNonDir && !existing.isDirectory() && isDir) {
-          throw overwriteError(`cannot overwrite non-directory ${JSON.stringify(join(h.name))} with directory ${JSON.stringify(dest)}`);
-        }
-        if (!existing.isDirectory() || !isDir) await root.removeAll(parent, base);
+      if (opts.noOverwriteDirNonDir && existing.isDirectory() && !isDir) {
+        throw overwriteError(`cannot overwrite directory ${JSON.stringify(join(h.name))} with non-directory ${JSON.stringify(dest)}`);
       }
-      const mode = (h.mode ?? 0o644) & 0o7777;
-      const given = opts.chown ?? { uid: h.uid ?? 0, gid: h.gid ?? 0 };
-      const owner = opts.ids ? { uid: opts.ids.uid(given.uid), gid: opts.ids.gid(given.gid) } : given;
-      const mtime = h.mtime ?? new Date();
-      switch (h.type) {
-        case 'directory': {
-          if (!existing?.isDirectory()) await fs.mkdir(at, mode & 0o777);
-          if (!opts.noLchown) await fs.lchown(at, owner.uid, owner.gid);
-          const d = await root.openDir(parent, base);
-          try {
-            await fchmod(d.fd, mode);
-          } finally {
-            await d.close();
-          }
-          dirTimes.push({ name: [...parts, base].join('/'), mtime });
-          return;
-        }
-        case 'file':
-        case 'contiguous-file': {
-          const fh = await root.openFile(parent, base, O_WRONLY | O_CREAT | O_TRUNC, 0o600);
-          try {
-            await writeBody(fh, body);
-            if (!opts.noLchown) await fh.chown(owner.uid, owner.gid);
-            await fh.chmod(mode);
-          } finally {
-            await fh.close();
-          }
-          break;
-        }
-        case 'symlink':
-          await fs.symlink(h.linkname ?? '', at);
-          if (!opts.noLchown) await fs.lchown(at, owner.uid, owner.gid);
-          break;
-        case 'link': {
-          const t = await root.resolve(h.linkname ?? '', { beneath: true });
-          try {
-            if (t.name === null || !t.stat) throw new ScopedFsError('ENOENT', 'link', join(h.linkname ?? ''));
-            await fs.link(root.at(t.dir, t.name), at);
-          } finally {
-            if (t.dir !== root.top) await t.dir.close();
-          }
-          if (!opts.noLchown) await fs.lchown(at, owner.uid, owner.gid);
-          break;
-        }
-        default:
-          // fifo: Node cannot mknod; moby would create it. Skipped.
-          return;
+      if (opts.noOverwriteDirNonDir && !existing.isDirectory() && isDir) {
+        throw overwriteError(`cannot overwrite non-directory ${JSON.stringify(join(h.name))} with directory ${JSON.stringify(dest)}`);
       }
-      await fs.lutimes(at, mtime, mtime);
-    } finally {
-      if (parent !== root.top) await parent.close();
+      if (existing.isDirectory() && isDir) return true;
+      await root.removeAll(parent, base);
+      return false;
+    };
+    /** Runs `create`; when the name is taken, clears it and runs `create` again (unless a directory stays). */
+    const create = async (make: () => Promise<void>): Promise<void> => {
+      try {
+        await make();
+      } catch (e) {
+        if (errnoCode(e) !== 'EEXIST') throw e;
+        if (!(await clear())) await make();
+      }
+    };
+    const mode = (h.mode ?? 0o644) & 0o7777;
+    const given = opts.chown ?? { uid: h.uid ?? 0, gid: h.gid ?? 0 };
+    const owner = opts.ids ? { uid: opts.ids.uid(given.uid), gid: opts.ids.gid(given.gid) } : given;
+    const mtime = h.mtime ?? new Date();
+    switch (h.type) {
+      case 'directory': {
+        await create(() => fs.mkdir(at, mode & 0o777));
+        if (!opts.noLchown) await fs.lchown(at, owner.uid, owner.gid);
+        const d = await root.openDir(parent, base);
+        try {
+          await fchmod(d.fd, mode);
+        } finally {
+          await d.close();
+        }
+        dirTimes.push({ name: [...parts, base].join('/'), mtime });
+        return;
+      }
+      case 'file':
+      case 'contiguous-file': {
+        let fh: fs.FileHandle | undefined;
+        await create(async () => {
+          fh = await root.openFile(parent, base, O_WRONLY | O_CREAT | O_EXCL, 0o600);
+        });
+        try {
+          await writeBody(fh!, body);
+          if (!opts.noLchown) await fh!.chown(owner.uid, owner.gid);
+          await fh!.chmod(mode);
+        } finally {
+          await fh!.close();
+        }
+        break;
+      }
+      case 'symlink':
+        await create(() => fs.symlink(h.linkname ?? '', at));
+        if (!opts.noLchown) await fs.lchown(at, owner.uid, owner.gid);
+        break;
+      case 'link': {
+        const t = await root.resolve(h.linkname ?? '', { beneath: true });
+        try {
+          if (t.name === null || !t.stat) throw new ScopedFsError('ENOENT', 'link', join(h.linkname ?? ''));
+          await create(() => fs.link(root.at(t.dir, t.name!), at));
+        } finally {
+          if (t.dir !== root.top) await t.dir.close();
+        }
+        if (!opts.noLchown) await fs.lchown(at, owner.uid, owner.gid);
+        break;
+      }
+      default:
+        // fifo: Node cannot mknod; moby would create it. Skipped (what was at its name goes).
+        await clear();
+        return;
     }
+    await fs.lutimes(at, mtime, mtime);
   };
+
+  // Small files of the directory being filled are written a few at a time: their bodies are
+  // read ahead (at most AHEAD_FILES of at most AHEAD_BYTES each), and any other entry waits
+  // until they are all written. A failure among them fails the extraction at that point.
+  const ahead = new Map<string, Promise<void>>();
+  let aheadError: unknown;
+  const settle = async () => {
+    await Promise.all(ahead.values());
+    if (aheadError) throw aheadError;
+  };
+  const readAhead = (h: TarHeader, parent: string): boolean =>
+    (h.type === 'file' || h.type === 'contiguous-file') && (h.size ?? 0) <= AHEAD_BYTES && (parent === '' || parent === cached?.path) && !ahead.has(h.name);
 
   try {
     for await (const entry of ex) {
@@ -193,9 +240,26 @@ export async function unpackTar(input: AsyncIterable<Buffer>, root: ScopedRoot, 
         entry.resume();
         continue;
       }
-      await extractOne({ ...h, name: clean.join('/') }, entry as AsyncIterable<Buffer>);
-      entry.resume();
+      const e = { ...h, name: clean.join('/') };
+      if (!readAhead(e, clean.slice(0, -1).join('/'))) {
+        await settle();
+        await extractOne(e, entry as AsyncIterable<Buffer>);
+        entry.resume();
+        continue;
+      }
+      if (aheadError) throw aheadError;
+      const chunks: Buffer[] = [];
+      for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
+      if (ahead.size >= AHEAD_FILES) await Promise.race(ahead.values());
+      if (aheadError) throw aheadError;
+      const writing = extractOne(e, chunks)
+        .catch((err: unknown) => {
+          aheadError ??= err;
+        })
+        .finally(() => ahead.delete(e.name));
+      ahead.set(e.name, writing);
     }
+    await settle();
     if (feedError) throw feedError;
     for (const d of dirTimes.reverse()) {
       const r = await root.resolve(d.name, { beneath: true }).catch(() => undefined);
@@ -207,6 +271,8 @@ export async function unpackTar(input: AsyncIterable<Buffer>, root: ScopedRoot, 
     ex.destroy();
     throw e;
   } finally {
+    await Promise.allSettled(ahead.values());
+    await dropCached().catch(() => {});
     await feeding;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * POST /build (classic builder): the context is received into a directory of its own, the
- * builder runs over it, and the directory goes when the build's stream ends.
+ * builder runs over it, and the directory goes (in the background) when the build's stream ends.
  *
  *   <root>/                 (<data-root>/builder)
  *     <random>/             one build: context/ and the step tars (builder/context.ts)
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalidParameter, type Ctx, type Exec } from '../../lib/index.js';
 import type { HostConfig } from '../../api/types/index.js';
-import { applyDockerignore, build, fetchRemoteContext, receiveContext, type BuildBackend, type BuildMessage } from '../../builder/index.js';
+import { applyDockerignore, build, fetchRemoteContext, receiveContext, type BuildBackend, type BuildContext, type BuildMessage } from '../../builder/index.js';
 
 export interface BuildRequest {
   /** The context tar (plain or gzip); ignored (drained) with `remote`. */
@@ -41,24 +41,24 @@ export class BuildService {
 
   /**
    * Receives the context (invalidParameter for a hostile or broken one, nothing kept), then
-   * returns the build's messages; the build's directory is removed when they end.
+   * returns the build's messages; the build's directory is removed, in the background, once they end.
    */
   async build(ctx: Ctx, req: BuildRequest): Promise<AsyncIterable<BuildMessage>> {
     const buildRoot = join(this.deps.root, randomBytes(16).toString('hex'));
     await fs.mkdir(buildRoot, { recursive: true, mode: 0o700 });
-    let contextDir: string;
+    let context: BuildContext;
     try {
       if (req.remote) {
         req.context.resume();
-        contextDir = await fetchRemoteContext(ctx, this.deps.exec, req.remote, buildRoot, req.dockerfile);
-        await applyDockerignore(contextDir, req.dockerfile);
-      } else contextDir = await receiveContext(ctx, req.context, buildRoot);
+        context = await fetchRemoteContext(ctx, this.deps.exec, req.remote, buildRoot, req.dockerfile);
+        await applyDockerignore(context.dir, req.dockerfile);
+      } else context = await receiveContext(ctx, req.context, buildRoot);
     } catch (e) {
       req.context.resume();
       await fs.rm(buildRoot, { recursive: true, force: true });
       throw e;
     }
-    const messages = build(ctx, this.deps.backend, { ...req, contextDir, buildRoot })[Symbol.asyncIterator]();
+    const messages = build(ctx, this.deps.backend, { ...req, contextDir: context.dir, ...(context.sums ? { contentSums: context.sums } : {}), buildRoot })[Symbol.asyncIterator]();
     // compat: a failure before the first message (Dockerfile missing or unparsable, unknown
     // target) is an HTTP error, as dockerd answers when it has flushed nothing yet
     const first = await messages.next();
@@ -75,7 +75,9 @@ export class BuildService {
           yield n.value;
         }
       } finally {
-        await fs.rm(buildRoot, { recursive: true, force: true }).catch(() => {});
+        // The response ends without waiting for the directory to go (removing a context of
+        // many files takes a while); one left by a crash in between goes at the next start.
+        void fs.rm(buildRoot, { recursive: true, force: true }).catch(() => {});
       }
     })();
   }

@@ -96,6 +96,12 @@ describe('images on containerd', () => {
   test('tag, untag with other tags, conflict on ID with several tags', async () => {
     await svc.tag(ctx, 'busybox', '127.0.0.1:5000/bb', 'v1');
     assert.deepEqual(await listNames(), ['127.0.0.1:5000/bb:v1', 'busybox:latest']);
+    // Tagging the same image again moves its tag time (moby's SetLastUpdated), and leaves one name.
+    const tagged = (await svc.inspect(ctx, '127.0.0.1:5000/bb:v1', '1.44')).Metadata.LastTagTime!;
+    await new Promise((r) => setTimeout(r, 20));
+    await svc.tag(ctx, id, '127.0.0.1:5000/bb', 'v1');
+    assert.ok((await svc.inspect(ctx, '127.0.0.1:5000/bb:v1', '1.44')).Metadata.LastTagTime! > tagged);
+    assert.deepEqual(await listNames(), ['127.0.0.1:5000/bb:v1', 'busybox:latest']);
     await assert.rejects(svc.remove(ctx, id, { force: false, noprune: false }), /unable to delete [a-f0-9]{12} \(must be forced\) - image is referenced in multiple repositories/);
     const out = await svc.remove(ctx, '127.0.0.1:5000/bb:v1', { force: false, noprune: false });
     assert.deepEqual(out, [{ Untagged: '127.0.0.1:5000/bb:v1' }]);

@@ -1,5 +1,5 @@
 /** ImageRecords on containerd's image service (the images/ store's name table). */
-import { isConflict, type Ctx } from '../../lib/index.js';
+import { isConflict, isNotFound, type Ctx } from '../../lib/index.js';
 import { timestampToDate, type ContainerdClient, type Image as CdImage } from '../../containerd/index.js';
 import type { ImageRecord, ImageRecords } from '../../images/index.js';
 
@@ -30,12 +30,20 @@ export class ContainerdImageRecords implements ImageRecords {
     return (await this.cd.images.list(ctx)).filter((i) => i.target).map(toRecord);
   }
 
-  async put(ctx: Ctx, rec: ImageRecord): Promise<void> {
+  async put(ctx: Ctx, rec: ImageRecord, opts: { exists?: boolean } = {}): Promise<void> {
     const input = {
       name: rec.name,
       target: { media_type: rec.target.mediaType, digest: rec.target.digest, size: rec.target.size, annotations: rec.target.annotations ?? {} },
       labels: rec.labels,
     };
+    if (opts.exists) {
+      try {
+        await this.cd.images.update(ctx, input);
+        return;
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
     try {
       await this.cd.images.create(ctx, input);
     } catch (e) {

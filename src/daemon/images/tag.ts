@@ -5,7 +5,8 @@ import { BUILD_PARENT_LABEL } from '../../images/index.js';
 import type { ImagesServiceBase } from './service.js';
 
 export async function tagImage(svc: ImagesServiceBase, ctx: Ctx, source: string, repo: string, tag: string): Promise<void> {
-  const img = await svc.store.resolve(ctx, source);
+  const images = await svc.store.list(ctx);
+  const img = svc.store.pick(images, source);
   if (tag && !isValidTag(tag)) throw invalidParameter(`invalid tag format`);
   let ref = parseNormalizedNamed(repo);
   if (ref.digest) throw invalidParameter('refusing to create a tag with a digest reference');
@@ -14,7 +15,9 @@ export async function tagImage(svc: ImagesServiceBase, ctx: Ctx, source: string,
   ref = withDefaultTag(ref);
   // The builder's parent link travels from the dangling record to the name.
   const parent = img.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x);
-  await svc.store.setName(ctx, referenceString(ref), img.manifest, parent ? { [BUILD_PARENT_LABEL]: parent } : {});
+  const name = referenceString(ref);
+  const previous = images.flatMap((i) => i.records).find((r) => r.name === name) ?? null;
+  await svc.store.setName(ctx, name, img.manifest, parent ? { [BUILD_PARENT_LABEL]: parent } : {}, previous);
   // The image lost its dangling record, if it had one.
   for (const r of img.records) if (r.name.startsWith('moby-dangling@')) await svc.store.deleteRecord(ctx, r.name, false);
   svc.emitRef('tag', img, ref);
