@@ -5,12 +5,39 @@
  */
 import type { Ctx } from '../lib/index.js';
 import type { ImageConfig, ImageRuntimeConfig } from '../oci/index.js';
-import type { HostConfig } from '../api/types/index.js';
+import type { AuthConfig, HostConfig } from '../api/types/index.js';
+import type { BuildMessage } from './build-types.js';
 
 export interface BuildImage {
   /** `sha256:<hex>` of the config blob. */
   id: string;
   config: ImageConfig;
+  /**
+   * The image this one was built on by this daemon's builder (`''`: FROM scratch); undefined
+   * for an image that was not built here (pulled, loaded, imported): it is no local cache.
+   */
+  parent?: string;
+}
+
+/** How image() finds an image a registry may have (moby's PullOption and AuthConfigs). */
+export interface ImageLookup {
+  /** 'always' (`--pull`): pull a newer version even when a local image has the name; 'missing': only when none has; 'never': local only. */
+  pull: 'always' | 'missing' | 'never';
+  /** Credentials by registry key (`host[:port]`, Docker Hub's `https://index.docker.io/v1/`). */
+  authConfigs: Record<string, AuthConfig>;
+  /** Receives the pull's progress messages (the build's stream). */
+  progress: (m: BuildMessage) => Promise<void>;
+}
+
+/** A cache-from image's step made into an image of this build (moby image/cache restoreCachedImage). */
+export interface RestoreRequest {
+  /** The build's current image; undefined for scratch. */
+  parent?: BuildImage;
+  /** The cache-from image whose history entry `index` is the step. */
+  target: BuildImage;
+  index: number;
+  /** The step's config (the new image's config, as moby writes it). */
+  config: ImageRuntimeConfig;
 }
 
 /** Where a new image's layer comes from. */
@@ -48,8 +75,17 @@ export interface RunRequest {
 }
 
 export interface BuildBackend {
-  /** The local image `ref` names (name, short or full ID). Throws notFound. */
-  image(ctx: Ctx, ref: string): Promise<BuildImage>;
+  /**
+   * The image `ref` names (name, short or full ID): the local one, or pulled first (with the
+   * matching credentials, its progress passed on) when `lookup.pull` says so. An image ID is
+   * never pulled. Throws notFound when there is none; a failed pull throws its error.
+   */
+  image(ctx: Ctx, ref: string, lookup: ImageLookup): Promise<BuildImage>;
+  /**
+   * A new image: `parent`'s layers and history plus the layer and history entry `index` of
+   * `target`, with `config` (a step hit in a cache-from image). Dangling, a child of `parent`.
+   */
+  restoreCached(ctx: Ctx, req: RestoreRequest): Promise<BuildImage>;
   /** Every local image (the cache's candidates). */
   images(ctx: Ctx): Promise<BuildImage[]>;
   /** Creates an image (dangling unless tagged later). Throws invalidParameter on a hostile layer tar. */

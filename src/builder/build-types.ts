@@ -1,7 +1,7 @@
 /** What a build takes and says, and the state of its stages (build.ts runs them). */
 import type { ContentSums } from '../lib/index.js';
 import type { ImageRuntimeConfig } from '../oci/index.js';
-import type { HostConfig } from '../api/types/index.js';
+import type { AuthConfig, HostConfig } from '../api/types/index.js';
 import type { BuildImage } from './backend.js';
 import type { Instruction } from './dockerfile/parser.js';
 
@@ -26,10 +26,21 @@ export interface BuildOptions {
   quiet: boolean;
   /** For RUN containers: network mode, extra hosts, shm size, resource limits. */
   hostConfig?: HostConfig;
+  /** Always try to pull a newer version of the images FROM and COPY --from name (`--pull`). */
+  pull?: boolean;
+  /** Images whose history counts as cache although they were not built here (`--cache-from`). */
+  cacheFrom?: string[];
+  /** Credentials for the pulls, by registry key (X-Registry-Config). */
+  authConfigs?: Record<string, AuthConfig>;
 }
 
 export interface BuildMessage {
   stream?: string;
+  /** A pull's progress (FROM), as POST /images/create writes it. */
+  status?: string;
+  id?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
   aux?: { ID: string };
   error?: string;
   errorDetail?: { code?: number; message: string };

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { background } from '../lib/index.js';
+import { background, notFound } from '../lib/index.js';
 import type { ImageConfig } from '../oci/index.js';
-import type { BuildBackend, BuildImage, NewBuildImage, RunRequest } from './backend.js';
+import type { BuildBackend, BuildImage, ImageLookup, NewBuildImage, RestoreRequest, RunRequest } from './backend.js';
 import { build, type BuildMessage, type BuildOptions } from './build.js';
 
 class FakeBackend implements BuildBackend {
@@ -31,17 +31,28 @@ class FakeBackend implements BuildBackend {
     };
     this.add(config, 'busybox:latest');
   }
-  private add(config: ImageConfig, name?: string): BuildImage {
+  /** What a registry has: name -> config (a pull makes it local). */
+  readonly remote = new Map<string, ImageConfig>();
+  readonly lookups: ImageLookup[] = [];
+  add(config: ImageConfig, name?: string, parent?: string): BuildImage {
     const id = 'sha256:' + createHash('sha256').update(JSON.stringify(config)).digest('hex');
-    const img = { id, config };
+    const img: BuildImage = { id, config, ...(parent !== undefined ? { parent } : {}) };
     this.all.set(id, img);
     if (name) this.names.set(name, id);
     return img;
   }
-  async image(_ctx: unknown, ref: string) {
+  async image(_ctx: unknown, ref: string, lookup: ImageLookup) {
+    this.lookups.push(lookup);
+    const name = ref.includes(':') ? ref : `${ref}:latest`;
+    const remote = this.remote.get(name);
+    if (remote && (lookup.pull === 'always' || (lookup.pull === 'missing' && !this.names.has(name)))) {
+      await lookup.progress({ status: 'Pulling from ' + ref, id: 'latest' });
+      this.add(remote, name);
+      await lookup.progress({ status: `Status: Downloaded newer image for ${name}` });
+    }
     const id = this.names.get(ref.includes(':') ? ref : `${ref}:latest`) ?? ref;
     const img = this.all.get(id);
-    if (!img) throw Object.assign(new Error(`No such image: ${ref}`), { kind: 'notFound' });
+    if (!img) throw notFound(`No such image: ${ref}`);
     return img;
   }
   async images() {
@@ -59,7 +70,31 @@ class FakeBackend implements BuildBackend {
       rootfs: { type: 'layers', diff_ids: [...(base?.rootfs.diff_ids ?? []), ...(layer ? [layer] : [])] },
       history: [...(base?.history ?? []), { created_by: req.createdBy, ...(layer ? {} : { empty_layer: true }) }],
     };
-    return this.add(config);
+    return this.add(config, undefined, req.parent?.id ?? '');
+  }
+  readonly restored: RestoreRequest[] = [];
+  async restoreCached(_ctx: unknown, req: RestoreRequest) {
+    this.restored.push(req);
+    const th = req.target.config.history!;
+    const li = th.slice(0, req.index).filter((h) => !h.empty_layer).length;
+    const base = req.parent?.config;
+    const entry = th[req.index]!;
+    const config: ImageConfig = {
+      config: req.config,
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [...(base?.rootfs.diff_ids ?? []), ...(entry.empty_layer ? [] : [req.target.config.rootfs.diff_ids[li]!])] },
+      history: [...(base?.history ?? []), entry],
+    };
+    return this.add(config, undefined, req.parent?.id ?? '');
+  }
+  /** Forgets every image but the base and `keep` (as a daemon that loaded `keep` would have them), unrelated to each other. */
+  forgetAllBut(keep: string) {
+    for (const [id, img] of this.all) {
+      if (id === keep) this.all.set(id, { id, config: img.config });
+      else if (id !== this.names.get('busybox:latest')) this.all.delete(id);
+    }
+    for (const [n, id] of this.names) if (!this.all.has(id)) this.names.delete(n);
   }
   async createContainer(_ctx: unknown, req: RunRequest) {
     this.runs.push(req);
@@ -121,7 +156,7 @@ async function runBuild(backend: FakeBackend, files: Record<string, string>, o: 
 }
 
 const text = (msgs: BuildMessage[]) => msgs.map((m) => m.stream ?? '').join('');
-const lastImage = async (b: FakeBackend, msgs: BuildMessage[]) => b.image(undefined, msgs.find((m) => m.aux)!.aux!.ID);
+const lastImage = async (b: FakeBackend, msgs: BuildMessage[]) => b.image(undefined, msgs.find((m) => m.aux)!.aux!.ID, { pull: 'never', authConfigs: {}, progress: async () => {} });
 
 test('the stream of the traced build, message by message', async () => {
   const b = new FakeBackend();
@@ -294,4 +329,41 @@ test('backpressure: RUN output waits for a slow client (at most 256 messages que
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('--pull: FROM pulls even with a local image, the progress inside the FROM step, with the credentials; stages and scratch are not pulled', async () => {
+  const be = new FakeBackend();
+  const newer: ImageConfig = { architecture: 'amd64', os: 'linux', created: '2024-02-01T00:00:00Z', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: ['sha256:v2'] }, history: [{ created_by: 'v2' }] };
+  be.remote.set('busybox:latest', newer);
+  const auths = { '127.0.0.1:5000': { username: 'u', password: 'p' } };
+  const msgs = await runBuild(be, { Dockerfile: 'FROM busybox AS a\nENV Y=1\nFROM a\n' }, { pull: true, authConfigs: auths });
+  const text = msgs.map((m) => m.stream ?? `[${m.id ? m.id + ': ' : ''}${m.status}]`).join('');
+  assert.match(text, /^Step 1\/3 : FROM busybox AS a\n\[latest: Pulling from busybox\]\[Status: Downloaded newer image for busybox:latest\] ---> ([0-9a-f]{12})\n/);
+  assert.equal(be.lookups.length, 1);
+  assert.equal(be.lookups[0]!.pull, 'always');
+  assert.deepEqual(be.lookups[0]!.authConfigs, auths);
+  const scratch = new FakeBackend();
+  await runBuild(scratch, { Dockerfile: 'FROM scratch\nENV X=1\n' }, { pull: true });
+  assert.equal(scratch.lookups.length, 0);
+  const without = new FakeBackend();
+  await runBuild(without, { Dockerfile: 'FROM busybox\n' });
+  assert.equal(without.lookups[0]!.pull, 'missing');
+});
+
+test('--cache-from: a loaded image (no local parent links) is cache only when named; the final image is it', async () => {
+  const be = new FakeBackend();
+  const files = { Dockerfile: 'FROM busybox\nENV A=1\nRUN make\nCMD ["x"]\n' };
+  const first = await runBuild(be, files);
+  const id = first.find((m) => m.aux)!.aux!.ID;
+  be.forgetAllBut(id);
+  be.names.set('app:latest', id);
+  const again = await runBuild(be, files);
+  assert.ok(!again.some((m) => m.stream === ' ---> Using cache\n'));
+  be.forgetAllBut(id);
+  be.names.set('app:latest', id);
+  const cached = await runBuild(be, files, { cacheFrom: ['app', 'missing:v1'] });
+  assert.equal(cached.filter((m) => m.stream === ' ---> Using cache\n').length, 3, JSON.stringify(cached));
+  assert.equal(cached.find((m) => m.aux)!.aux!.ID, id);
+  assert.deepEqual(be.restored.map((r) => r.index), [1, 2]);
+  assert.ok(!be.lookups.some((l) => l.pull !== 'never' && l.pull !== 'missing'));
 });

@@ -9,9 +9,11 @@
  *   {"aux":{"ID":"sha256:…"}} {"stream":"Successfully built <12>\n"} {"stream":"Successfully tagged x\n"}
  * and failures as {"errorDetail":{"code"?,"message"},"error":…}.
  *
- * Cache: a step hits when an image exists whose parent is the current image (same layers and
- * history plus one entry) and whose container_config equals the step's (Cmd carries the
- * instruction, the build args in effect and the COPY/ADD content checksum).
+ * Cache (cache.ts): a step hits when this builder made a child of the current image whose
+ * container_config equals the step's (Cmd carries the instruction, the build args in effect
+ * and the COPY/ADD content checksum), or when a --cache-from image's history continues with it.
+ * `--pull` pulls each FROM image that is no stage, with the X-Registry-Config credentials; the
+ * pull's progress messages go into the stream inside the FROM step, as dockerd writes them.
  *
  * Reproducible: every image of a build is dated SOURCE_DATE_EPOCH (build arg) when given, else the
  * base image's creation time (the epoch for scratch); the layers of COPY/ADD carry the context's
@@ -29,6 +31,7 @@ import { envMap, processWord, processWords, ShellError } from './dockerfile/shel
 import { applyConfigInstruction, DEFAULT_SHELL } from './instructions.js';
 import { Channel, HIGH_WATER } from './channel.js';
 import { copyStep } from './copy-step.js';
+import { BuildCache } from './cache.js';
 import { expandMeta, neededStages } from './stages.js';
 import { StepError, short, type BuildMessage, type BuildOptions, type Stage, type StagePos, type StageState } from './build-types.js';
 
@@ -69,15 +72,33 @@ export class Builder {
   private readonly usedArgs = new Set<string>();
   /** Numbers the scratch files of the build (layer tars, downloads). */
   tarSeq = 0;
-  /** The local images, the cache's candidates (listed once; what the build makes is added). */
-  private imageList: Promise<BuildImage[]> | undefined;
+  /** The cache: local images (listed once; what the build makes is added) and the cache-from ones. */
+  private readonly cache: BuildCache;
 
   constructor(
     readonly ctx: Ctx,
     readonly backend: BuildBackend,
     readonly opts: BuildOptions,
     private readonly send: (m: BuildMessage) => Promise<void>,
-  ) {}
+  ) {
+    this.cache = new BuildCache(
+      () => backend.images(ctx),
+      (req) => backend.restoreCached(ctx, req),
+    );
+  }
+
+  /** The --cache-from images that exist here (moby MakeImageCache skips the others). */
+  private async cacheSources(refs: string[]): Promise<BuildImage[]> {
+    const found = await Promise.all(
+      refs.map((ref) =>
+        this.backend.image(this.ctx, ref, { pull: 'never', authConfigs: {}, progress: async () => {} }).catch((e) => {
+          if (kindOf(e) === 'notFound') return undefined;
+          throw e;
+        }),
+      ),
+    );
+    return found.filter((x): x is BuildImage => !!x);
+  }
 
   /**
    * Writes one stream message; the promise resolves when there is room again (callers that
@@ -86,12 +107,30 @@ export class Builder {
    * message is the build's own (before or after the stages).
    */
   private out(s: string, stage?: StagePos): Promise<void> {
+    return this.emit({ stream: s }, stage);
+  }
+
+  /** out() for any message (a pull's progress inside a FROM step). */
+  private emit(m: BuildMessage, stage?: StagePos): Promise<void> {
     if (this.opts.quiet) return Promise.resolve();
-    if (stage === undefined || stage.index === this.shown) return this.send({ stream: s });
+    if (stage === undefined || stage.index === this.shown) return this.send(m);
     const held = this.held.get(stage.index)!;
-    held.push({ stream: s });
+    held.push(m);
     if (held.length < HIGH_WATER) return Promise.resolve();
     return new Promise((r) => this.turn.set(stage.index, [...(this.turn.get(stage.index) ?? []), r]));
+  }
+
+  /**
+   * The image a FROM or COPY --from names that is no stage: local, or pulled when missing or
+   * when the build says `--pull` (moby imageSources.Get with PullParent), its progress shown
+   * in the step.
+   */
+  baseImage(ref: string, pos: StagePos): Promise<BuildImage> {
+    return this.backend.image(this.ctx, ref, {
+      pull: this.opts.pull ? 'always' : 'missing',
+      authConfigs: this.opts.authConfigs ?? {},
+      progress: (m) => this.emit(m, pos),
+    });
   }
 
   /** Shows stage `index` from now on: what it wrote so far first. */
@@ -168,8 +207,10 @@ export class Builder {
       this.out('\n');
     });
     // The cache's candidates are listed while the stages resolve their FROM.
-    if (!this.opts.noCache) this.imageList = this.backend.images(this.ctx);
-    this.imageList?.catch(() => {});
+    if (!this.opts.noCache) {
+      this.cache.prefetch();
+      if (this.opts.cacheFrom?.length) this.cache.setSources(this.cacheSources(this.opts.cacheFrom));
+    }
     const builds: Promise<BuildImage>[] = [];
     let offset = metaSteps.length;
     for (const i of needed) {
@@ -234,10 +275,7 @@ export class Builder {
     const ref = expandMeta(stage.from.args[0]!, metaArgs);
     let image: BuildImage | undefined;
     if (ref.toLowerCase() !== 'scratch') {
-      image = (await this.stageImage(ref, pos.index)) ?? (await this.backend.image(this.ctx, ref).catch((e) => {
-        if (kindOf(e) === 'notFound') throw new StepError(`pull access denied for ${ref.replace(/:.*$/, '')}, repository does not exist or may require 'docker login': no such image locally (${ref}) and no registry access`);
-        throw e;
-      }));
+      image = (await this.stageImage(ref, pos.index)) ?? (await this.baseImage(ref, pos));
     }
     const triggers = image?.config.config?.OnBuild ?? [];
     if (triggers.length === 0) this.out(` ---> ${image ? short(image.id) : ''}\n`, pos);
@@ -372,26 +410,10 @@ export class Builder {
     return { saved: saved.sort(), env: [...saved, ...proxies].sort() };
   }
 
-  /** The cache probe: a child of the current image made by the same step. */
+  /** The cache probe (cache.ts). */
   private async probeCache(st: StageState, containerConfig: ImageRuntimeConfig): Promise<BuildImage | undefined> {
     if (this.opts.noCache) return undefined;
-    const parent = st.image;
-    const ph = JSON.stringify(parent?.config.history ?? []);
-    const pd = parent?.config.rootfs.diff_ids ?? [];
-    const want = JSON.stringify(containerConfig);
-    // The images are listed once per build (a listing reads every image's manifest and config);
-    // what the build itself makes is added as it is committed.
-    for (const img of await (this.imageList ??= this.backend.images(this.ctx))) {
-      const h = img.config.history ?? [];
-      if (h.length !== (parent?.config.history?.length ?? 0) + 1) continue;
-      if (JSON.stringify(h.slice(0, -1)) !== ph) continue;
-      const d = img.config.rootfs.diff_ids;
-      if (d.length < pd.length || d.length > pd.length + 1 || pd.some((x, i) => d[i] !== x)) continue;
-      if (JSON.stringify(img.config.container_config ?? {}) !== want) continue;
-      if (JSON.stringify(img.config.config ?? {}) !== JSON.stringify(this.finalConfig(st.config))) continue;
-      return img;
-    }
-    return undefined;
+    return this.cache.probe({ ...(st.image ? { parent: st.image } : {}), containerConfig, config: this.finalConfig(st.config) });
   }
 
   private finalConfig(c: ImageRuntimeConfig): ImageRuntimeConfig {
@@ -424,7 +446,7 @@ export class Builder {
       created: st.created,
       ...(st.author ? { author: st.author } : {}),
     });
-    if (this.imageList) (await this.imageList).push(st.image);
+    await this.cache.add(st.image);
     if (print && !st.inTriggers) this.out(` ---> ${short(st.image.id)}\n`, st.pos);
   }
 

@@ -79,7 +79,7 @@ export async function copyStep(b: Builder, st: StageState, ins: Instruction, wor
   const from = b.flag(ins, 'from');
   if (from !== undefined && ins.cmd === 'copy') {
     const ref = word(from);
-    const src = (await b.stageImage(ref, st.pos.index)) ?? (await b.backend.image(b.ctx, ref).catch((e) => {
+    const src = (await b.stageImage(ref, st.pos.index)) ?? (await b.baseImage(ref, st.pos).catch((e) => {
       if (kindOf(e) === 'notFound') throw new StepError(`invalid from flag value ${ref}: no such image or build stage`);
       throw e;
     }));

@@ -1,4 +1,4 @@
-export type { BuildBackend, BuildImage, LayerSource, NewBuildImage, RunRequest } from './backend.js';
+export type { BuildBackend, BuildImage, ImageLookup, LayerSource, NewBuildImage, RestoreRequest, RunRequest } from './backend.js';
 export { build, type BuildMessage, type BuildOptions } from './build.js';
 export { receiveContext, type BuildContext } from './context.js';
 export { parseDockerfile, DockerfileError, type Instruction, type ParseResult } from './dockerfile/parser.js';

@@ -57,6 +57,26 @@ export async function getCredentials(cfg: ConfigFile, key: string, exec: Exec = 
   return { username: v.Username ?? '', password: v.Secret ?? '', serveraddress: key };
 }
 
+/**
+ * Every stored credential by registry key (docker/cli GetAllCredentials: the keys of `auths`
+ * and `credHelpers`), in AuthConfig's JSON shape: what `docker build` sends as X-Registry-Config.
+ */
+export async function allCredentials(cfg: ConfigFile, exec: Exec = nodeExec): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  const keys = new Set([...Object.keys(cfg.auths ?? {}), ...Object.keys(cfg.credHelpers ?? {})]);
+  for (const key of keys) {
+    const c = await getCredentials(cfg, key, exec);
+    if (!c) continue;
+    out[key] = {
+      ...(c.username ? { username: c.username } : {}),
+      ...(c.password ? { password: c.password } : {}),
+      serveraddress: key,
+      ...(c.identitytoken ? { identitytoken: c.identitytoken } : {}),
+    };
+  }
+  return out;
+}
+
 /** Stores credentials (helper, else config.json's auths); the caller saves the config file. */
 export async function storeCredentials(cfg: ConfigFile, key: string, c: Credential, exec: Exec = nodeExec): Promise<void> {
   const helper = helperFor(cfg, key);

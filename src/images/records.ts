@@ -38,6 +38,9 @@ export const DANGLING_PREFIX = 'moby-dangling@';
  */
 export const BUILD_PARENT_LABEL = 'org.mobyproject.image.parent';
 
+/** On the dangling record of an image the classic builder made FROM scratch: "1" (moby's label too). */
+export const BUILD_FROM_SCRATCH_LABEL = 'org.mobyproject.image.fromscratch';
+
 export function isDanglingName(name: string): boolean {
   return name.startsWith(DANGLING_PREFIX);
 }

@@ -5,9 +5,10 @@
  */
 import { createReadStream } from 'node:fs';
 import { isNotFound, rfc3339Nano, GoMode, hasModeBit, withoutCancel, type Ctx } from '../../lib/index.js';
-import { BUILD_PARENT_LABEL, commitImage, type ImageStore } from '../../images/index.js';
-import { MediaType, hostPlatform, type Descriptor, type History, type ImageConfig } from '../../oci/index.js';
-import type { BuildBackend, BuildImage, NewBuildImage, RunRequest } from '../../builder/index.js';
+import { BUILD_FROM_SCRATCH_LABEL, BUILD_PARENT_LABEL, commitImage, type Image, type ImageStore } from '../../images/index.js';
+import { MediaType, hostPlatform, parseNormalizedNamed, withDefaultTag, type Descriptor, type History, type ImageConfig } from '../../oci/index.js';
+import type { BuildBackend, BuildImage, ImageLookup, NewBuildImage, RestoreRequest, RunRequest } from '../../builder/index.js';
+import { resolveAuthConfig } from './auth.js';
 import type { ContainersService } from '../containers/containers.js';
 import { RUNTIME_DIRS, RUNTIME_FILES } from '../containers/changes.js';
 import { layerIds } from '../containers/remap.js';
@@ -19,7 +20,17 @@ export interface BuildBackendDeps {
   images: ImagesService;
 }
 
-const toBuildImage = (img: { id: string; config: ImageConfig }): BuildImage => ({ id: img.id, config: img.config });
+/** The image as the builder sees it: with the parent its builder recorded, when it made it. */
+function toBuildImage(img: Pick<Image, 'id' | 'config' | 'records'>): BuildImage {
+  const parent = img.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x);
+  const scratch = img.records.some((r) => r.labels[BUILD_FROM_SCRATCH_LABEL] === '1');
+  return { id: img.id, config: img.config, ...(parent ? { parent } : scratch ? { parent: '' } : {}) };
+}
+
+/** The record labels of an image the builder makes on `parent`. */
+const builtOn = (parent: { id: string } | undefined): Record<string, string> => (parent ? { [BUILD_PARENT_LABEL]: parent.id } : { [BUILD_FROM_SCRATCH_LABEL]: '1' });
+
+const IMAGE_ID = /^(sha256:)?[0-9a-f]{12,64}$/;
 
 /** `app:v1`, `reg:5000/app` → repo and tag as POST /images/{name}/tag takes them. */
 export function splitTag(name: string): { repo: string; tag: string } {
@@ -32,20 +43,62 @@ export function splitTag(name: string): { repo: string; tag: string } {
 export class DaemonBuildBackend implements BuildBackend {
   constructor(private readonly deps: BuildBackendDeps) {}
 
-  /** An image by reference; a FROM naming one only a registry has is pulled first (moby's builder does). */
-  async image(ctx: Ctx, ref: string): Promise<BuildImage> {
-    try {
-      return toBuildImage(await this.deps.store.resolve(ctx, ref));
-    } catch (e) {
-      if (!isNotFound(e) || /^(sha256:)?[0-9a-f]{12,64}$/.test(ref)) throw e;
-      let failed: unknown;
+  /**
+   * An image by reference; one only a registry has (or any, with `pull: 'always'`) is pulled
+   * first with the credentials for its registry (moby GetImageAndReleasableLayer, pullForBuilder).
+   */
+  async image(ctx: Ctx, ref: string, lookup: ImageLookup): Promise<BuildImage> {
+    const isId = IMAGE_ID.test(ref);
+    if (lookup.pull !== 'always' || isId) {
       try {
-        for await (const m of await this.deps.images.pull(ctx, { image: ref, tag: '' })) if (m.error) failed = new Error(m.error);
-      } catch (pullError) {
-        failed = pullError;
+        return toBuildImage(await this.deps.store.resolve(ctx, ref));
+      } catch (e) {
+        if (!isNotFound(e) || isId || lookup.pull === 'never') throw e;
       }
-      if (failed) throw e;
-      return toBuildImage(await this.deps.store.resolve(ctx, ref));
+    }
+    const named = withDefaultTag(parseNormalizedNamed(ref));
+    const auth = resolveAuthConfig(lookup.authConfigs, named.domain);
+    const messages = await this.deps.images.pull(ctx, { image: ref, tag: named.digest ?? named.tag ?? 'latest', ...(auth ? { auth } : {}) });
+    for await (const m of messages) {
+      if (m.error) throw new Error(m.error);
+      const { status, id, progress, progressDetail } = m;
+      await lookup.progress({ ...(status !== undefined ? { status } : {}), ...(progressDetail ? { progressDetail } : {}), ...(progress ? { progress } : {}), ...(id !== undefined ? { id } : {}) });
+    }
+    return toBuildImage(await this.deps.store.resolve(ctx, ref));
+  }
+
+  async restoreCached(ctx: Ctx, req: RestoreRequest): Promise<BuildImage> {
+    const store = this.deps.store;
+    const parent = req.parent ? await store.resolve(ctx, req.parent.id) : undefined;
+    const target = await store.resolve(ctx, req.target.id);
+    const th = target.config.history ?? [];
+    const entry = th[req.index];
+    if (!entry) throw new Error(`failed to restore cached image: ${target.id} has no history entry ${req.index}`);
+    // The entry's layer: the index among the entries that have one (moby getLayerForHistoryIndex).
+    const li = th.slice(0, req.index).filter((h) => !h.empty_layer).length;
+    const layer = entry.empty_layer ? undefined : target.layers[li];
+    const diffId = entry.empty_layer ? undefined : target.config.rootfs.diff_ids[li];
+    if (!entry.empty_layer && (!layer || !diffId)) throw new Error(`failed to restore cached image: ${target.id} has no layer for history entry ${req.index}`);
+    // Key order as Go marshals image.Image (restoreCachedImage's fields).
+    const config: ImageConfig = {
+      ...(entry.created ? { created: entry.created } : {}),
+      ...(target.config.author ? { author: target.config.author } : {}),
+      config: req.config,
+      architecture: target.config.architecture,
+      os: target.config.os,
+      rootfs: { type: 'layers', diff_ids: [...(parent?.config.rootfs.diff_ids ?? []), ...(diffId ? [diffId] : [])] },
+      history: [...(parent?.config.history ?? []), entry],
+    };
+    const leased = await store.lease(ctx, 'build');
+    try {
+      const layers = [...(parent?.layers ?? []), ...(layer ? [layer] : [])];
+      const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: [], recordLabels: builtOn(parent) });
+      return { id, config, parent: parent?.id ?? '' };
+    } catch (e) {
+      await leased.release(true);
+      throw e;
+    } finally {
+      await leased.release();
     }
   }
 
@@ -56,7 +109,7 @@ export class DaemonBuildBackend implements BuildBackend {
   async newImage(ctx: Ctx, req: NewBuildImage): Promise<BuildImage> {
     const store = this.deps.store;
     const parent = req.parent ? await store.resolve(ctx, req.parent.id) : undefined;
-    const recordLabels: Record<string, string> = parent ? { [BUILD_PARENT_LABEL]: parent.id } : {};
+    const recordLabels = builtOn(parent);
     if (req.layer.kind === 'container') {
       const rec = this.deps.containers.store.get(req.layer.id);
       const id = await commitImage(ctx, store, {
@@ -101,7 +154,7 @@ export class DaemonBuildBackend implements BuildBackend {
       };
       const layers = [...(parent?.layers ?? []), ...(layer ? [layer] : [])];
       const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: [], recordLabels });
-      return { id, config };
+      return { id, config, parent: parent?.id ?? '' };
     } catch (e) {
       await leased.release(true);
       throw e;

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalidParameter, type Ctx, type Exec } from '../../lib/index.js';
-import type { HostConfig } from '../../api/types/index.js';
+import type { AuthConfig, HostConfig } from '../../api/types/index.js';
 import { applyDockerignore, build, fetchRemoteContext, receiveContext, type BuildBackend, type BuildContext, type BuildMessage } from '../../builder/index.js';
 
 export interface BuildRequest {
@@ -29,6 +29,12 @@ export interface BuildRequest {
   quiet: boolean;
   /** For RUN containers (networkmode, extrahosts, shmsize, limits). */
   hostConfig?: HostConfig;
+  /** pull=1: pull each FROM image that is no stage, even when there is a local one. */
+  pull?: boolean;
+  /** cachefrom: images whose history counts as cache. */
+  cacheFrom?: string[];
+  /** X-Registry-Config: credentials by registry key, for the pulls. */
+  authConfigs?: Record<string, AuthConfig>;
 }
 
 export class BuildService {

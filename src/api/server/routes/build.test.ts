@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { invalidParameter } from '../../../lib/index.js';
 import { request, startTestServer, type TestServer } from '../testkit.js';
-import type { ImageBuildBackend, ImageBuildOptions } from './build.js';
+import { decodeRegistryConfig, type ImageBuildBackend, type ImageBuildOptions } from './build.js';
 
 let ts: TestServer;
 const seen: Omit<ImageBuildOptions, 'context'>[] = [];
@@ -83,8 +83,38 @@ test('POST /build: the query as options (docker CLI 28 spellings)', async () => 
     forceRm: true,
     quiet: true,
     hostConfig: { NetworkMode: 'host', ExtraHosts: ['h:1.2.3.4'], ShmSize: 1048576 },
+    pull: false,
+    cacheFrom: [],
+    authConfigs: {},
   });
   await request(ts.sock, 'POST', '/v1.41/build', { body: 'tar' });
   assert.equal(seen[1]!.dockerfile, 'Dockerfile');
   assert.equal(seen[1]!.rm, true);
+});
+
+test('POST /build: pull, cachefrom and X-Registry-Config', async () => {
+  seen.length = 0;
+  const auths = { '127.0.0.1:5000': { username: 'alice', password: 's3cret', serveraddress: '127.0.0.1:5000' }, 'https://index.docker.io/v1/': { auth: 'Ym9iOnB3' } };
+  // docker/cli: base64.URLEncoding of the JSON map
+  const header = Buffer.from(JSON.stringify(auths)).toString('base64url');
+  const q = new URLSearchParams({ pull: '1', cachefrom: JSON.stringify(['app:v1', 'reg/app']) });
+  const r = await request(ts.sock, 'POST', `/v1.41/build?${q}`, { body: 'tar', headers: { 'X-Registry-Config': header } });
+  assert.equal(r.status, 200);
+  assert.equal(seen[0]!.pull, true);
+  assert.deepEqual(seen[0]!.cacheFrom, ['app:v1', 'reg/app']);
+  assert.deepEqual(seen[0]!.authConfigs, auths);
+  const bad = await request(ts.sock, 'POST', `/v1.41/build?cachefrom=notjson`, { body: 'tar' });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body, /invalid cachefrom/);
+});
+
+test('decodeRegistryConfig: url or standard base64; junk and {} mean none', () => {
+  const m = { 'r:1': { username: 'u', password: 'p?>' } };
+  const json = JSON.stringify(m);
+  assert.deepEqual(decodeRegistryConfig(Buffer.from(json).toString('base64url')), m);
+  assert.deepEqual(decodeRegistryConfig(Buffer.from(json).toString('base64')), m);
+  assert.deepEqual(decodeRegistryConfig('e30='), {});
+  assert.deepEqual(decodeRegistryConfig('!!!'), {});
+  assert.deepEqual(decodeRegistryConfig(Buffer.from('[1]').toString('base64')), {});
+  assert.deepEqual(decodeRegistryConfig(undefined), {});
 });

@@ -8,7 +8,7 @@ import { invalidParameter, notImplemented, type Ctx } from '../../../lib/index.j
 import type { ApiRequest } from '../request.js';
 import type { ApiResponse } from '../response.js';
 import type { Route } from '../router.js';
-import type { HostConfig } from '../../types/index.js';
+import type { AuthConfig, HostConfig } from '../../types/index.js';
 
 export interface ImageBuildOptions {
   context: Readable;
@@ -25,6 +25,12 @@ export interface ImageBuildOptions {
   quiet: boolean;
   /** networkmode, extrahosts, shmsize and the resource limits, for RUN containers. */
   hostConfig: HostConfig;
+  /** pull=1: always try to pull a newer version of each FROM image. */
+  pull: boolean;
+  /** cachefrom: images whose history counts as cache even though they were not built here. */
+  cacheFrom: string[];
+  /** X-Registry-Config: credentials by registry key (`host[:port]`, Docker Hub's `https://index.docker.io/v1/`). */
+  authConfigs: Record<string, AuthConfig>;
 }
 
 export interface ImageBuildBackend {
@@ -44,6 +50,37 @@ function jsonMap<T>(raw: string | undefined, name: string): Record<string, T> {
     return v as Record<string, T>;
   } catch (e) {
     throw invalidParameter(`invalid ${name}: ${(e as Error).message}`, e);
+  }
+}
+
+/**
+ * X-Registry-Config (moby getAuthConfigs): base64url (standard base64 accepted too) JSON of a
+ * map registry key -> AuthConfig, as docker build sends its stored credentials. A missing or
+ * undecodable header means none (compat: moby ignores decode errors, as a pull does).
+ */
+export function decodeRegistryConfig(header: string | undefined): Record<string, AuthConfig> {
+  if (!header) return {};
+  try {
+    const v: unknown = JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    const out: Record<string, AuthConfig> = {};
+    for (const [k, a] of Object.entries(v as Record<string, unknown>)) if (a && typeof a === 'object' && !Array.isArray(a)) out[k] = a as AuthConfig;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** cachefrom: a JSON array of image references (moby's build route); empty when absent. */
+function cacheFromOf(raw: string | undefined): string[] {
+  if (!raw) return [];
+  try {
+    const v: unknown = JSON.parse(raw);
+    if (v === null) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error('not an array of strings');
+    return v as string[];
+  } catch (e) {
+    throw invalidParameter(`invalid cachefrom: ${(e as Error).message}`, e);
   }
 }
 
@@ -103,6 +140,9 @@ export function buildRoutes(backend: ImageBuildBackend): Route[] {
       forceRm: q.bool('forcerm'),
       quiet: q.bool('q'),
       hostConfig,
+      pull: q.bool('pull'),
+      cacheFrom: cacheFromOf(q.get('cachefrom')),
+      authConfigs: decodeRegistryConfig(req.header('x-registry-config')),
     });
     await res.jsonStream(stream, { terminator: '\r\n' });
   };

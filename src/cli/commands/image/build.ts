@@ -17,6 +17,7 @@ import { createGzip } from 'node:zlib';
 import { CliError, StatusError, defineCommand } from '../../command.js';
 import { isExcluded, parseDockerignore, tarPack, type IgnorePattern, type TarHeader } from '../../../lib/index.js';
 import { JSONMessageError, displayJSONMessagesStream } from '../../jsonmessage.js';
+import { allCredentials } from '../../credentials.js';
 import { humanSize } from '../../format/units.js';
 import { check } from '../container/flags.js';
 import { memSwapBytes, parseUlimit, ramInBytes, validateExtraHost } from '../container/values.js';
@@ -261,7 +262,8 @@ export default defineCommand({
     const res = await cli.client.request('POST', '/build', {
       query,
       rawBody: body,
-      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from('{}').toString('base64') },
+      // docker/cli: every stored credential, as JSON in base64 (URL alphabet, padded)
+      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from(JSON.stringify(await allCredentials(cli.config()))).toString('base64').replace(/\+/g, '-').replace(/\//g, '_') },
     });
     if (!opts.quiet && !remote) cli.out.write(`Sending build context to Docker daemon  ${humanSize(sent)}\r\r\n`);
     let imageId = '';
