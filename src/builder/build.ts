@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join, posix } from 'node:path';
 import { cancelled, invalidParameter, kindOf, messageOf, type Ctx } from '../lib/index.js';
-import type { ImageRuntimeConfig } from '../oci/index.js';
+import { familiarString, parseNormalizedNamed, withDefaultTag, type ImageRuntimeConfig } from '../oci/index.js';
 import type { HostConfig } from '../api/types/index.js';
 import type { BuildBackend, BuildImage, LayerSource } from './backend.js';
 import { DockerfileError, parseDockerfile, type Instruction } from './dockerfile/parser.js';
@@ -249,7 +249,8 @@ export class Builder {
     this.out(`Successfully built ${short(final.id)}\n`);
     for (const t of this.opts.tags) {
       await this.backend.tag(this.ctx, final.id, t);
-      this.out(`Successfully tagged ${t}\n`);
+      // compat: dockerd prints the reference normalized (`app` -> `app:latest`)
+      this.out(`Successfully tagged ${familiarString(withDefaultTag(parseNormalizedNamed(t)))}\n`);
     }
   }
 
