@@ -410,7 +410,11 @@ export const scenarios: Scenario<any>[] = [
       await ok(t.docker(['push', s.name], { timeoutMs: 300_000 }));
       return s;
     },
-    // Cold: no local image holds the layers.
+    // Cold: no local image holds the layers. Both engines then create the ~6800 files of the
+    // rootfs seconds after deleting the same number: on ext4 without a journal (this machine's
+    // root) the kernel skips inodes freed in the last 60-360 s when allocating (ialloc.c,
+    // recently_deleted), which made file creation 2-5 s of either engine's ~6 s here, varying
+    // from run to run with what other processes deleted nearby.
     beforeEach: async (t, s: PushState) => {
       await t.docker(['rmi', '-f', s.name, 'debian:bench']);
       await t.docker(['image', 'prune', '-af']);

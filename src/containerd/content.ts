@@ -10,8 +10,11 @@
  *      offset, except that offset 0 truncates the ingest and restarts it. One reply per request.
  *   3. COMMIT {offset, data?, labels}: containerd verifies size and digest, then the blob becomes
  *      visible (FAILED_PRECONDITION on a mismatch).
- * We keep up to WRITE_WINDOW requests in flight (WRITE_CHUNK bytes each, so at most 16 MiB
- * buffered per writer) and check every reply's offset.
+ * Small writes are gathered into WRITE_CHUNK-sized requests (a registry download arrives in
+ * 16-64 KiB pieces; one request per piece cost both sides about a third more CPU on a 200 MB
+ * layer, and with a window counted in requests it bounds the bytes in flight to 512 KiB). We keep up to
+ * WRITE_WINDOW requests in flight (so at most 16 MiB sent plus one WRITE_CHUNK gathered per
+ * writer) and check every reply's offset.
  */
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,13 +44,20 @@ export interface WriterOptions {
 export class ContentWriter {
   /** For each request in flight, the offset its reply must report. */
   private readonly inFlight: number[] = [];
+  /** Bytes written but not sent yet (fewer than WRITE_CHUNK), in order. */
+  private gathered: Uint8Array[] = [];
+  private gatheredBytes = 0;
+  /** Where the next request goes: bytes sent so far (or found from an earlier partial ingest). */
+  private sent: number;
   private done = false;
 
   private constructor(
     private readonly stream: BidiStream<WriteContentRequest, WriteContentResponse>,
-    /** Where the next write goes: bytes sent so far, or found from an earlier partial ingest. */
+    /** Where the next write goes: bytes written so far, or found from an earlier partial ingest. */
     public offset: number,
-  ) {}
+  ) {
+    this.sent = offset;
+  }
 
   /** Opens the ingest `ref` (STAT). Throws conflict (exists), unavailable (ref locked). */
   static async open(rpc: Rpc, ctx: Ctx, ref: string, opts: WriterOptions = {}): Promise<ContentWriter> {
@@ -65,18 +75,38 @@ export class ContentWriter {
   /** Restarts the ingest from byte 0 (the next write truncates what a partial ingest left). */
   restart(): void {
     this.offset = 0;
+    this.sent = 0;
+    this.gathered = [];
+    this.gatheredBytes = 0;
   }
 
-  /** Appends `data` at the current offset. */
+  /**
+   * Appends `data` at the current offset. The writer may keep a reference to `data` until it
+   * is sent (at most WRITE_CHUNK bytes later, or at commit), so the caller must not modify it.
+   */
   async write(data: Uint8Array): Promise<void> {
-    for (let i = 0; i < data.length; i += WRITE_CHUNK) {
-      const chunk = data.subarray(i, Math.min(i + WRITE_CHUNK, data.length));
-      if (this.inFlight.length >= WRITE_WINDOW) await this.ack();
-      const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      this.stream.send({ action: 'WRITE', offset: this.offset, data: buf });
-      this.offset += chunk.length;
-      this.inFlight.push(this.offset);
+    let rest = data;
+    while (rest.length > 0) {
+      const piece = rest.subarray(0, WRITE_CHUNK - this.gatheredBytes);
+      rest = rest.subarray(piece.length);
+      this.gathered.push(piece);
+      this.gatheredBytes += piece.length;
+      this.offset += piece.length;
+      if (this.gatheredBytes === WRITE_CHUNK) await this.flush();
     }
+  }
+
+  /** Sends what was gathered as one WRITE request (waiting while the window is full). */
+  private async flush(): Promise<void> {
+    if (this.gatheredBytes === 0) return;
+    if (this.inFlight.length >= WRITE_WINDOW) await this.ack();
+    const parts = this.gathered;
+    const size = this.gatheredBytes;
+    this.gathered = [];
+    this.gatheredBytes = 0;
+    this.stream.sendEncoded(encodeWrite(this.sent, parts, size));
+    this.sent += size;
+    this.inFlight.push(this.sent);
   }
 
   private async ack(): Promise<WriteContentResponse> {
@@ -93,8 +123,9 @@ export class ContentWriter {
    * already exists (ALREADY_EXISTS) or does not match size/digest (FAILED_PRECONDITION).
    */
   async commit(labels: Labels = {}): Promise<string> {
-    this.stream.send({ action: 'COMMIT', offset: this.offset, labels });
-    this.inFlight.push(this.offset);
+    await this.flush();
+    this.stream.send({ action: 'COMMIT', offset: this.sent, labels });
+    this.inFlight.push(this.sent);
     let res: WriteContentResponse;
     do res = await this.ack();
     while (this.inFlight.length > 0);
@@ -108,6 +139,38 @@ export class ContentWriter {
     if (!this.done) this.stream.cancel();
     this.done = true;
   }
+}
+
+/** Appends `n` (a non-negative integer below 2^53) as a protobuf varint at `pos`; returns the new position. */
+function putVarint(buf: Buffer, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
+/**
+ * A WRITE request (`action = 1`, `offset = 5`, `data = 6` of WriteContentRequest) in protobuf's
+ * wire format, byte for byte as protobufjs writes it (fields in number order), built
+ * straight from the gathered pieces: one copy of the data where concatenating them and then
+ * encoding would make two, and a layer download is hundreds of MB of them.
+ */
+export function encodeWrite(offset: number, parts: readonly Uint8Array[], size: number): Buffer {
+  const buf = Buffer.allocUnsafe(2 + 11 + 1 + 10 + size);
+  let pos = 0;
+  buf[pos++] = (1 << 3) | 0; // action: varint
+  buf[pos++] = 1; // WRITE
+  buf[pos++] = (5 << 3) | 0; // offset: varint
+  pos = putVarint(buf, pos, offset);
+  buf[pos++] = (6 << 3) | 2; // data: length-delimited
+  pos = putVarint(buf, pos, size);
+  for (const p of parts) {
+    buf.set(p, pos);
+    pos += p.length;
+  }
+  return buf.subarray(0, pos);
 }
 
 export interface WriteBlobOptions {

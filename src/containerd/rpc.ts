@@ -54,6 +54,8 @@ export class Connection {
 /** A bidirectional stream used in lock step: send a request, then receive its response. */
 export interface BidiStream<Req, Res> {
   send(req: Partial<Req>): void;
+  /** Sends a request already encoded in protobuf's wire format (a hot path's own encoder). */
+  sendEncoded(bytes: Buffer): void;
   /** The next response; rejects with the mapped error when the call fails or ends early. */
   recv(): Promise<Res>;
   /** Half-closes the sending side. */
@@ -188,13 +190,9 @@ export class Rpc {
   bidi<Req, Res>(ctx: Ctx, service: string, name: string): BidiStream<Req, Res> {
     const m = this.conn.method(service, name);
     const signal = ctx.signal;
-    const call = this.conn.client.makeBidiStreamRequest<unknown, unknown>(
-      m.path,
-      m.requestSerialize,
-      m.responseDeserialize,
-      this.md.clone(),
-      {},
-    );
+    // A Buffer is a request encoded by the caller (sendEncoded); anything else goes through protobufjs.
+    const serialize = (req: unknown): Buffer => (Buffer.isBuffer(req) ? req : m.requestSerialize(req));
+    const call = this.conn.client.makeBidiStreamRequest<unknown, unknown>(m.path, serialize, m.responseDeserialize, this.md.clone(), {});
     const queue: Res[] = [];
     const waiters: { resolve: (r: Res) => void; reject: (e: unknown) => void }[] = [];
     let failure: unknown;
@@ -222,6 +220,9 @@ export class Rpc {
     return {
       send: (req) => {
         if (failure === undefined) call.write(req);
+      },
+      sendEncoded: (bytes) => {
+        if (failure === undefined) call.write(bytes);
       },
       recv: () => {
         const msg = queue.shift();

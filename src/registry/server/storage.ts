@@ -25,6 +25,9 @@ import { pipeline } from 'node:stream/promises';
 import { Digester, KeyedMutex, fsyncDir, mkdirp, writeFileAtomic } from '../../lib/index.js';
 import { regError } from './errcodes.js';
 
+/** Read size of blob downloads. */
+const READ_CHUNK = 1 << 20;
+
 export interface UploadState {
   uuid: string;
   repo: string;
@@ -113,9 +116,12 @@ export class FsRegistryStorage {
     return size;
   }
 
-  /** The bytes [start, end] (inclusive) of a blob linked into `repo`. */
+  /**
+   * The bytes [start, end] (inclusive) of a blob linked into `repo`, read 1 MiB at a time (a
+   * 200 MB layer in the default 64 KiB reads costs the server about twice the CPU).
+   */
   readBlob(digest: string, range?: { start: number; end: number }): Readable {
-    return createReadStream(this.blobPath(digest), range ? { start: range.start, end: range.end } : {});
+    return createReadStream(this.blobPath(digest), { highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   /** Unlinks a blob from `repo` (the bytes stay until gc). BLOB_UNKNOWN when not linked. */
