@@ -60,9 +60,12 @@ export function saveConfigFile(dir: string, cfg: ConfigFile): string {
   return path;
 }
 
+/** Docker Hub's key in config.json and in X-Registry-Config (the CLI's copy of oci's; cli/ may not import oci/). */
+export const INDEX_SERVER = 'https://index.docker.io/v1/';
+
 /** The config.json key of a registry: docker.io's is `https://index.docker.io/v1/`. */
 export function authKey(server: string): string {
   const host = server.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
-  if (!host || host === 'docker.io' || host === 'index.docker.io' || host === 'registry-1.docker.io') return 'https://index.docker.io/v1/';
+  if (!host || host === 'docker.io' || host === 'index.docker.io' || host === 'registry-1.docker.io') return INDEX_SERVER;
   return host;
 }

@@ -26,6 +26,8 @@ const NAME_TOTAL_LENGTH_MAX = 255;
 
 export const DEFAULT_DOMAIN = 'docker.io';
 export const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
+/** Docker Hub's key in credential maps and the CLI's config.json (moby registry.IndexServer). */
+export const INDEX_SERVER = 'https://index.docker.io/v1/';
 export const OFFICIAL_REPO_PREFIX = 'library/';
 export const DEFAULT_TAG = 'latest';
 

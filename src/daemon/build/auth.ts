@@ -1,9 +1,6 @@
 /** Which of a build's credentials (X-Registry-Config) a pull uses (moby registry.ResolveAuthConfig). */
 import type { AuthConfig } from '../../api/types/index.js';
-import { DEFAULT_DOMAIN } from '../../oci/index.js';
-
-/** Docker Hub's key in credential maps (moby registry.IndexServer). */
-export const INDEX_SERVER = 'https://index.docker.io/v1/';
+import { DEFAULT_DOMAIN, INDEX_SERVER } from '../../oci/index.js';
 
 /** moby ConvertToHostname: `https://r:5000/v2/` -> `r:5000`. */
 export function convertToHostname(url: string): string {

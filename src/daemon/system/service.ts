@@ -9,6 +9,7 @@ import { API_VERSION_MAX, API_VERSION_MIN_REPORTED } from '../../api/types/index
 import type { Ctx, Filters } from '../../lib/index.js';
 import { BERTH_VERSION, readJson, writeJsonAtomic, invalidParameter } from '../../lib/index.js';
 import { EVENT_FILTER_KEYS, type EventBus } from '../../events/index.js';
+import { INDEX_SERVER } from '../../oci/index.js';
 import type { DaemonConfig } from '../config.js';
 import { goArch, openFds, sysctlOn, type HostFacts } from './host.js';
 
@@ -187,7 +188,7 @@ export class SystemService {
       OSVersion: host.osVersion,
       OSType: 'linux',
       Architecture: host.architecture,
-      IndexServerAddress: 'https://index.docker.io/v1/',
+      IndexServerAddress: INDEX_SERVER,
       RegistryConfig: {
         AllowNondistributableArtifactsCIDRs: [],
         AllowNondistributableArtifactsHostnames: [],

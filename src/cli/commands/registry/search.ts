@@ -19,6 +19,7 @@
  */
 import type { ImageSearchResult } from '../../../api/types/index.js';
 import { Filters } from '../../../lib/index.js';
+import { INDEX_SERVER } from '../../config.js';
 import { defineCommand } from '../../command.js';
 import { filterFlag } from '../../common-flags.js';
 import { renderList, rowContext, type Formatter } from '../../format/formatter.js';
@@ -28,7 +29,6 @@ import { ellipsis } from '../image/history.js';
 
 const DEFAULT_TABLE = 'table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}';
 /** The config key of Docker Hub's credentials (registry.IndexServer). */
-const INDEX_SERVER = 'https://index.docker.io/v1/';
 /** Descriptions are cut to this many columns unless --no-trunc. */
 const DESCRIPTION_WIDTH = 45;
 
