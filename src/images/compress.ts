@@ -91,7 +91,8 @@ export function compressLayer(input: Readable, onInput: (bytes: number) => void 
     upload.destroy(e);
     copy.destroy(e);
   };
-  const gz = createGzip({ level: constants.Z_DEFAULT_COMPRESSION });
+  // 64 KiB output chunks: fewer, larger writes to the upload and the content store.
+  const gz = createGzip({ level: constants.Z_DEFAULT_COMPRESSION, chunkSize: 1 << 16 });
   const done = pipeline(input, counter, gz, sink);
   done.catch(fail);
   return {
