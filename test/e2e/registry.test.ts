@@ -9,6 +9,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { startDaemon, TestDaemon, ok, sleep, freePort } from './harness.js';
 import { TestRegistry, authRegistry } from './registry-server.js';
 
@@ -44,9 +46,12 @@ test('docker push through berthd to berth registry serve', async () => {
   const m = /^v1: digest: (sha256:[a-f0-9]{64}) size: (\d+)$/.exec(last);
   assert.ok(m, last);
   pushedDigest = m[1]!;
-  // pushing again: the layer exists
+  // compat: the uncompressed imported layer is sent gzip-compressed, as dockerd does
+  await assertGzipLayers(`http://${reg.host}`, 'e2e/busybox', pushedDigest);
+  // pushing again: the layer exists (found by its recorded gzip digest, not compressed again)
   const again = await ok(a.docker(['push', name]));
   assert.match(again, /: Layer already exists\n/);
+  assert.doesNotMatch(again, /Pushing|Pushed/);
   assert.match(again, new RegExp(`v1: digest: ${pushedDigest} size: ${m[2]}`));
   // another repository of the same registry: the layer is mounted, not uploaded
   await ok(a.docker(['tag', 'busybox:latest', `${reg.host}/e2e/other:v1`]));
@@ -58,6 +63,24 @@ test('docker push through berthd to berth registry serve', async () => {
   const ins = JSON.parse(await ok(a.docker(['image', 'inspect', name])))[0];
   assert.ok(ins.RepoDigests.includes(`${reg.host}/e2e/busybox@${pushedDigest}`), JSON.stringify(ins.RepoDigests));
 });
+
+/** The manifest `digest` in `repo` lists gzip layers that decompress to the config's diff IDs. */
+async function assertGzipLayers(base: string, repo: string, digest: string): Promise<void> {
+  const res = await fetch(`${base}/v2/${repo}/manifests/${digest}`, {
+    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+  });
+  assert.equal(res.status, 200);
+  const manifest = (await res.json()) as { config: { digest: string }; layers: { mediaType: string; digest: string; size: number }[] };
+  const config = (await (await fetch(`${base}/v2/${repo}/blobs/${manifest.config.digest}`)).json()) as { rootfs: { diff_ids: string[] } };
+  assert.equal(manifest.layers.length, config.rootfs.diff_ids.length);
+  for (const [i, l] of manifest.layers.entries()) {
+    assert.equal(l.mediaType, 'application/vnd.docker.image.rootfs.diff.tar.gzip');
+    const blob = Buffer.from(await (await fetch(`${base}/v2/${repo}/blobs/${l.digest}`)).arrayBuffer());
+    assert.equal(blob.length, l.size);
+    assert.equal(`sha256:${createHash('sha256').update(blob).digest('hex')}`, l.digest);
+    assert.equal(`sha256:${createHash('sha256').update(gunzipSync(blob)).digest('hex')}`, config.rootfs.diff_ids[i]);
+  }
+}
 
 test('docker pull into a fresh daemon: progress, same image ID, then run it', async () => {
   const name = `${reg.host}/e2e/busybox:v1`;
@@ -378,6 +401,18 @@ test('the distribution registry (docker-registry) as a peer: push and pull throu
     const pushed = await a.docker(['push', name]);
     assert.equal(pushed.code, 0, pushed.stderr + readFileSync(join(dir, 'log'), 'utf8'));
     const digest = /v1: digest: (sha256:[a-f0-9]{64})/.exec(pushed.stdout)![1]!;
+    // the gzip blob recorded by the first push is reused: same manifest in another registry
+    assert.equal(digest, pushedDigest);
+    await assertGzipLayers(`http://127.0.0.1:${port}`, 'peer/busybox', digest);
+    const sk = await new Promise<string>((resolve, reject) => {
+      const p = spawn('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://127.0.0.1:${port}/peer/busybox:v1`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      p.on('error', reject);
+      p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`skopeo exited ${code}`))));
+    });
+    const raw = JSON.parse(sk) as { layers: { mediaType: string }[] };
+    assert.ok(raw.layers.every((l) => l.mediaType.endsWith('.tar.gzip')), sk);
     const pulled = await b.docker(['pull', name]);
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.match(pulled.stdout, new RegExp(`Digest: ${digest}\n`));

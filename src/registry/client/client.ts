@@ -290,9 +290,11 @@ export class Repository {
 
   /**
    * Uploads a blob: POST a session, PATCH the stream, PUT ?digest=. `source` may be called again
-   * if the first attempt is answered with a challenge.
+   * if the first attempt is answered with a challenge. A `size` below 0 streams the PATCH
+   * chunked; `digest` may be a function, asked once the stream has been sent (a blob whose
+   * digest is computed while it is produced, e.g. a layer compressed on the fly).
    */
-  async pushBlob(ctx: Ctx, digest: string, size: number, source: () => Readable): Promise<void> {
+  async pushBlob(ctx: Ctx, digest: string | (() => string), size: number, source: () => Readable): Promise<void> {
     const start = await this.send(ctx, '/blobs/uploads/', { method: 'POST', push: true, body: Buffer.alloc(0) });
     start.body.resume();
     if (start.status !== 202) throw await responseError(start, 'starting upload');
@@ -307,7 +309,7 @@ export class Repository {
     if (patch.status !== 202 && patch.status !== 204) throw await responseError(patch, 'uploading blob');
     loc = this.absolute(patch.headers.location ?? loc);
     const u = new URL(loc);
-    u.searchParams.set('digest', digest);
+    u.searchParams.set('digest', typeof digest === 'string' ? digest : digest());
     const put = await this.send(ctx, u.toString(), { method: 'PUT', push: true, body: Buffer.alloc(0) });
     put.body.resume();
     if (put.status !== 201 && put.status !== 204) throw await responseError(put, 'committing blob');
