@@ -56,7 +56,21 @@ export async function removeContainer(
 
 /** Deletes a container's task, containerd record and rw layer. */
 export async function removeRuntime(svc: ContainersServiceBase, ctx: Ctx, id: string, snapshotKey: string): Promise<void> {
-  await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
+  // A task containerd refuses to delete (its process not reaped yet) must not outlive its
+  // container: deleting the container anyway would orphan the task's shim. Kill and retry.
+  for (let i = 0; ; i++) {
+    try {
+      await svc.deps.tasks.deleteTask(ctx, id);
+      break;
+    } catch (e) {
+      if (i >= 20) {
+        ctx.log.warn('cannot delete the task of a removed container', { container: id.slice(0, 12), error: e });
+        break;
+      }
+      await svc.deps.tasks.kill(ctx, id, 'SIGKILL', { all: true }).catch(() => {});
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   await svc.deps.tasks.deleteContainer(ctx, id);
   if (snapshotKey) await svc.deps.images.snapshotter.remove(ctx, snapshotKey).catch(() => {});
 }
