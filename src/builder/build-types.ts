@@ -5,13 +5,8 @@ import type { AuthConfig, HostConfig } from '../api/types/index.js';
 import type { BuildImage } from './backend.js';
 import type { Instruction } from './dockerfile/parser.js';
 
-export interface BuildOptions {
-  /** The extracted context (context.ts). */
-  contextDir: string;
-  /** Content checksums of the context's files as received (a COPY's cache key), when known. */
-  contentSums?: ContentSums;
-  /** Scratch space of this build (layer tars). */
-  buildRoot: string;
+/** What a client asks of a build (POST /build's parameters), whatever the context's source. */
+export interface BuildSettings {
   /** Dockerfile path inside the context. */
   dockerfile: string;
   tags: string[];
@@ -32,6 +27,15 @@ export interface BuildOptions {
   cacheFrom?: string[];
   /** Credentials for the pulls, by registry key (X-Registry-Config). */
   authConfigs?: Record<string, AuthConfig>;
+}
+
+export interface BuildOptions extends BuildSettings {
+  /** The extracted context (context.ts). */
+  contextDir: string;
+  /** Content checksums of the context's files as received (a COPY's cache key), when known. */
+  contentSums?: ContentSums;
+  /** Scratch space of this build (layer tars). */
+  buildRoot: string;
 }
 
 export interface BuildMessage {

@@ -32,10 +32,10 @@ import { applyConfigInstruction, DEFAULT_SHELL } from './instructions.js';
 import { Channel, HIGH_WATER } from './channel.js';
 import { copyStep } from './copy-step.js';
 import { BuildCache } from './cache.js';
-import { expandMeta, neededStages } from './stages.js';
+import { argKV, expandMeta, neededStages, splitStages } from './stages.js';
 import { StepError, short, type BuildMessage, type BuildOptions, type Stage, type StagePos, type StageState } from './build-types.js';
 
-export type { BuildMessage, BuildOptions } from './build-types.js';
+export type { BuildMessage, BuildOptions, BuildSettings } from './build-types.js';
 
 /** Args that every build accepts without an ARG, and keeps out of the history (moby's BuiltinAllowedBuildArgs). */
 const BUILTIN_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
@@ -166,30 +166,13 @@ export class Builder {
     if (parsed.instructions.length === 0) throw invalidParameter('the Dockerfile (Dockerfile) cannot be empty');
     // Meta args (ARG before the first FROM) and stages.
     const metaArgs = this.metaArgs;
-    const metaSteps: Instruction[] = [];
-    const stages: Stage[] = [];
-    for (const ins of parsed.instructions) {
-      if (ins.cmd === 'from') {
-        const words = ins.args;
-        if (words.length !== 1 && !(words.length === 3 && words[1]!.toLowerCase() === 'as')) {
-          throw new DockerfileError(this.opts.dockerfile, ins.line, 'FROM requires either one or three arguments');
-        }
-        const name = words.length === 3 ? words[2]!.toLowerCase() : '';
-        if (name && !/^[a-z][a-z0-9-_.]*$/.test(name)) {
-          throw new DockerfileError(this.opts.dockerfile, ins.line, `invalid name for build stage: "${words[2]}", name can't start with a number or contain symbols`);
-        }
-        if (name && stages.some((st) => st.name === name)) throw invalidParameter(`${name} stage name already used`);
-        stages.push({ name, index: stages.length, from: ins, commands: [] });
-      } else if (stages.length === 0) {
-        if (ins.cmd !== 'arg') throw new DockerfileError(this.opts.dockerfile, ins.line, 'no build stage in current context');
-        metaSteps.push(ins);
-        for (const a of ins.args) {
-          const [k, v] = this.argKV(a, metaArgs);
-          metaArgs.set(k, this.opts.buildArgs[k] ?? v);
-          this.usedArgs.add(k);
-        }
-      } else stages[stages.length - 1]!.commands.push(ins);
-    }
+    const { metaSteps, stages } = splitStages(parsed.instructions, this.opts.dockerfile, (ins) => {
+      for (const a of ins.args) {
+        const [k, v] = argKV(a, metaArgs);
+        metaArgs.set(k, this.opts.buildArgs[k] ?? v);
+        this.usedArgs.add(k);
+      }
+    });
     let last = stages.length - 1;
     if (this.opts.target) {
       last = stages.findIndex((s) => s.name === this.opts.target.toLowerCase());
@@ -252,15 +235,6 @@ export class Builder {
       // compat: dockerd prints the reference normalized (`app` -> `app:latest`)
       this.out(`Successfully tagged ${familiarString(withDefaultTag(parseNormalizedNamed(t)))}\n`);
     }
-  }
-
-  private argKV(a: string, env: ReadonlyMap<string, string | undefined>): [string, string | undefined] {
-    const i = a.indexOf('=');
-    if (i === 0) throw invalidParameter('ARG names can not be blank');
-    if (i < 0) return [a, undefined];
-    const e = new Map<string, string>();
-    for (const [k, v] of env) if (v !== undefined) e.set(k, v);
-    return [a.slice(0, i), processWord(a.slice(i + 1), e)];
   }
 
   private stepHeader(text: string, pos: StagePos): void {
@@ -377,7 +351,7 @@ export class Builder {
         if (ins.args.length === 0) throw fail('ARG requires exactly one argument');
         const parts: string[] = [];
         for (const a of ins.args) {
-          const [k, def] = this.argKV(a, new Map([...st.args, ...envMap(c.Env ?? [])]));
+          const [k, def] = argKV(a, new Map([...st.args, ...envMap(c.Env ?? [])]));
           const given = Object.prototype.hasOwnProperty.call(this.opts.buildArgs, k) ? this.opts.buildArgs[k] : undefined;
           // compat: a stage's `ARG NAME` without a default takes the value of the global ARG NAME
           const v = given ?? def ?? this.metaArgs.get(k);

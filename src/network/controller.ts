@@ -26,10 +26,10 @@ import { IpRoute } from './iproute.js';
 import { Iptables } from './iptables.js';
 import { NetnsStore } from './netns.js';
 import { parsePortRange, wantedBindings } from './portmap.js';
-import { PortMapper, v6Listenable, type Published } from './port-mapper.js';
+import { PortMapper, v6Listenable, wrapPortError, type Published } from './port-mapper.js';
 import { firewallState, HostFirewall } from './firewall.js';
 import { SandboxStore, type EndpointRecord, type SandboxRecord } from './sandbox-store.js';
-import { hostEnds, SandboxKernel, type DnsScript } from './sandbox.js';
+import { hostEnds, hostLinks, SandboxKernel, type DnsScript } from './sandbox.js';
 import { endpointAttachment, gatewayEndpoint, kernelSpec, newEndpoint, releaseEndpoints, routeOf, type EndpointAttachment, type EndpointRequest } from './endpoint.js';
 import { DnsLinks, type DnsLinkRecord } from './dns-link.js';
 import { SandboxDns } from './sandbox-dns.js';
@@ -270,7 +270,7 @@ export class NetworkController {
       const bg = withoutCancel(ctx);
       await kernel?.catch(() => {});
       await ports.unmap(bg, live.published, () => this.reconcileRules(bg)).catch(() => {});
-      if (kernel) await this.kernel.remove(bg, rec.netnsPath, this.hostLinks(rec)).catch((err) => this.deps.log.warn('cleaning up a failed attach', { error: err }));
+      if (kernel) await this.kernel.remove(bg, rec.netnsPath, hostLinks(rec)).catch((err) => this.deps.log.warn('cleaning up a failed attach', { error: err }));
       await this.dns.release(rec.dnsLink).catch(() => {});
       await this.store.remove(req.containerId).catch(() => {});
       for (const ep of eps) ports.release(ep.ports);
@@ -280,11 +280,6 @@ export class NetworkController {
       throw e;
     }
     return attachmentOf(rec);
-  }
-
-  /** The sandbox's links in the host namespace: host ends of veths and of its DNS link. */
-  private hostLinks(rec: SandboxRecord): string[] {
-    return [...hostEnds(rec.endpoints), ...(rec.dnsLink ? [rec.dnsLink.ifHost] : [])];
   }
 
   /**
@@ -401,7 +396,7 @@ export class NetworkController {
       .then(() => ports.unmap(bg, live.published, () => this.reconcileRules(bg)))
       .then(async () => {
         for (const ep of live.rec.endpoints) ports.release(ep.ports);
-        await this.kernel.remove(bg, live.rec.netnsPath, this.hostLinks(live.rec));
+        await this.kernel.remove(bg, live.rec.netnsPath, hostLinks(live.rec));
         await this.dns.release(live.rec.dnsLink);
         // the link is gone: its rules go (with the last link, the chain and its jumps)
         if (live.rec.dnsLink) await this.reconcileRules(bg).catch((e) => this.deps.log.warn('removing the rules of a DNS link failed', { error: e }));
@@ -433,7 +428,7 @@ export class NetworkController {
       if (!keep) {
         // its addresses were never reserved in this boot: nothing to give back
         await this.kernel
-          .remove(ctx, rec.netnsPath, this.hostLinks(rec))
+          .remove(ctx, rec.netnsPath, hostLinks(rec))
           .then(() => this.store.remove(rec.containerId))
           .catch((e) => this.deps.log.warn('removing a stale sandbox failed', { container: rec.containerId.slice(0, 12), error: e }));
         continue;
@@ -496,9 +491,4 @@ export class NetworkController {
     await this.dns.closeAll([...this.live.values()].map((l) => l.rec));
     this.ip.close();
   }
-}
-
-function wrapPortError(containerName: string, endpointId: string, e: unknown): Error {
-  const msg = e instanceof Error ? e.message : String(e);
-  return system(`driver failed programming external connectivity on endpoint ${containerName} (${endpointId}): ${msg}`, e);
 }

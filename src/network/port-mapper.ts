@@ -4,7 +4,7 @@
  * IPv4 binding (rules.ts), made and unmade together.
  */
 import net, { isIPv4 } from 'node:net';
-import type { Ctx, Logger } from '../lib/index.js';
+import { system, type Ctx, type Logger } from '../lib/index.js';
 import type { Iptables } from './iptables.js';
 import { PortAllocator, type PortBinding, type WantedBinding } from './portmap.js';
 import { startProxy, type Proxy } from './proxy.js';
@@ -142,4 +142,10 @@ export function v6Listenable(): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.listen({ host: '::1', port: 0, ipv6Only: true }, () => s.close(() => resolve(true)));
   });
+}
+
+/** A port that cannot be published, as Docker words it for the endpoint. */
+export function wrapPortError(containerName: string, endpointId: string, e: unknown): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  return system(`driver failed programming external connectivity on endpoint ${containerName} (${endpointId}): ${msg}`, e);
 }

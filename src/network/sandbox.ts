@@ -144,6 +144,11 @@ export function hostEnds(eps: readonly { kind?: string; ifHost?: string }[]): st
   return eps.flatMap((e) => (e.kind !== 'macvlan' && e.ifHost ? [e.ifHost] : []));
 }
 
+/** A sandbox's links in the host namespace: host ends of veths and of its DNS link. */
+export function hostLinks(rec: { endpoints: readonly { kind?: string; ifHost?: string }[]; dnsLink?: { ifHost: string } }): string[] {
+  return [...hostEnds(rec.endpoints), ...(rec.dnsLink ? [rec.dnsLink.ifHost] : [])];
+}
+
 /**
  * A macvlan child's creation as a script step: on failure, Docker's `failed to create the
  * macvlan port: <ip's error>` on stderr, and the script stops.

@@ -10,31 +10,13 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalidParameter, type Ctx, type Exec } from '../../lib/index.js';
-import type { AuthConfig, HostConfig } from '../../api/types/index.js';
-import { applyDockerignore, build, fetchRemoteContext, receiveContext, type BuildBackend, type BuildContext, type BuildMessage } from '../../builder/index.js';
+import { applyDockerignore, build, fetchRemoteContext, receiveContext, type BuildBackend, type BuildContext, type BuildMessage, type BuildSettings } from '../../builder/index.js';
 
-export interface BuildRequest {
+export interface BuildRequest extends BuildSettings {
   /** The context tar (plain or gzip); ignored (drained) with `remote`. */
   context: Readable;
   /** A Git URL or an http(s) URL of a tarball or a Dockerfile, fetched by the daemon. */
   remote?: string;
-  dockerfile: string;
-  tags: string[];
-  buildArgs: Record<string, string | null>;
-  labels: Record<string, string>;
-  target: string;
-  noCache: boolean;
-  rm: boolean;
-  forceRm: boolean;
-  quiet: boolean;
-  /** For RUN containers (networkmode, extrahosts, shmsize, limits). */
-  hostConfig?: HostConfig;
-  /** pull=1: pull each FROM image that is no stage, even when there is a local one. */
-  pull?: boolean;
-  /** cachefrom: images whose history counts as cache. */
-  cacheFrom?: string[];
-  /** X-Registry-Config: credentials by registry key, for the pulls. */
-  authConfigs?: Record<string, AuthConfig>;
 }
 
 export class BuildService {
