@@ -4,6 +4,7 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { startDaemon, CLIS, cliRun, TestDaemon, run, DOCKER, ok, sleep } from './harness.js';
 
 let d: TestDaemon;
@@ -175,6 +176,27 @@ describe('restart policies', () => {
     assert.equal((await ok(d.docker(['inspect', '--format', '{{.State.Running}}', 'alw']))).trim(), 'true');
     assert.equal((await ok(d.docker(['inspect', '--format', '{{.State.Running}}', 'uls']))).trim(), 'false');
     await ok(d.docker(['rm', '-f', 'alw', 'uls']));
+  });
+});
+
+describe('restart', () => {
+  // The exit of a restart's stop is reaped in the background; a start that created the next task
+  // while that task delete was still in flight at containerd lost the new task's shim (compose's
+  // parallel `restart` left a container Exited, or failed with "getwd: no such file or directory").
+  test('concurrent restarts of several containers leave each one running its new process', async () => {
+    const names = ['rs1', 'rs2', 'rs3'];
+    for (const n of names) await ok(d.docker(['run', '-d', '--name', n, 'busybox', 'sh', '-c', 'exec sleep 3600']));
+    for (let round = 0; round < 20; round++) {
+      const rs = await Promise.all(names.map((n) => d.docker(['restart', '-t', '0', n])));
+      for (const r of rs) assert.equal(r.code, 0, `round ${round}: ${r.stderr}`);
+      const st = (await ok(d.docker(['inspect', '-f', '{{.State.Status}} {{.State.Pid}}', ...names]))).trim().split('\n');
+      for (const line of st) {
+        const [status, pid] = line.split(' ');
+        assert.equal(status, 'running', `round ${round}: ${st.join(', ')}`);
+        assert.ok(existsSync(`/proc/${pid}`), `round ${round}: pid ${pid} is gone`);
+      }
+    }
+    await ok(d.docker(['rm', '-f', ...names]));
   });
 });
 

@@ -56,6 +56,7 @@ export async function startContainer(svc: ContainersServiceBase, reqCtx: Ctx, re
       live.restartTimer = undefined;
     }
     if (!opts.policy) live.restart.reset();
+    await live.reaping;
     await svc.deps.tasks.deleteTask(ctx, id).catch(() => {});
     let log: LogDriver | undefined;
     let attachment: Attachment | undefined;
@@ -184,6 +185,7 @@ export async function handleExit(svc: ContainersServiceBase, ctx: Ctx, id: strin
   })();
   // With all output read, reaping (runc delete, some 20 ms) need not hold up the waiters: a
   // start or rm that comes first deletes the task itself.
+  live.reaping = reap.catch(() => {});
   if (drained) svc.background(reap);
   else await reap;
   await live.hub.log?.close().catch(() => {});
