@@ -96,4 +96,8 @@ export class ContainerdLeases implements LeaseManager {
   async list(ctx: Ctx): Promise<{ id: string; labels: Labels }[]> {
     return (await this.cd.leases.list(ctx)).map((l) => ({ id: l.id, labels: l.labels ?? {} }));
   }
+
+  async holdSnapshot(ctx: Ctx, id: string, snapshotter: string, key: string): Promise<void> {
+    await this.cd.leases.addResource(ctx, id, { id: key, type: `snapshots/${snapshotter}` });
+  }
 }

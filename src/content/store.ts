@@ -51,6 +51,8 @@ export interface LeaseManager {
   /** Deletes a lease; with sync, garbage collection runs before this returns. Throws notFound. */
   delete(ctx: Ctx, id: string, opts?: { sync?: boolean }): Promise<void>;
   list(ctx: Ctx): Promise<{ id: string; labels: Labels }[]>;
+  /** Makes lease `id` hold snapshot `key` of `snapshotter` (whether or not it exists yet). */
+  holdSnapshot(ctx: Ctx, id: string, snapshotter: string, key: string): Promise<void>;
 }
 
 /** containerd's GC reference labels (containerd/gc, images.go). */

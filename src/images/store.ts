@@ -74,6 +74,8 @@ export interface StoreDeps {
 export interface Leased {
   content: ContentStore;
   snapshotter: Snapshotter;
+  /** Keeps committed snapshot `key` (one found existing, not made under the lease) until release. */
+  hold(ctx: Ctx, key: string): Promise<void>;
   /** Drops the lease; after a failure pass `collect` to have containerd collect what it held right away. */
   release(collect?: boolean): Promise<void>;
 }
@@ -119,6 +121,7 @@ export class ImageStore {
     return {
       content: this.deps.content.withLease(id),
       snapshotter: this.deps.snapshotter.withLease(id),
+      hold: (c, key) => this.deps.leases.holdSnapshot(c, id, SNAPSHOTTER, key),
       release: (collect = false) => this.deps.leases.delete(ctx, id, { sync: collect }).catch(() => {}),
     };
   }
@@ -334,6 +337,10 @@ export class ImageStore {
     let size = 0;
     for (let i = 0; i < layers.length; i++) {
       const chain = chains[i]!;
+      // Held before it is looked at: a layer snapshot nothing references any more (its image was
+      // just deleted, a removed container let go of it) is collected by containerd's next GC,
+      // which may come while this operation still builds on it.
+      await leased.hold(ctx, chain);
       let info;
       try {
         info = await leased.snapshotter.stat(ctx, chain);

@@ -18,6 +18,7 @@ import { ImagesService } from './images.js';
 
 let cd: TestContainerd;
 let svc: ImagesService;
+let store: ImageStore;
 let events: EventBus;
 const ctx = background();
 let rootfs: Buffer;
@@ -25,7 +26,7 @@ let rootfs: Buffer;
 before(async () => {
   cd = await startTestContainerd('berth-images-test');
   events = new EventBus();
-  const store = new ImageStore({
+  store = new ImageStore({
     records: new ContainerdImageRecords(cd.client),
     content: new ContainerdContentStore(cd.client),
     snapshotter: new ContainerdSnapshotter(cd.client),
@@ -209,5 +210,23 @@ describe('images on containerd', () => {
     assert.deepEqual((await cd.client.content.list(ctx)).map((c) => c.digest), []);
     assert.deepEqual((await cd.client.snapshots.list(ctx, 'overlayfs')).map((s) => s.name), []);
     assert.ok(events);
+  });
+
+  test('a lease holds a layer snapshot it finds existing until released: a GC meanwhile does not take it', async () => {
+    // A committed snapshot nothing references (the layer of an image just deleted).
+    const snaps = store.snapshotter;
+    await snaps.prepare(ctx, 'orphan-extract', '');
+    await snaps.commit(ctx, 'orphan-chain', 'orphan-extract');
+    const leased = await store.lease(ctx, 'test');
+    await leased.hold(ctx, 'orphan-chain');
+    const gc = async () => {
+      const other = await store.lease(ctx, 'gc-trigger');
+      await other.release(true);
+    };
+    await gc();
+    assert.equal((await snaps.stat(ctx, 'orphan-chain')).name, 'orphan-chain');
+    await leased.release(true);
+    await gc();
+    await assert.rejects(snaps.stat(ctx, 'orphan-chain'), (e: unknown) => kindOf(e) === 'notFound');
   });
 });
