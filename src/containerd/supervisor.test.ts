@@ -1,7 +1,7 @@
 /** Unit tests of the supervisor's config, argv and failure paths (no containerd, no root). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { background, kindOf, nopLogger, type Exec, type StartOptions } from '../lib/index.js';
@@ -64,8 +64,12 @@ test('start: a stale pidfile is ignored, and a containerd that dies at once fail
   try {
     const cfg = config(dir, { startTimeoutMs: 5_000 });
     const calls: { bin: string; argv: string[]; opts?: StartOptions }[] = [];
+    const runs: string[][] = [];
     const exec: Exec = {
-      run: () => Promise.reject(new Error('not used')),
+      run: (_ctx, bin, argv) => {
+        runs.push([bin, ...argv]);
+        return Promise.resolve({ stdout: '', stderr: '' });
+      },
       start(_ctx, bin, argv, opts) {
         calls.push({ bin, argv, opts });
         // What containerd would print on its stdout/stderr, which go to the log file.
@@ -80,6 +84,10 @@ test('start: a stale pidfile is ignored, and a containerd that dies at once fail
     const sup = new ContainerdSupervisor({ exec, log: nopLogger }, cfg);
     process.env.NOTIFY_SOCKET = '/run/systemd/notify';
     await sup.start(background()).catch(() => {}); // creates the directories
+    // the overlayfs snapshots directory exists (0700, as containerd makes it) and is marked for Orlov spreading
+    const snapshots = join(cfg.root, 'io.containerd.snapshotter.v1.overlayfs', 'snapshots');
+    assert.equal((await stat(snapshots)).mode & 0o777, 0o700);
+    assert.deepEqual(runs, [['chattr', '+T', snapshots]]);
     calls.length = 0;
     // A pidfile naming a live process that is not our containerd (this test process).
     await writeFile(cfg.pidfile, String(process.pid));

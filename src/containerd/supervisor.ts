@@ -28,6 +28,12 @@
  * restarts it once more when a crash left task bundles behind that only its startup cleans up,
  * and kills the shims it lost track of.
  *
+ * Snapshots are unrelated directory trees: start() marks the overlayfs snapshotter's `snapshots`
+ * directory as a top of hierarchies for ext4's Orlov allocator (`chattr +T`), so each new snapshot
+ * lands in a block group of its own instead of its parent's. Without a journal, ext4 skips the
+ * inodes freed in the last minutes when it allocates in a group, one inode-table lookup each:
+ * unpacking a 6800-file layer where an image was just removed took 3-5 s instead of 1 s.
+ *
  * Only processes we started or recorded in the pidfile are ever signalled (STYLE D7), and the
  * shims our containerd started (our socket in their argv) and then lost track of. The
  * supervisor's timers and the detached child do not keep the node process alive by themselves.
@@ -209,8 +215,20 @@ export class ContainerdSupervisor {
     for (const f of [this.cfg.address, this.cfg.pidfile, this.cfg.configPath, this.cfg.logPath]) {
       await mkdirp(dirname(f), 0o711);
     }
+    await this.spreadSnapshots(ctx);
     if (await this.adopt(ctx)) return;
     await this.spawn(ctx);
+  }
+
+  /** `chattr +T` on the overlayfs snapshots directory (made as containerd makes it); a hint, so failures only log. */
+  private async spreadSnapshots(ctx: Ctx): Promise<void> {
+    const dir = join(this.cfg.root, 'io.containerd.snapshotter.v1.overlayfs', 'snapshots');
+    try {
+      await mkdirp(dir, 0o700);
+      await this.exec.run(ctx, 'chattr', ['+T', dir]);
+    } catch (e) {
+      this.log.debug('cannot mark the snapshots directory as a top directory (not ext4?)', { dir, error: e });
+    }
   }
 
   /**

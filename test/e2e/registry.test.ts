@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { startDaemon, TestDaemon, ok, sleep, freePort } from './harness.js';
+import { startDaemon, TestDaemon, ok, sleep, freePort, run as runCmd } from './harness.js';
 import { TestRegistry, authRegistry } from './registry-server.js';
 
 
@@ -94,6 +94,11 @@ test('docker pull into a fresh daemon: progress, same image ID, then run it', as
   const ins = JSON.parse(await ok(b.docker(['image', 'inspect', name])))[0];
   assert.equal(ins.Id, imageId);
   assert.deepEqual(ins.RepoDigests, [`${reg.host}/e2e/busybox@${pushedDigest}`]);
+  // layers unpack into snapshot directories ext4's allocator spreads over block groups
+  const snapshots = join(b.dataRoot, 'containerd', 'daemon', 'io.containerd.snapshotter.v1.overlayfs', 'snapshots');
+  if ((await runCmd('stat', ['-f', '-c', '%T', snapshots])).stdout.trim() === 'ext2/ext3') {
+    assert.match((await runCmd('lsattr', ['-d', snapshots])).stdout, /^\S*T\S* /);
+  }
   const again = await ok(b.docker(['pull', name]));
   assert.match(again, new RegExp(`Status: Image is up to date for ${name}\n`));
   const run = await ok(b.docker(['run', '--rm', name, 'echo', 'pulled-and-running']));
