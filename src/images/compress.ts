@@ -1,8 +1,9 @@
 /**
  * Layer compression for push, as dockerd does it (moby distribution/push_v2.go, compress): an
- * uncompressed layer (`…rootfs.diff.tar`, `…layer.v1.tar`) is gzipped while it is uploaded, with
- * Go's `gzip.NewWriter` default level (6, zlib's default too). Node's gzip header has no name and
- * a zero mtime, so the same layer always compresses to the same digest.
+ * uncompressed layer (`…rootfs.diff.tar`, `…layer.v1.tar`) is gzipped while it is uploaded, at
+ * Go's `gzip.NewWriter` default level (6, zlib's default too). Unlike dockerd, blocks of it are
+ * compressed on all CPUs at once (lib/pgzip.ts); the output is still deterministic, so the same
+ * layer always compresses to the same digest.
  *
  * What push remembers (containerd's labels, so the mapping lives and dies with the content):
  *   uncompressed blob --containerd.io/gc.ref.content.gzip--> its gzip blob (names and holds it)
@@ -11,8 +12,8 @@
  */
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { constants, createGzip } from 'node:zlib';
-import { Digester } from '../lib/index.js';
+import { constants } from 'node:zlib';
+import { createParallelGzip, Digester } from '../lib/index.js';
 import { MediaType } from '../oci/index.js';
 
 /** On an uncompressed layer blob: the digest of its gzip form (and a GC reference to it). */
@@ -91,8 +92,7 @@ export function compressLayer(input: Readable, onInput: (bytes: number) => void 
     upload.destroy(e);
     copy.destroy(e);
   };
-  // 64 KiB output chunks: fewer, larger writes to the upload and the content store.
-  const gz = createGzip({ level: constants.Z_DEFAULT_COMPRESSION, chunkSize: 1 << 16 });
+  const gz = createParallelGzip({ level: constants.Z_DEFAULT_COMPRESSION });
   const done = pipeline(input, counter, gz, sink);
   done.catch(fail);
   return {

@@ -21,3 +21,4 @@ export * from './gopath.js';
 export * from './unpack.js';
 export * from './patternmatcher.js';
 export * from './spawner.js';
+export * from './pgzip.js';
