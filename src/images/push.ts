@@ -29,7 +29,7 @@ import {
 } from '../oci/index.js';
 import type { Credentials, RegistryClient, Repository } from '../registry/client/index.js';
 import { ProgressChannel, forEachLimit, throttled, type Progress } from './progress.js';
-import type { ImageStore } from './store.js';
+import type { ImageStore, Leased } from './store.js';
 import { addBlobSource, blobSources } from './source-labels.js';
 import { compressLayer, gzipMediaType, GZIP_LABEL, MANIFEST_GZIP_PREFIX, type Compression } from './compress.js';
 
@@ -77,9 +77,10 @@ export async function pushImage(
   const ch = new ProgressChannel();
   const result = (async () => {
     ch.push({ status: `The push refers to repository [${familiarName(opts.ref)}]` });
-    // The lease holds gzip blobs written by this push until the labels that keep them are set.
-    const leased = await store.lease(ctx, 'push');
-    const p: Pusher = { store, content: leased.content, repo, ch };
+    // The lease holds gzip blobs written by this push until the labels that keep them are set;
+    // taken when the first one is written (a push of layers the registry has writes none).
+    let leased: Promise<Leased> | undefined;
+    const p: Pusher = { store, lease: () => (leased ??= store.lease(ctx, 'push')), repo, ch };
     try {
       const pushed: PushedTag[] = [];
       for (const t of tags) {
@@ -112,7 +113,7 @@ export async function pushImage(
       }
       return pushed;
     } finally {
-      await leased.release();
+      if (leased) await (await leased).release();
     }
   })();
   result.then(
@@ -124,8 +125,8 @@ export async function pushImage(
 
 interface Pusher {
   store: ImageStore;
-  /** The store's content under the push's lease (for the gzip blobs it writes). */
-  content: ContentStore;
+  /** The push's lease (its content view is for the gzip blobs it writes). */
+  lease(): Promise<Leased>;
   repo: Repository;
   ch: ProgressChannel;
 }
@@ -152,7 +153,14 @@ async function pushBlobs(ctx: Ctx, p: Pusher, manifestDigest: string, bytes: Buf
   const unique = order.filter((x, i) => order.findIndex((y) => y.l.digest === x.l.digest) === i);
   const sent = new Map<string, Descriptor>();
   for (const { id } of unique) ch.push({ id, status: 'Preparing' });
-  await forEachLimit(unique, MAX_CONCURRENT_UPLOADS, async ({ l, diffId, id }) => {
+  // The config goes up beside the layers (a registry takes blobs in any order).
+  const configPushed = (async () => {
+    if ((await repo.statBlob(ctx, manifest.config.digest, true)) === undefined) {
+      const cfg = await store.content.info(ctx, manifest.config.digest);
+      await repo.pushBlob(ctx, manifest.config.digest, cfg.size, () => store.content.read(ctx, manifest.config.digest));
+    }
+  })();
+  const layersPushed = forEachLimit(unique, MAX_CONCURRENT_UPLOADS, async ({ l, diffId, id }) => {
     const { domain, path } = repo.ref;
     let blob: Descriptor = l;
     const gzType = gzipMediaType(l.mediaType);
@@ -199,17 +207,15 @@ async function pushBlobs(ctx: Ctx, p: Pusher, manifestDigest: string, bytes: Buf
     ch.push({ id, status: 'Pushed' });
     await addBlobSource(ctx, store.content, blob.digest, domain, path);
   });
-  if ((await repo.statBlob(ctx, manifest.config.digest, true)) === undefined) {
-    const cfg = await store.content.info(ctx, manifest.config.digest);
-    await repo.pushBlob(ctx, manifest.config.digest, cfg.size, () => store.content.read(ctx, manifest.config.digest));
-  }
+  await Promise.all([layersPushed, configPushed]);
   const layers = manifest.layers.map((l) => sent.get(l.digest) ?? l);
   if (layers.every((l, i) => l.digest === manifest.layers[i]!.digest)) return bytes;
   const gc: Record<string, string> = {};
   layers.forEach((l, i) => {
     if (l.digest !== manifest.layers[i]!.digest) gc[`${MANIFEST_GZIP_PREFIX}${i}`] = l.digest;
   });
-  await store.content.setLabels(ctx, manifestDigest, gc);
+  const had = (await store.content.info(ctx, manifestDigest)).labels;
+  if (Object.entries(gc).some(([k, v]) => had[k] !== v)) await store.content.setLabels(ctx, manifestDigest, gc);
   const pushed: Manifest = {
     ...manifest,
     layers: manifest.layers.map((l, i) => ({ ...l, mediaType: layers[i]!.mediaType, digest: layers[i]!.digest, size: layers[i]!.size })),
@@ -235,6 +241,7 @@ async function knownGzip(ctx: Ctx, content: ContentStore, digest: string): Promi
  */
 async function compressAndPush(ctx: Ctx, p: Pusher, l: Descriptor, mediaType: string, diffId: string, id: string): Promise<Descriptor> {
   const report = throttled((c) => p.ch.push({ id, status: 'Pushing', current: c, total: l.size }));
+  const { content } = await p.lease();
   let attempt: { c: Compression; stored: Promise<{ digest: string; size: number }> } | undefined;
   await p.repo.pushBlob(
     ctx,
@@ -243,7 +250,7 @@ async function compressAndPush(ctx: Ctx, p: Pusher, l: Descriptor, mediaType: st
     () => {
       attempt?.c.abort(new Error('upload restarted'));
       const c = compressLayer(p.store.content.read(ctx, l.digest), (n) => report.update(n));
-      const stored = p.content.write(ctx, c.copy, { labels: { [GcLabel.uncompressed]: diffId } });
+      const stored = content.write(ctx, c.copy, { labels: { [GcLabel.uncompressed]: diffId } });
       stored.catch((e: Error) => c.abort(e));
       attempt = { c, stored };
       return c.upload;
@@ -255,7 +262,7 @@ async function compressAndPush(ctx: Ctx, p: Pusher, l: Descriptor, mediaType: st
   const sent = c.result();
   const kept = await stored;
   if (kept.digest !== sent.digest) throw system(`gzip of layer ${l.digest}: stored ${kept.digest}, pushed ${sent.digest}`);
-  await p.content.setLabels(ctx, kept.digest, { [GcLabel.uncompressed]: diffId });
+  await content.setLabels(ctx, kept.digest, { [GcLabel.uncompressed]: diffId });
   await p.store.content.setLabels(ctx, l.digest, { [GZIP_LABEL]: kept.digest });
   return { mediaType, digest: sent.digest, size: sent.size };
 }
