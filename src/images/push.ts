@@ -113,7 +113,7 @@ export async function pushImage(
       }
       return pushed;
     } finally {
-      if (leased) await (await leased).release();
+      if (leased) await leased.then((l) => l.release(), () => {});
     }
   })();
   result.then(

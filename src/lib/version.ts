@@ -1,13 +1,15 @@
 /** Berth's own version and the git commit it was built from. */
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BERTH_VERSION = '0.1.0';
 
-/** The repository root: dist/src/lib/version.js -> ../../.. */
+/** The package root: the nearest directory above this module (dist/src/lib/, or the CLI bundle's dist/cli/…) with a package.json. */
 export function packageRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
 
 /** Short commit of the checkout berth runs from, or "dev" when it is not a git checkout. */
