@@ -125,7 +125,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     const events = new EventBus({ log: log.with({ module: 'events' }) });
     const imageStore = new ImageStore({
       records: new ContainerdImageRecords(client),
-      content: new ContainerdContentStore(client),
+      content: new ContainerdContentStore(client, { localRoot: supervisor && join(supervisor.root, 'io.containerd.content.v1.content') }),
       snapshotter: new ContainerdSnapshotter(client),
       leases: new ContainerdLeases(client),
     });

@@ -1,6 +1,8 @@
 /** ContentStore and LeaseManager on containerd's content and leases services. */
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { Digester, type Ctx, conflict } from '../lib/index.js';
 import { GrpcCode, hasGrpcCode, type ContainerdClient } from '../containerd/index.js';
 import type { BlobInfo, ContentStore, LeaseManager, Labels, WriteOptions } from './store.js';
@@ -11,11 +13,24 @@ const toInfo = (i: { digest: string; size: number; labels: Labels }): BlobInfo =
   labels: i.labels ?? {},
 });
 
+export interface ContainerdContentOptions {
+  /**
+   * The content plugin's directory (`<containerd root>/io.containerd.content.v1.content`) when
+   * containerd is berthd's own: read() then streams a blob from its file, which containerd
+   * writes once and renames into place, instead of through the Read call (gRPC cost some 5 ms of
+   * CPU per MiB across both processes). A blob not there falls back to the call.
+   */
+  localRoot?: string;
+}
+
 export class ContainerdContentStore implements ContentStore {
-  constructor(private readonly cd: ContainerdClient) {}
+  constructor(
+    private readonly cd: ContainerdClient,
+    private readonly opts: ContainerdContentOptions = {},
+  ) {}
 
   withLease(id: string): ContentStore {
-    return new ContainerdContentStore(this.cd.withLease(id));
+    return new ContainerdContentStore(this.cd.withLease(id), this.opts);
   }
 
   async info(ctx: Ctx, digest: string): Promise<BlobInfo> {
@@ -27,7 +42,22 @@ export class ContainerdContentStore implements ContentStore {
   }
 
   read(ctx: Ctx, digest: string): Readable {
-    return this.cd.content.read(ctx, digest);
+    const root = this.opts.localRoot;
+    const m = /^(sha256|sha512):([a-f0-9]{64,128})$/.exec(digest);
+    if (!root || !m) return this.cd.content.read(ctx, digest);
+    const cd = this.cd;
+    return Readable.from(
+      (async function* () {
+        const file = createReadStream(join(root, 'blobs', m[1]!, m[2]!), { highWaterMark: 1 << 20, signal: ctx.signal });
+        try {
+          yield* file;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          yield* cd.content.read(ctx, digest);
+        }
+      })(),
+      { objectMode: false },
+    );
   }
 
   async write(ctx: Ctx, data: Buffer | AsyncIterable<Uint8Array>, opts: WriteOptions = {}) {
