@@ -134,6 +134,20 @@ test('layout options: icc off drops bridge-internal traffic; proxy off means hai
   assert.ok(!r.some((x) => x.includes('! -o berth0 -j MASQUERADE')));
 });
 
+test('reconcile when the last bridge retires (no default bridge): every rule naming it goes, none comes back', () => {
+  // firewall.ts passes the retired bridge itself as the only firewall, so that the global rules are known as ours
+  const s = reconcileScript({ ...fw, subnet: '' }, [], parseSave(converged), ['berth0']);
+  const adds = s.split('\n').filter((l) => /^-[AI] /.test(l));
+  assert.deepEqual(adds.filter((l) => / -[io] berth0 /.test(l)), [], s);
+  const forward = converged.split('\n').filter((l) => l.startsWith('-A FORWARD') && / -[io] berth0 /.test(l));
+  assert.equal(forward.length, 4);
+  for (const l of forward) assert.ok(s.includes(l.replace('-A FORWARD', '-D FORWARD')), `${l} stays:\n${s}`);
+  assert.match(s, /-D POSTROUTING -s 172\.17\.0\.0\/16 ! -o berth0 -j MASQUERADE\n/);
+  // the global jumps stay (FORWARD is rewritten as a block), as Docker leaves them; another daemon's rules are untouched
+  assert.match(s, /-I FORWARD 1 -j BERTH-USER\n/);
+  assert.doesNotMatch(s, /other0/);
+});
+
 test('removal: our rules and chains only', () => {
   const s = removalScript(fw, parseSave(converged));
   assert.doesNotMatch(s, /other0|10\.9\.0\.2/);

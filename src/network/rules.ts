@@ -243,6 +243,13 @@ const PORT_MASQ = /^-s (\d+\.\d+\.\d+\.\d+)\/32 -d \1\/32 -p (tcp|udp|sctp) -m \
  * today's networks, `retired` names bridges whose rules may still be around (a network being
  * removed).
  */
+/** Whether rule `spec` matches on one of `bridges` (`-i`/`-o`). */
+function namesBridge(spec: string, bridges: readonly string[]): boolean {
+  const t = spec.split(/\s+/);
+  for (let i = 0; i < t.length - 1; i++) if ((t[i] === '-i' || t[i] === '-o') && bridges.includes(t[i + 1]!)) return true;
+  return false;
+}
+
 export function isOwnBuiltinRule(f: Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'> | readonly Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>[], chain: string, spec: string, retired: readonly string[] = []): boolean {
   if (!BUILTIN.has(chain)) return false;
   const fws = Array.isArray(f) ? f : [f as Pick<BridgeFirewall, 'prefix' | 'bridge' | 'subnet'>];
@@ -308,9 +315,12 @@ export function reconcileScript(f: Firewalls, forwards: readonly PortForward[], 
     wanted.push(...linkJumps(links));
   }
   if (fws.length) {
+    // A retired bridge may stand in as the only firewall (so that our global rules are known as
+    // ours when the last bridge goes): nothing that names it is wanted.
+    const live = (spec: string) => !retired.length || !namesBridge(spec, retired);
     const perPort = forwards.flatMap((p) => portRules(fws.find((x) => x.bridge === p.bridge) ?? fws[0]!, p));
-    for (const ch of ownChains(fws)) chains.push({ ...ch, want: [...ch.head, ...perPort.filter((r) => r.table === ch.table && r.chain === ch.chain).map((r) => r.spec)] });
-    wanted.push(...builtinRules(fws), ...perPort.filter((r) => BUILTIN.has(r.chain)));
+    for (const ch of ownChains(fws)) chains.push({ ...ch, want: [...ch.head, ...perPort.filter((r) => r.table === ch.table && r.chain === ch.chain).map((r) => r.spec)].filter(live) });
+    wanted.push(...[...builtinRules(fws), ...perPort.filter((r) => BUILTIN.has(r.chain))].filter((r) => live(r.spec)));
   }
   const own = (chain: string, spec: string) => isOwnBuiltinRule(fws, chain, spec, retired) || (links !== undefined && isOwnLinkRule(links.prefix, chain, spec));
 
