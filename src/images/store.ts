@@ -298,14 +298,18 @@ export class ImageStore {
         /* new name */
       }
     }
+    if (previous && previous.target.digest !== target.digest) await this.keepIfUnnamed(ctx, previous.target, {}, name);
     await this.deps.records.put(ctx, { name, target, labels }, { exists: previous !== undefined });
-    if (previous && previous.target.digest !== target.digest) await this.keepIfUnnamed(ctx, previous.target);
   }
 
-  /** Leaves a dangling record for `target` when no record points at it any more (Docker's <none>:<none>). */
-  async keepIfUnnamed(ctx: Ctx, target: Descriptor, labels: Record<string, string> = {}): Promise<void> {
+  /**
+   * Leaves a dangling record for `target` (Docker's <none>:<none>) when no record but `leaving`
+   * points at it. Called before `leaving` is moved or deleted: an image with no record for a
+   * moment is garbage to containerd, whose next GC may take its content in that moment.
+   */
+  async keepIfUnnamed(ctx: Ctx, target: Descriptor, labels: Record<string, string> = {}, leaving?: string): Promise<void> {
     const all = await this.deps.records.list(ctx);
-    if (all.some((r) => r.target.digest === target.digest)) return;
+    if (all.some((r) => r.target.digest === target.digest && r.name !== leaving)) return;
     await this.deps.records.put(ctx, { name: DANGLING_PREFIX + target.digest, target, labels });
   }
 

@@ -79,10 +79,10 @@ export async function removeImage(
     if (others.length > 0 || ref.digest) {
       // Other tags keep the image: just drop this name.
       if (img.records.some((r) => r.name === refName)) {
+        if (others.length === 0) await svc.store.keepIfUnnamed(ctx, img.manifest, {}, refName);
         await svc.store.deleteRecord(ctx, refName, false);
         out.push({ Untagged: familiarString(ref) });
         svc.emitRef('untag', img, ref);
-        if (others.length === 0) await svc.store.keepIfUnnamed(ctx, img.manifest);
         return out;
       }
     }
@@ -95,10 +95,10 @@ export async function removeImage(
     }
     if (users.length > 0) {
       // Forced while a stopped container uses it: untag, keep the image dangling.
+      await svc.store.keepIfUnnamed(ctx, img.manifest, {}, refName);
       await svc.store.deleteRecord(ctx, refName, false);
       out.push({ Untagged: familiarString(ref) });
       svc.emitRef('untag', img, ref);
-      await svc.store.keepIfUnnamed(ctx, img.manifest);
       return out;
     }
     await deleteWholeImage(svc, ctx, img, out);
