@@ -28,11 +28,10 @@
  * restarts it once more when a crash left task bundles behind that only its startup cleans up,
  * and kills the shims it lost track of.
  *
- * Snapshots are unrelated directory trees: start() marks the overlayfs snapshotter's `snapshots`
- * directory as a top of hierarchies for ext4's Orlov allocator (`chattr +T`), so each new snapshot
- * lands in a block group of its own instead of its parent's. Without a journal, ext4 skips the
- * inodes freed in the last minutes when it allocates in a group, one inode-table lookup each:
- * unpacking a 6800-file layer where an image was just removed took 3-5 s instead of 1 s.
+ * start() marks the overlayfs `snapshots` directory a top of hierarchies for ext4's Orlov
+ * allocator (`chattr +T`): each snapshot gets a block group of its own. Without a journal, ext4
+ * skips inodes freed minutes ago, one lookup each, so unpacking where an image was just removed
+ * took 3-5 s instead of 1 s.
  *
  * Only processes we started or recorded in the pidfile are ever signalled (STYLE D7), and the
  * shims our containerd started (our socket in their argv) and then lost track of. The
