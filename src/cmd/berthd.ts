@@ -95,6 +95,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
   const exec = new Spawner();
   let supervisor: ContainerdSupervisor | undefined;
   let client: ContainerdClient | undefined;
+  const containerdRoot = join(config.dataRoot, 'containerd', 'daemon');
   try {
     let address = config.containerd;
     if (!address) {
@@ -105,7 +106,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
         { exec, log: log.with({ module: 'containerd' }) },
         {
           binary,
-          root: join(config.dataRoot, 'containerd', 'daemon'),
+          root: containerdRoot,
           state: join(cdRun, 'daemon'),
           address: join(cdRun, 'containerd.sock'),
           pidfile: join(cdRun, 'containerd.pid'),
@@ -125,7 +126,7 @@ async function boot(config: DaemonConfig, log: Logger): Promise<Running> {
     const events = new EventBus({ log: log.with({ module: 'events' }) });
     const imageStore = new ImageStore({
       records: new ContainerdImageRecords(client),
-      content: new ContainerdContentStore(client, { localRoot: supervisor && join(supervisor.root, 'io.containerd.content.v1.content') }),
+      content: new ContainerdContentStore(client, { localRoot: supervisor && join(containerdRoot, 'io.containerd.content.v1.content') }),
       snapshotter: new ContainerdSnapshotter(client),
       leases: new ContainerdLeases(client),
     });

@@ -190,11 +190,6 @@ export class ContainerdSupervisor {
     return this.cfg.address;
   }
 
-  /** containerd's root (its plugins' persistent directories are under it). */
-  get root(): string {
-    return this.cfg.root;
-  }
-
   /** The pid of the supervised containerd, undefined when none runs. */
   get pid(): number | undefined {
     return this.currentPid;
