@@ -214,7 +214,7 @@ for (const [round, killAt] of KILL_AT.entries()) {
     const stopped = w.containers.filter((c) => !c.State.Running).map((c) => c.Id);
     if (stopped.length) await ok(d.docker(['start', ...stopped]));
     const execs = await Promise.all(w.containers.map((c) => d.docker(['exec', c.Id, 'true'])));
-    execs.forEach((r, i) => assert.equal(r.code, 0, `exec in ${w.containers[i]!.Name}: ${r.stderr}`));
+    execs.forEach((r, i) => assert.equal(r.code, 0, `exec in ${w.containers[i]!.Name}: ${r.stderr}\n${d.logTail(30)}`));
     const again = await settle();
     assert.deepEqual(again.problems, [], 'after starting every container');
     assert.ok(again.containers.every((c) => c.State.Running), 'every container runs');
@@ -222,7 +222,7 @@ for (const [round, killAt] of KILL_AT.entries()) {
     // rm -f of everything works and leaves nothing behind.
     if (w.containers.length) await ok(d.docker(['rm', '-f', ...w.containers.map((c) => c.Id)]));
     const empty = await settle();
-    assert.deepEqual(empty.problems, [], 'after rm -f of everything');
+    assert.deepEqual(empty.problems, [], `after rm -f of everything\n${d.logTail(30)}`);
     assert.deepEqual(empty.containers, []);
     assert.deepEqual(readdirSync(join(d.dataRoot, 'containers')), [], '<data-root>/containers is empty');
     const left = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(d.dir + '/') && l.includes('/rootfs'));

@@ -51,7 +51,8 @@ export async function removeContainer(
   // The container is gone for clients; its containerd side follows (boot's reconciliation
   // removes what a crash leaves of it). Not under the request's signal: that aborts as soon as
   // the response is sent, which would cut this short and leave the containerd side behind.
-  svc.background(removeRuntime(svc, withoutCancel(ctx), rec.ID, rec.SnapshotKey));
+  // After the reaping of the last exit: two task deletes at once can leave the shim running.
+  svc.background(live.reaping.then(() => removeRuntime(svc, withoutCancel(ctx), rec.ID, rec.SnapshotKey)));
 }
 
 /** Deletes a container's task, containerd record and rw layer. */

@@ -119,9 +119,9 @@ export class Live {
   /** The start in progress: its process may exit before it has recorded the start. */
   starting: Promise<unknown> = Promise.resolve();
   /**
-   * The reaping (task delete) of the last exit, when it runs in the background: a start waits for
-   * it, since a task delete still in flight at containerd while the next task is created tears
-   * down the new task's shim and bundle along with the old.
+   * The reaping (task delete) of the last exit, when it runs in the background: a start or a
+   * removal waits for it. A task delete still in flight at containerd while the next task is
+   * created tears down the new task's shim and bundle along with the old.
    */
   reaping: Promise<unknown> = Promise.resolve();
   /** The runtime spec of the current process (execs start from it; after a restart containerd has it). */
