@@ -321,8 +321,11 @@ export async function busyboxTar(): Promise<string> {
   if (busyboxTarPath && existsSync(busyboxTarPath)) return busyboxTarPath;
   const { busyboxRootfsTar } = await import('../../src/images/index.js');
   const dir = mkdtempSync('/tmp/be-bb-');
+  const fs = await import('node:fs');
+  // Gone with the test process (each e2e file is one).
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const p = join(dir, 'busybox.tar');
-  (await import('node:fs')).writeFileSync(p, await busyboxRootfsTar());
+  fs.writeFileSync(p, await busyboxRootfsTar());
   busyboxTarPath = p;
   return p;
 }
