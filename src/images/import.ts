@@ -48,8 +48,7 @@ export async function writeCheckedLayer(
 
 /** Imports a rootfs tarball; returns the image ID. */
 export async function importImage(ctx: Ctx, store: ImageStore, opts: ImportOptions): Promise<string> {
-  const leased = await store.lease(ctx, 'import');
-  try {
+  return store.withLease(ctx, 'import', async (leased) => {
     const layer = await writeCheckedLayer(ctx, leased, opts.source);
     const now = (opts.now ?? new Date()).toISOString();
     const platform = opts.platform ?? hostPlatform();
@@ -71,10 +70,5 @@ export async function importImage(ctx: Ctx, store: ImageStore, opts: ImportOptio
       layerSizes: [layer.fileBytes],
     });
     return id;
-  } catch (e) {
-    await leased.release(true);
-    throw e;
-  } finally {
-    await leased.release();
-  }
+  });
 }

@@ -1,5 +1,5 @@
 export type { ImageRecord, ImageRecords } from './records.js';
-export { BUILD_FROM_SCRATCH_LABEL, BUILD_PARENT_LABEL, DANGLING_PREFIX, isDanglingName } from './records.js';
+export { BUILD_FROM_SCRATCH_LABEL, BUILD_PARENT_LABEL, DANGLING_PREFIX, builtOn, builtOnLabels, isDanglingName } from './records.js';
 export { ImageStore, SIZE_LABEL, SNAPSHOTTER } from './store.js';
 export type { Image, Leased, NewImage, StoreDeps } from './store.js';
 export { importImage, writeCheckedLayer, type ImportOptions } from './import.js';

@@ -41,6 +41,22 @@ export const BUILD_PARENT_LABEL = 'org.mobyproject.image.parent';
 /** On the dangling record of an image the classic builder made FROM scratch: "1" (moby's label too). */
 export const BUILD_FROM_SCRATCH_LABEL = 'org.mobyproject.image.fromscratch';
 
+/**
+ * What the classic builder recorded its image (`records`) was built on: the parent's ID, `''`
+ * FROM scratch; undefined for an image it did not make (pulled, loaded, imported).
+ */
+export function builtOn(records: readonly { labels: Record<string, string> }[]): string | undefined {
+  const parent = records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x);
+  if (parent) return parent;
+  return records.some((r) => r.labels[BUILD_FROM_SCRATCH_LABEL] === '1') ? '' : undefined;
+}
+
+/** The record labels that say an image was built on `parent` (builtOn's inverse; none for undefined). */
+export function builtOnLabels(parent: string | undefined): Record<string, string> {
+  if (parent === undefined) return {};
+  return parent ? { [BUILD_PARENT_LABEL]: parent } : { [BUILD_FROM_SCRATCH_LABEL]: '1' };
+}
+
 export function isDanglingName(name: string): boolean {
   return name.startsWith(DANGLING_PREFIX);
 }

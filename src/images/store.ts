@@ -126,6 +126,22 @@ export class ImageStore {
     };
   }
 
+  /**
+   * Runs `fn` under a lease of its own: released when it ends, and after a failure with what it
+   * wrote collected right away.
+   */
+  async withLease<T>(ctx: Ctx, operation: string, fn: (leased: Leased) => Promise<T>): Promise<T> {
+    const leased = await this.lease(ctx, operation);
+    try {
+      return await fn(leased);
+    } catch (e) {
+      await leased.release(true);
+      throw e;
+    } finally {
+      await leased.release();
+    }
+  }
+
   /** Deletes leases left by an earlier berthd that died mid-operation (startup). */
   async releaseStaleLeases(ctx: Ctx): Promise<number> {
     const stale = (await this.deps.leases.list(ctx)).filter((l) => l.labels[LEASE_LABEL] !== undefined);
@@ -338,19 +354,22 @@ export class ImageStore {
       throw invalidParameter(`image has ${layers.length} layers but its config lists ${diffIds.length} diff IDs`);
     }
     const chains = chainIds(diffIds, sha256);
+    const stat = (chain: string) => leased.snapshotter.stat(ctx, chain).catch(() => undefined);
+    // The highest layer already unpacked is held by the lease before it is looked at: one that
+    // nothing references any more (its image was just deleted, a removed container let go of
+    // it) is collected by containerd's next GC, which may come while this operation still
+    // builds on it. The layers below are its ancestors and stay with it; none above exists.
+    let have = -1;
+    let found: { labels: Record<string, string> } | undefined;
+    for (let i = chains.length - 1; i >= 0 && !found; i--) {
+      await leased.hold(ctx, chains[i]!);
+      found = await stat(chains[i]!);
+      if (found) have = i;
+    }
     let size = 0;
     for (let i = 0; i < layers.length; i++) {
       const chain = chains[i]!;
-      // Held before it is looked at: a layer snapshot nothing references any more (its image was
-      // just deleted, a removed container let go of it) is collected by containerd's next GC,
-      // which may come while this operation still builds on it.
-      await leased.hold(ctx, chain);
-      let info;
-      try {
-        info = await leased.snapshotter.stat(ctx, chain);
-      } catch {
-        info = undefined;
-      }
+      let info = i === have ? found : i < have ? await stat(chain) : undefined;
       if (!info) {
         const key = `extract-${randomBytes(6).toString('hex')} ${chain}`;
         const mounts = await leased.snapshotter.prepare(ctx, key, i === 0 ? '' : chains[i - 1]!);

@@ -6,27 +6,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ok, startDaemon, type TestDaemon } from './harness.js';
+import { ok, startDaemon, type TestDaemon, buildContext } from './harness.js';
 import { TestRegistry, authRegistry } from './registry-server.js';
 
 let a: TestDaemon;
 let b: TestDaemon;
 let reg: TestRegistry;
-const dirs: string[] = [];
 const ENV = { DOCKER_BUILDKIT: '0' };
 
-function context(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-build-pull-'));
-  dirs.push(dir);
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+const context = buildContext;
 
 const build = (d: TestDaemon, args: string[]) => d.docker(['build', ...args], { env: ENV, timeoutMs: 180_000 });
 /** The ID the FROM step printed (` ---> <12>` after `Step 1/N : FROM`). */
@@ -45,7 +34,6 @@ after(async () => {
   await a?.cleanup();
   await b?.cleanup();
   await reg?.cleanup();
-  for (const x of dirs) rmSync(x, { recursive: true, force: true });
 });
 
 test('FROM an image of an authenticating registry: refused without login, pulled with the X-Registry-Config credentials after it (docker and berth)', async () => {

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, symlinkSync, existsSync, utimesSync } from 'node:fs';
+import { writeFileSync, rmSync, symlinkSync, existsSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -14,21 +14,12 @@ import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { ok, sleep, startDaemon, type TestDaemon, freePort } from './harness.js';
+import { ok, sleep, startDaemon, type TestDaemon, freePort, buildContext } from './harness.js';
 
 let d: TestDaemon;
-const dirs: string[] = [];
 const ENV = { DOCKER_BUILDKIT: '0' };
 
-function context(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-build-'));
-  dirs.push(dir);
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
+const context = buildContext;
 
 const build = (args: string[]) => d.docker(['build', ...args], { env: ENV, timeoutMs: 180_000 });
 
@@ -61,7 +52,6 @@ before(async () => {
 
 after(async () => {
   await d?.cleanup();
-  for (const x of dirs) rmSync(x, { recursive: true, force: true });
 });
 
 describe('docker build (classic builder)', () => {

@@ -10,7 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, readdirSync, closeSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, closeSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -314,18 +315,34 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
   return d;
 }
 
+const tempDirs: string[] = [];
+
+/** A fresh directory under `prefix`, removed when the test process (one per e2e file) exits. */
+export function tempDir(prefix: string): string {
+  if (tempDirs.length === 0) process.once('exit', () => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dir = mkdtempSync(prefix);
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A build context: `files` (path: content) in a fresh temporary directory. */
+export function buildContext(files: Record<string, string>): string {
+  const dir = tempDir(join(tmpdir(), 'berth-build-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
 let busyboxTarPath: string | undefined;
 
 /** A busybox rootfs tarball built from the host's busybox-static (written once per process). */
 export async function busyboxTar(): Promise<string> {
   if (busyboxTarPath && existsSync(busyboxTarPath)) return busyboxTarPath;
   const { busyboxRootfsTar } = await import('../../src/images/index.js');
-  const dir = mkdtempSync('/tmp/be-bb-');
-  const fs = await import('node:fs');
-  // Gone with the test process (each e2e file is one).
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  const p = join(dir, 'busybox.tar');
-  fs.writeFileSync(p, await busyboxRootfsTar());
+  const p = join(tempDir('/tmp/be-bb-'), 'busybox.tar');
+  writeFileSync(p, await busyboxRootfsTar());
   busyboxTarPath = p;
   return p;
 }

@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { isNotFound, rfc3339Nano, GoMode, hasModeBit, withoutCancel, type Ctx } from '../../lib/index.js';
-import { BUILD_FROM_SCRATCH_LABEL, BUILD_PARENT_LABEL, commitImage, type Image, type ImageStore } from '../../images/index.js';
+import { builtOn, builtOnLabels, commitImage, type Image, type ImageStore, type Leased } from '../../images/index.js';
 import { MediaType, hostPlatform, parseNormalizedNamed, withDefaultTag, type Descriptor, type History, type ImageConfig } from '../../oci/index.js';
 import type { BuildBackend, BuildImage, ImageLookup, NewBuildImage, RestoreRequest, RunRequest } from '../../builder/index.js';
 import { resolveAuthConfig } from './auth.js';
@@ -22,13 +22,9 @@ export interface BuildBackendDeps {
 
 /** The image as the builder sees it: with the parent its builder recorded, when it made it. */
 function toBuildImage(img: Pick<Image, 'id' | 'config' | 'records'>): BuildImage {
-  const parent = img.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x);
-  const scratch = img.records.some((r) => r.labels[BUILD_FROM_SCRATCH_LABEL] === '1');
-  return { id: img.id, config: img.config, ...(parent ? { parent } : scratch ? { parent: '' } : {}) };
+  const parent = builtOn(img.records);
+  return { id: img.id, config: img.config, ...(parent !== undefined ? { parent } : {}) };
 }
-
-/** The record labels of an image the builder makes on `parent`. */
-const builtOn = (parent: { id: string } | undefined): Record<string, string> => (parent ? { [BUILD_PARENT_LABEL]: parent.id } : { [BUILD_FROM_SCRATCH_LABEL]: '1' });
 
 const IMAGE_ID = /^(sha256:)?[0-9a-f]{12,64}$/;
 
@@ -89,17 +85,15 @@ export class DaemonBuildBackend implements BuildBackend {
       rootfs: { type: 'layers', diff_ids: [...(parent?.config.rootfs.diff_ids ?? []), ...(diffId ? [diffId] : [])] },
       history: [...(parent?.config.history ?? []), entry],
     };
-    const leased = await store.lease(ctx, 'build');
-    try {
-      const layers = [...(parent?.layers ?? []), ...(layer ? [layer] : [])];
-      const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: [], recordLabels: builtOn(parent) });
-      return { id, config, parent: parent?.id ?? '' };
-    } catch (e) {
-      await leased.release(true);
-      throw e;
-    } finally {
-      await leased.release();
-    }
+    return store.withLease(ctx, 'build', (leased) => this.createOn(ctx, leased, parent, config, layer));
+  }
+
+  /** Stores an image of `parent`'s layers plus `layer` with `config`, recorded as built on `parent`. */
+  private async createOn(ctx: Ctx, leased: Leased, parent: Image | undefined, config: ImageConfig, layer: Descriptor | undefined): Promise<BuildImage> {
+    const layers = [...(parent?.layers ?? []), ...(layer ? [layer] : [])];
+    const recordLabels = builtOnLabels(parent?.id ?? '');
+    const { id } = await this.deps.store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: [], recordLabels });
+    return { id, config, parent: parent?.id ?? '' };
   }
 
   async images(ctx: Ctx): Promise<BuildImage[]> {
@@ -109,7 +103,6 @@ export class DaemonBuildBackend implements BuildBackend {
   async newImage(ctx: Ctx, req: NewBuildImage): Promise<BuildImage> {
     const store = this.deps.store;
     const parent = req.parent ? await store.resolve(ctx, req.parent.id) : undefined;
-    const recordLabels = builtOn(parent);
     if (req.layer.kind === 'container') {
       const rec = this.deps.containers.store.get(req.layer.id);
       const id = await commitImage(ctx, store, {
@@ -122,15 +115,14 @@ export class DaemonBuildBackend implements BuildBackend {
         ...(req.author ? { author: req.author } : {}),
         now: req.created,
         clampMtime: req.created,
-        recordLabels,
+        recordLabels: builtOnLabels(parent?.id ?? ''),
         runtimeFiles: RUNTIME_FILES.map((p) => p.slice(1)),
         runtimeDirs: RUNTIME_DIRS.map((p) => p.slice(1)),
         ids: layerIds(this.deps.containers, rec.HostConfig),
       });
       return toBuildImage(await store.resolve(ctx, id));
     }
-    const leased = await store.lease(ctx, 'build');
-    try {
+    return store.withLease(ctx, 'build', async (leased) => {
       let layer: Descriptor | undefined;
       if (req.layer.kind === 'tar') {
         const w = await leased.content.write(ctx, createReadStream(req.layer.path) as AsyncIterable<Buffer>);
@@ -152,15 +144,8 @@ export class DaemonBuildBackend implements BuildBackend {
         rootfs: { type: 'layers', diff_ids: [...(base?.rootfs?.diff_ids ?? []), ...(layer ? [layer.digest] : [])] },
         history: [...(base?.history ?? []), history],
       };
-      const layers = [...(parent?.layers ?? []), ...(layer ? [layer] : [])];
-      const { id } = await store.create(ctx, leased, { config: Buffer.from(JSON.stringify(config)), layers, names: [], recordLabels });
-      return { id, config, parent: parent?.id ?? '' };
-    } catch (e) {
-      await leased.release(true);
-      throw e;
-    } finally {
-      await leased.release();
-    }
+      return this.createOn(ctx, leased, parent, config, layer);
+    });
   }
 
   async createContainer(ctx: Ctx, req: RunRequest): Promise<string> {

@@ -17,7 +17,7 @@ import type {
   PushRequest,
 } from '../../api/types/index.js';
 import { fullName, parseNormalizedNamed, withDefaultTag, parsePlatform, referenceString, type Reference } from '../../oci/index.js';
-import { BUILD_PARENT_LABEL, importImage, loadImages, saveImages, SNAPSHOTTER, type Image, type LoadResult, type SaveItem } from '../../images/index.js';
+import { builtOn, importImage, loadImages, saveImages, SNAPSHOTTER, type Image, type LoadResult, type SaveItem } from '../../images/index.js';
 import { ImagesServiceBase } from './service.js';
 import { listImages } from './list.js';
 import { tagImage } from './tag.js';
@@ -58,7 +58,7 @@ export class ImagesService extends ImagesServiceBase {
     const ancestors: Image[] = [];
     let cur = img;
     for (let i = 0; i < 1000; i++) {
-      const parentId = cur.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x);
+      const parentId = builtOn(cur.records);
       if (!parentId) break;
       const parent = await this.store.resolve(ctx, parentId).catch(() => undefined);
       if (!parent) break;

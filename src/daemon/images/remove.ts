@@ -2,7 +2,7 @@
 import { conflict, shortId, type Ctx } from '../../lib/index.js';
 import type { ImageDeleteItem } from '../../api/types/index.js';
 import { familiarString, parseNormalizedNamed, referenceString, withDefaultTag, type Reference } from '../../oci/index.js';
-import { BUILD_PARENT_LABEL, type Image } from '../../images/index.js';
+import { builtOn, type Image } from '../../images/index.js';
 import type { ImagesServiceBase } from './service.js';
 
 /** Whether the user named the image by (a prefix of) its ID rather than by a reference. */
@@ -36,7 +36,7 @@ export async function deleteWholeImage(svc: ImagesServiceBase, ctx: Ctx, img: Im
 
 /** The parent the classic builder recorded for `img`, if any. */
 export function buildParentOf(img: Image): string | undefined {
-  return img.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x);
+  return builtOn(img.records) || undefined;
 }
 
 /** IDs of the images some other image names as its build parent. */

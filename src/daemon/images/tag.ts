@@ -1,7 +1,7 @@
 /** POST /images/{name}/tag */
 import { invalidParameter, type Ctx } from '../../lib/index.js';
 import { isValidTag, parseNormalizedNamed, referenceString, withDefaultTag } from '../../oci/index.js';
-import { BUILD_FROM_SCRATCH_LABEL, BUILD_PARENT_LABEL } from '../../images/index.js';
+import { builtOn, builtOnLabels } from '../../images/index.js';
 import type { ImagesServiceBase } from './service.js';
 
 export async function tagImage(svc: ImagesServiceBase, ctx: Ctx, source: string, repo: string, tag: string): Promise<void> {
@@ -14,11 +14,9 @@ export async function tagImage(svc: ImagesServiceBase, ctx: Ctx, source: string,
   if (tag) ref = { ...ref, tag };
   ref = withDefaultTag(ref);
   // The builder's parent link (or its FROM scratch mark) travels from the dangling record to the name.
-  const parent = img.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x);
-  const scratch = img.records.some((r) => r.labels[BUILD_FROM_SCRATCH_LABEL] === '1');
   const name = referenceString(ref);
   const previous = images.flatMap((i) => i.records).find((r) => r.name === name) ?? null;
-  await svc.store.setName(ctx, name, img.manifest, parent ? { [BUILD_PARENT_LABEL]: parent } : scratch ? { [BUILD_FROM_SCRATCH_LABEL]: '1' } : {}, previous);
+  await svc.store.setName(ctx, name, img.manifest, builtOnLabels(builtOn(img.records)), previous);
   // The image lost its dangling record, if it had one.
   for (const r of img.records) if (r.name.startsWith('moby-dangling@')) await svc.store.deleteRecord(ctx, r.name, false);
   svc.emitRef('tag', img, ref);

@@ -1,12 +1,12 @@
 /** Docker's wire view of an images/ Image: summary, inspect, history rows. */
 import type { ImageInspect, ImageRuntimeConfigWire, ImageSummary, ImageHistoryItem } from '../../api/types/index.js';
 import { familiarString, type ImageRuntimeConfig } from '../../oci/index.js';
-import { BUILD_PARENT_LABEL, type Image } from '../../images/index.js';
+import { builtOn, type Image } from '../../images/index.js';
 import { versionLessThan } from '../../api/types/index.js';
 
 /** The parent the classic builder recorded (Docker's Parent / ParentId of built images), or ''. */
 export function buildParent(img: Image): string {
-  return img.records.map((r) => r.labels[BUILD_PARENT_LABEL]).find((x) => !!x) ?? '';
+  return builtOn(img.records) ?? '';
 }
 
 export function repoTags(img: Image): string[] {

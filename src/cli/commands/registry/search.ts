@@ -28,7 +28,6 @@ import { encodedAuthFor } from '../container/create.js';
 import { ellipsis } from '../image/history.js';
 
 const DEFAULT_TABLE = 'table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}';
-/** The config key of Docker Hub's credentials (registry.IndexServer). */
 /** Descriptions are cut to this many columns unless --no-trunc. */
 const DESCRIPTION_WIDTH = 45;
 
